@@ -1,0 +1,193 @@
+"""Load concept word lists and context triggers from YAML, and find mentions with them."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from leder_audit.resources import builtin_rules_dir
+from leder_audit.text.context import Context, TriggerSet
+from leder_audit.text.match import ConceptMatcher, Mention
+from leder_audit.text.specs import ConceptFile, ConceptSpec, TriggerSpec
+
+
+class ConceptError(ValueError):
+    """A concepts file that cannot be used, or a concept name that does not exist."""
+
+
+class ConceptSet:
+    """Named concepts and groups, with the matcher and triggers compiled from them."""
+
+    __slots__ = ("concepts", "groups", "triggers", "_members", "_matcher", "_mentions")
+
+    def __init__(self, concepts: Mapping[str, ConceptSpec], groups: Mapping[str, tuple[str, ...]],
+                 triggers: TriggerSet):
+        self.concepts = dict(concepts)
+        self.groups = dict(groups)
+        self.triggers = triggers
+        self._members = {name: (name,) for name in self.concepts}
+        for group in self.groups:
+            self._members[group] = _expand(group, self.groups, self.concepts)
+        self._matcher = ConceptMatcher(self.concepts)
+        self._mentions = lru_cache(maxsize=4096)(self._all_mentions)
+
+    def names(self) -> frozenset[str]:
+        """Every concept and group name usable in rules."""
+        return frozenset(self._members)
+
+    def members(self, name: str) -> tuple[str, ...]:
+        """The concepts a concept or group name stands for."""
+        try:
+            return self._members[name]
+        except KeyError:
+            raise ConceptError(_unknown(name, self.suggest(name))) from None
+
+    def find(self, text: str, concept: str) -> list[Mention]:
+        """All mentions of the concept or group in text, in order, each with its context."""
+        members = self.members(concept)
+        if not text:
+            return []
+        return [m for m in self._mentions(text) if m.concept in members]
+
+    def find_all(self, text: str) -> list[Mention]:
+        """All mentions of every concept in text, in order."""
+        return list(self._mentions(text)) if text else []
+
+    def codes(self, concept: str) -> tuple[str, ...]:
+        """ICD-10 codes and ranges of the concept or group."""
+        return tuple(c for name in self.members(concept) for c in self.concepts[name].codes.icd10)
+
+    def snomed(self, concept: str) -> tuple[str, ...]:
+        """SNOMED CT concept ids of the concept or group."""
+        return tuple(c for name in self.members(concept) for c in self.concepts[name].codes.snomed)
+
+    def preferred(self, concept: str) -> str:
+        """The preferred name of a concept, or the group name itself."""
+        spec = self.concepts.get(concept)
+        return spec.preferred if spec is not None else self.members(concept) and concept
+
+    def suggest(self, name: str) -> str | None:
+        """The nearest concept or group name, for "did you mean"."""
+        close = difflib.get_close_matches(name, sorted(self._members), n=1, cutoff=0.6)
+        return close[0] if close else None
+
+    def classify(self, text: str, start: int, end: int) -> Context:
+        """The context of the span text[start:end] under this set's triggers."""
+        return self.triggers.classify(text, start, end)
+
+    def _all_mentions(self, text: str) -> tuple[Mention, ...]:
+        return tuple(
+            Mention(s.concept, s.start, s.end, text[s.start : s.end],
+                    self.triggers.classify(text, s.start, s.end))
+            for s in self._matcher.scan(text)
+        )
+
+
+def load_concepts(*folders: str | Path) -> ConceptSet:
+    """The built-in concepts plus those in each folder given, later ones overriding by name."""
+    paths = tuple(Path(f) for f in folders)
+    return _load(paths)
+
+
+def classify(text: str, start: int, end: int, triggers: TriggerSet | None = None) -> Context:
+    """The context of the span text[start:end], with the built-in triggers unless given others."""
+    if not 0 <= start <= end <= len(text):
+        raise ValueError(f"span {start}:{end} is outside a text of length {len(text)}")
+    return (triggers or load_concepts().triggers).classify(text, start, end)
+
+
+@lru_cache(maxsize=32)
+def _load(folders: tuple[Path, ...]) -> ConceptSet:
+    files = [*_yaml_files(builtin_rules_dir() / "concepts")]
+    for folder in folders:
+        files.extend(_user_files(folder))
+    concepts: dict[str, ConceptSpec] = {}
+    groups: dict[str, tuple[str, ...]] = {}
+    triggers: dict[tuple[str, str, str], TriggerSpec] = {}
+    origins: dict[str, Path] = {}
+    for path in files:
+        file = _read(path)
+        _merge(file, concepts, groups, triggers)
+        origins.update((name, path) for name in file.groups)
+    _check_groups(groups, concepts, origins)
+    return ConceptSet(concepts, groups, TriggerSet(triggers.values()))
+
+
+def _user_files(folder: Path) -> list[Path]:
+    if folder.is_file():
+        return [folder]
+    if not folder.is_dir():
+        raise ConceptError(f"{folder}: no such folder")
+    if folder.name == "concepts":
+        return _yaml_files(folder)
+    return _yaml_files(folder / "concepts")
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+
+
+def _read(path: Path) -> ConceptFile:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConceptError(f"{where}: {exc.problem}") from exc
+    try:
+        return ConceptFile.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{_loc(e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ConceptError(f"{path}: {problems}") from exc
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+
+
+def _merge(file: ConceptFile, concepts: dict[str, ConceptSpec], groups: dict[str, tuple[str, ...]],
+           triggers: dict[tuple[str, str, str], TriggerSpec]) -> None:
+    for name, spec in file.concepts.items():
+        base = concepts.get(name)
+        concepts[name] = spec.merged_into(base) if spec.extend and base is not None else spec
+    groups.update(file.groups)
+    for trigger in file.triggers:
+        triggers[trigger.key] = trigger
+
+
+def _check_groups(groups: Mapping[str, tuple[str, ...]], concepts: Mapping[str, ConceptSpec],
+                  origins: Mapping[str, Path]) -> None:
+    for group in groups:
+        try:
+            if group in concepts:
+                raise ConceptError(f"group {group!r} has the same name as a concept")
+            _expand(group, groups, concepts)
+        except ConceptError as exc:
+            raise ConceptError(f"{origins[group]}: {exc}") from None
+
+
+def _expand(name: str, groups: Mapping[str, Iterable[str]], concepts: Mapping[str, ConceptSpec],
+            seen: tuple[str, ...] = ()) -> tuple[str, ...]:
+    if name in concepts:
+        return (name,)
+    if name in seen:
+        raise ConceptError(f"group {name!r} contains itself: {' -> '.join((*seen, name))}")
+    if name not in groups:
+        close = difflib.get_close_matches(name, [*concepts, *groups], n=1)
+        raise ConceptError(_unknown(name, close[0] if close else None))
+    members: list[str] = []
+    for member in groups[name]:
+        members.extend(m for m in _expand(member, groups, concepts, (*seen, name)) if m not in members)
+    return tuple(members)
+
+
+def _unknown(name: str, suggestion: str | None) -> str:
+    hint = f"; did you mean {suggestion!r}?" if suggestion else ""
+    return f"unknown concept {name!r}{hint}"

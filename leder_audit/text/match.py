@@ -1,0 +1,192 @@
+"""Find concept mentions in text, with spans into the original text."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from leder_audit.text.context import Context
+from leder_audit.text.normalise import (
+    GAP_RE,
+    TOKEN_RE,
+    FuzzyIndex,
+    bare,
+    phrase_keys,
+    plain_apostrophes,
+    singular,
+    word_key,
+)
+from leder_audit.text.specs import AbbreviationSpec, ConceptSpec
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A concept found in a text, with its span and context."""
+
+    concept: str
+    start: int
+    end: int
+    text: str
+    context: Context
+
+    @property
+    def affirmed(self) -> bool:
+        """Not negated, about the patient, and not hypothetical."""
+        return self.context.affirmed
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A concept found in a text, before its context is known."""
+
+    concept: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    keys: tuple[str, ...]
+    concept: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Abbreviation:
+    concept: str
+    guards: frozenset[str]
+    window: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    concept: str
+    first: int
+    last: int
+    abbreviation: _Abbreviation | None = None
+
+
+class ConceptMatcher:
+    """Every concept's terms and abbreviations, indexed once for fast scanning."""
+
+    __slots__ = ("_by_first_key", "_abbreviations", "_vocabulary", "_fuzzy", "_before", "_after",
+                 "_key_cache")
+
+    def __init__(self, concepts: Mapping[str, ConceptSpec]):
+        terms = [_Term(keys, name) for name, spec in concepts.items() for keys in _term_keys(spec)]
+        self._by_first_key: dict[str, list[_Term]] = {}
+        for term in sorted(terms, key=lambda t: -len(t.keys)):
+            self._by_first_key.setdefault(term.keys[0], []).append(term)
+        self._abbreviations = _abbreviation_index(concepts)
+        self._vocabulary = frozenset(k for t in terms for k in t.keys)
+        blocked = [w for spec in concepts.values() for w in spec.not_misspellings]
+        self._fuzzy = FuzzyIndex(self._vocabulary, self._vocabulary, blocked)
+        self._before = {n: frozenset(word_key(w) for w in s.exclude_before) for n, s in concepts.items()}
+        self._after = {n: frozenset(word_key(w) for w in s.exclude_after) for n, s in concepts.items()}
+        self._key_cache: dict[str, tuple[str | None, str | None, bool]] = {}
+
+    def scan(self, text: str) -> tuple[Span, ...]:
+        """Every concept mention in text, left to right, longest match first."""
+        raw = TOKEN_RE.findall(text)
+        infos = [self._token_info(t) for t in raw]
+        if not any(info[2] for info in infos):
+            return ()
+        spans = [m.span() for m in TOKEN_RE.finditer(text)]
+        found: list[Span] = []
+        i = 0
+        while i < len(raw):
+            hit = self._longest_at(i, text, infos, spans)
+            if hit is None:
+                i += 1
+                continue
+            if self._allowed(hit, raw, spans, text):
+                found.append(Span(hit.concept, spans[hit.first][0], spans[hit.last][1]))
+            i = hit.last + 1
+        return tuple(found)
+
+    def _token_info(self, token: str) -> tuple[str | None, str | None, bool]:
+        """(vocabulary key, abbreviation form, whether a mention can start here), cached."""
+        info = self._key_cache.get(token)
+        if info is None:
+            info = self._describe(token)
+            if len(self._key_cache) > 100_000:
+                self._key_cache.clear()
+            self._key_cache[token] = info
+        return info
+
+    def _describe(self, token: str) -> tuple[str | None, str | None, bool]:
+        lower = bare(token)
+        key: str | None = singular(lower)
+        if key not in self._vocabulary:
+            key = self._fuzzy.correct(lower) or self._fuzzy.correct(key)  # type: ignore[arg-type]
+        form = _abbreviation_form(token, self._abbreviations)
+        return (key, form, key in self._by_first_key or form is not None)
+
+    def _longest_at(self, i: int, text: str, infos: list[tuple[str | None, str | None, bool]],
+                    spans: list[tuple[int, int]]) -> _Found | None:
+        key, form, _ = infos[i]
+        for term in self._by_first_key.get(key or "", ()):
+            last = i + len(term.keys) - 1
+            if last < len(infos) and _continues(term.keys, i, text, infos, spans):
+                return _Found(term.concept, i, last)
+        if form is not None:
+            abbreviation = self._abbreviations[form]
+            return _Found(abbreviation.concept, i, i, abbreviation)
+        return None
+
+    def _allowed(self, hit: _Found, raw: list[str], spans: list[tuple[int, int]], text: str) -> bool:
+        if hit.first > 0 and _gap_is_space(text, spans[hit.first - 1][1], spans[hit.first][0]):
+            if word_key(raw[hit.first - 1]) in self._before[hit.concept]:
+                return False
+        if hit.last + 1 < len(raw) and _gap_is_space(text, spans[hit.last][1], spans[hit.last + 1][0]):
+            if word_key(raw[hit.last + 1]) in self._after[hit.concept]:
+                return False
+        return hit.abbreviation is None or not _guarded(hit, raw)
+
+
+def _continues(term: tuple[str, ...], i: int, text: str,
+               infos: list[tuple[str | None, str | None, bool]], spans: list[tuple[int, int]]) -> bool:
+    for offset in range(1, len(term)):
+        j = i + offset
+        if infos[j][0] != term[offset] or not _gap_is_space(text, spans[j - 1][1], spans[j][0]):
+            return False
+    return True
+
+
+def _gap_is_space(text: str, start: int, end: int) -> bool:
+    # Words of one term may be split by spaces, line breaks or hyphens, never by punctuation.
+    return GAP_RE.fullmatch(text, start, end) is not None
+
+
+def _guarded(hit: _Found, raw: list[str]) -> bool:
+    assert hit.abbreviation is not None
+    window = hit.abbreviation.window
+    near = raw[max(0, hit.first - window) : hit.first] + raw[hit.last + 1 : hit.last + 1 + window]
+    return any(word_key(t) in hit.abbreviation.guards for t in near)
+
+
+def _term_keys(spec: ConceptSpec) -> list[tuple[str, ...]]:
+    phrases = [*spec.terms, *spec.misspellings]
+    return [keys for keys in (phrase_keys(p) for p in phrases) if keys]
+
+
+def _abbreviation_index(concepts: Mapping[str, ConceptSpec]) -> dict[str, _Abbreviation]:
+    index: dict[str, _Abbreviation] = {}
+    for name, spec in concepts.items():
+        for abbreviation in spec.abbreviations:
+            index[plain_apostrophes(abbreviation.text)] = _compile_abbreviation(name, abbreviation)
+    return index
+
+
+def _compile_abbreviation(concept: str, spec: AbbreviationSpec) -> _Abbreviation:
+    return _Abbreviation(concept, frozenset(word_key(w) for w in spec.unless_near), spec.window)
+
+
+def _abbreviation_form(token: str, index: Mapping[str, _Abbreviation]) -> str | None:
+    """The abbreviation token stands for, as written, plural or possessive ("LDs", "LD's")."""
+    form = plain_apostrophes(token)
+    if form in index:
+        return form
+    for suffix in ("'s", "s"):
+        if form.endswith(suffix) and form[: -len(suffix)] in index:
+            return form[: -len(suffix)]
+    return None

@@ -1,0 +1,118 @@
+"""The shape of the YAML in rules/concepts/, validated with pydantic."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+Category = Literal["negated", "other_experiencer", "hypothetical", "historical", "pseudo", "terminate"]
+Direction = Literal["forward", "backward", "bidirectional"]
+MODIFIER_CATEGORIES: tuple[str, ...] = ("negated", "other_experiencer", "hypothetical", "historical")
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AbbreviationSpec(_Spec):
+    """An abbreviation matched as written, dropped when a guard word is near it."""
+
+    text: str = Field(min_length=1)
+    unless_near: tuple[str, ...] = ()
+    window: int = Field(default=6, ge=0)
+
+
+class CodesSpec(_Spec):
+    """Classification codes of a concept; ICD-10 entries may be ranges such as F70-F79."""
+
+    icd10: tuple[str, ...] = ()
+    snomed: tuple[str, ...] = ()
+
+
+class ConceptSpec(_Spec):
+    """One clinical concept: its words, abbreviations, misspellings and codes."""
+
+    preferred: str
+    description: str = ""
+    extend: bool = False
+    terms: tuple[str, ...] = ()
+    misspellings: tuple[str, ...] = ()
+    abbreviations: tuple[AbbreviationSpec, ...] = ()
+    not_misspellings: tuple[str, ...] = ()
+    exclude_before: tuple[str, ...] = ()
+    exclude_after: tuple[str, ...] = ()
+    codes: CodesSpec = CodesSpec()
+
+    @field_validator("abbreviations", mode="before")
+    @classmethod
+    def _plain_abbreviations(cls, value: Any) -> Any:
+        # A bare string is the common case: "- PMLD" instead of "- {text: PMLD}".
+        if isinstance(value, list):
+            return [{"text": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    def merged_into(self, base: ConceptSpec) -> ConceptSpec:
+        """This spec's lists appended to base's, for `extend: true` in a user's folder."""
+        lists = ("terms", "misspellings", "abbreviations", "not_misspellings",
+                 "exclude_before", "exclude_after")
+        update: dict[str, Any] = {name: getattr(base, name) + getattr(self, name) for name in lists}
+        update["codes"] = CodesSpec(
+            icd10=base.codes.icd10 + self.codes.icd10, snomed=base.codes.snomed + self.codes.snomed
+        )
+        return base.model_copy(update=update)
+
+
+class TriggerSpec(_Spec):
+    """A context trigger, as medspaCy's ConTextRule: literal or pattern, category, direction."""
+
+    literal: str | None = None
+    pattern: str | None = None
+    category: Category
+    direction: Direction | None = None
+    max_scope: int | None = Field(default=None, ge=0)
+    stops: tuple[Literal["negated", "other_experiencer", "hypothetical", "historical"], ...] = ()
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _one_form(self) -> TriggerSpec:
+        if (self.literal is None) == (self.pattern is None):
+            raise ValueError("a trigger needs exactly one of 'literal' or 'pattern'")
+        if self.pattern is not None:
+            try:
+                re.compile(self.pattern, re.IGNORECASE | re.VERBOSE)
+            except re.error as exc:
+                raise ValueError(f"pattern does not compile: {exc}") from exc
+        return self
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What identifies the trigger when a user's file replaces it."""
+        form = self.literal.lower() if self.literal is not None else f"re:{self.pattern}"
+        return (form, self.category, self.scope_direction)
+
+    @property
+    def scope_direction(self) -> Direction:
+        """The direction, defaulting to forward for modifiers and both ways for terminators."""
+        if self.direction is not None:
+            return self.direction
+        return "bidirectional" if self.category == "terminate" else "forward"
+
+
+class ConceptFile(_Spec):
+    """One YAML file of the concepts folder; every section is optional."""
+
+    concepts: dict[str, ConceptSpec] = {}
+    groups: dict[str, tuple[str, ...]] = {}
+    triggers: tuple[TriggerSpec, ...] = ()
+
+    @field_validator("concepts", "groups")
+    @classmethod
+    def _names(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name in value:
+            if not NAME_RE.match(name):
+                raise ValueError(f"name {name!r} must be lower_snake_case")
+        return value

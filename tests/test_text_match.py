@@ -1,0 +1,201 @@
+"""Finding concept mentions: synonyms, spellings, abbreviations and spans."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leder_audit.text import load_concepts
+
+CONCEPTS = load_concepts()
+
+
+def found(text: str, concept: str = "ld_or_related") -> list[tuple[str, str]]:
+    return [(m.concept, m.text) for m in CONCEPTS.find(text, concept)]
+
+
+@pytest.mark.parametrize(
+    ("text", "concept", "matched"),
+    [
+        ("learning disability", "learning_disability", "learning disability"),
+        ("Learning Disabilities", "learning_disability", "Learning Disabilities"),
+        ("learning difficulty", "learning_disability", "learning difficulty"),
+        ("learning difficulties", "learning_disability", "learning difficulties"),
+        ("intellectual disability", "learning_disability", "intellectual disability"),
+        ("mental handicap", "learning_disability", "mental handicap"),
+        ("mentally handicapped", "learning_disability", "mentally handicapped"),
+        ("mental retardation", "learning_disability", "mental retardation"),
+        ("learning disabled", "learning_disability", "learning disabled"),
+        ("severe learning disability", "learning_disability", "severe learning disability"),
+        ("profound learning disabilities", "learning_disability", "profound learning disabilities"),
+        ("moderate learning disability", "learning_disability", "moderate learning disability"),
+        ("mild learning difficulties", "learning_disability", "mild learning difficulties"),
+        ("developmental disorder of scholastic skills", "learning_disability",
+         "developmental disorder of scholastic skills"),
+        ("global developmental delay", "learning_disability", "global developmental delay"),
+        ("LD", "learning_disability", "LD"),
+        ("PMLD", "learning_disability", "PMLD"),
+        ("SLD", "learning_disability", "SLD"),
+        ("Down's syndrome", "downs_syndrome", "Down's syndrome"),
+        ("Downs syndrome", "downs_syndrome", "Downs syndrome"),
+        ("Down syndrome", "downs_syndrome", "Down syndrome"),
+        ("Down’s syndrome", "downs_syndrome", "Down’s syndrome"),
+        ("Down`s syndrome", "downs_syndrome", "Down`s syndrome"),
+        ("DOWN'S SYNDROME", "downs_syndrome", "DOWN'S SYNDROME"),
+        ("trisomy 21", "downs_syndrome", "trisomy 21"),
+        ("Trisomy-21", "downs_syndrome", "Trisomy-21"),
+        ("due to Down's", "downs_syndrome", "Down's"),
+        ("autism", "autism", "autism"),
+        ("autistic", "autism", "autistic"),
+        ("ASD", "autism", "ASD"),
+        ("autism spectrum disorder", "autism", "autism spectrum disorder"),
+        ("autistic spectrum condition", "autism", "autistic spectrum condition"),
+        ("Asperger's", "autism", "Asperger's"),
+        ("Asperger syndrome", "autism", "Asperger syndrome"),
+        ("fragile X syndrome", "genetic_ld_syndromes", "fragile X syndrome"),
+        ("Rett syndrome", "genetic_ld_syndromes", "Rett syndrome"),
+        ("Angelman syndrome", "genetic_ld_syndromes", "Angelman syndrome"),
+        ("Prader-Willi syndrome", "genetic_ld_syndromes", "Prader-Willi syndrome"),
+        ("Prader Willi", "genetic_ld_syndromes", "Prader Willi"),
+        ("Williams syndrome", "genetic_ld_syndromes", "Williams syndrome"),
+        ("cri-du-chat", "genetic_ld_syndromes", "cri-du-chat"),
+        ("Edwards syndrome", "genetic_ld_syndromes", "Edwards syndrome"),
+        ("Patau syndrome", "genetic_ld_syndromes", "Patau syndrome"),
+        ("tuberous sclerosis", "genetic_ld_syndromes", "tuberous sclerosis"),
+    ],
+)
+def test_synonym_is_found_with_its_exact_words(text: str, concept: str, matched: str) -> None:
+    assert found(f"Known {text}, frail.", concept) == [(concept, matched)]
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        ("learning dissability", "learning dissability"),
+        ("learnig disability", "learnig disability"),
+        ("learning disabilty", "learning disabilty"),
+        ("learning disabilites", "learning disabilites"),
+        ("learning difficulites", "learning difficulites"),
+        ("leanring disability", "leanring disability"),
+        ("downs syndrom", "downs syndrom"),
+        ("Downs syndorme", "Downs syndorme"),
+        ("autisim", "autisim"),
+        ("autisitc", "autisitc"),
+        ("intelectual disability", "intelectual disability"),
+        ("Aspergers", "Aspergers"),
+    ],
+)
+def test_misspelling_is_found(text: str, matched: str) -> None:
+    assert [t for _, t in found(f"has {text} and COPD")] == [matched]
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        ("learning-disability", "learning-disability"),
+        ("learning   disability", "learning   disability"),
+        ("learning\ndisability", "learning\ndisability"),
+        ("LEARNING DISABILITY", "LEARNING DISABILITY"),
+        ("Prader  Willi syndrome", "Prader  Willi syndrome"),
+    ],
+)
+def test_spacing_case_and_hyphens_are_ignored(text: str, matched: str) -> None:
+    assert [t for _, t in found(text)] == [matched]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "old age and frailty",
+        "cold, world weary, bold",
+        "ld",
+        "Ld",
+        "LDL cholesterol raised",
+        "Dr Williams reviewed",
+        "Mr Williams, age 70",
+        "Downs and ups of the illness",
+        "went down",
+        "artistic and creative",
+        "learning to walk again",
+        "disability living allowance",
+        "physical disability",
+        "ASD repair in childhood",
+        "atrial septal defect (ASD)",
+        "ASD closure device",
+        "DS DS 1504 discharge summary",
+        "LD 300mg loading dose",
+        "specific learning difficulty (dyslexia)",
+        "Seen by the LD nurse",
+        "referred to learning disability team",
+        "Discussed with learning disabilities liaison nurse",
+        "Rettig lab result",
+        "frail elderly, not for CPR",
+        "leaning on the rail",
+        "yearning for home",
+        "Kabuki theatre",
+    ],
+)
+def test_unrelated_words_are_not_mentions(text: str) -> None:
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("LD and frail", [("learning_disability", "LD")]),
+        ("LDs", [("learning_disability", "LDs")]),
+        ("has ASD, non-verbal", [("autism", "ASD")]),
+        ("Downs syndrome and autism", [("downs_syndrome", "Downs syndrome"), ("autism", "autism")]),
+        ("PMLD; epilepsy", [("learning_disability", "PMLD")]),
+    ],
+)
+def test_abbreviations_and_several_mentions(text: str, expected: list[tuple[str, str]]) -> None:
+    assert found(text) == expected
+
+
+def test_group_finds_each_member_concept() -> None:
+    text = "Down's syndrome, autism, learning disability and fragile X"
+    assert [c for c, _ in found(text)] == [
+        "downs_syndrome", "autism", "learning_disability", "genetic_ld_syndromes"]
+
+
+def test_concept_filter_leaves_out_other_concepts() -> None:
+    assert found("Down's syndrome and autism", "autism") == [("autism", "autism")]
+
+
+def test_longest_term_wins() -> None:
+    assert found("profound and multiple learning disabilities") == [
+        ("learning_disability", "profound and multiple learning disabilities")]
+
+
+def test_punctuation_breaks_a_term() -> None:
+    assert found("learning. Disability benefit") == []
+
+
+def test_empty_text_has_no_mentions() -> None:
+    assert CONCEPTS.find("", "ld_or_related") == []
+
+
+TERMS = ["learning disability", "Down's syndrome", "LD", "autism", "PMLD", "Prader-Willi syndrome",
+         "learnig disability", "Down’s syndrome", "trisomy 21"]
+FILLER = st.text(alphabet=st.sampled_from(list("abcdefghijk lmnopqrstuvwxyz ,.;:-'’\n0123")), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(before=FILLER, term=st.sampled_from(TERMS), after=FILLER)
+def test_spans_slice_the_original_text(before: str, term: str, after: str) -> None:
+    text = f"{before} {term} {after}"
+    for mention in CONCEPTS.find(text, "ld_or_related"):
+        assert text[mention.start : mention.end] == mention.text
+        assert mention.text.strip() == mention.text and mention.text
+    spans = [(m.start, m.end) for m in CONCEPTS.find(text, "ld_or_related")]
+    assert (len(before) + 1, len(before) + 1 + len(term)) in spans
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=120))
+def test_any_text_gives_spans_into_itself(text: str) -> None:
+    for mention in CONCEPTS.find(text, "ld_or_related"):
+        assert 0 <= mention.start < mention.end <= len(text)
+        assert text[mention.start : mention.end] == mention.text
