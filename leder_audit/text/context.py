@@ -94,12 +94,15 @@ class TriggerSet:
         return tuple(h for h in kept if h.trigger.category != "pseudo")
 
     def _literal_hits(self, text: str) -> list[Hit]:
+        words = [_plain_word(t) for t in TOKEN_RE.findall(text)]
+        first = self._by_first_word
+        if not any(w in first for w in words):
+            return []
         spans = [m.span() for m in TOKEN_RE.finditer(text)]
-        words = [text[a:b].translate(_NO_APOSTROPHES).lower() for a, b in spans]
         found: list[Hit] = []
         i = 0
         while i < len(words):
-            phrase = self._longest_at(i, text, words, spans)
+            phrase = self._longest_at(i, text, words, spans) if words[i] in first else None
             if phrase is None:
                 i += 1
                 continue
@@ -193,6 +196,11 @@ class _Phrase:
 
 _NO_APOSTROPHES = str.maketrans("", "", "'’‘`´ʼ")
 _SPACE_OR_HYPHEN = re.compile(r"[\s\-‐‑–]+")
+
+
+@lru_cache(maxsize=65536)
+def _plain_word(token: str) -> str:
+    return token.translate(_NO_APOSTROPHES).lower()
 
 
 def _gap(between: str) -> str:
