@@ -1,0 +1,171 @@
+"""What a run produces: findings, rejected records, and the counts behind them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Severity = Literal["info", "low", "medium", "high", "critical"]
+SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
+
+
+def severity_rank(severity: str) -> int:
+    """Position of a severity on the scale info < low < medium < high < critical."""
+    return SEVERITIES.index(severity)
+
+
+class Reference(BaseModel):
+    """A recommendation or piece of guidance a rule rests on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    source: str
+    section: str | None = None
+    url: str | None = None
+
+
+class Evidence(BaseModel):
+    """The words in the record that made a rule fire, with their span in the field's text."""
+
+    model_config = ConfigDict(frozen=True)
+    text: str
+    start: int | None = None
+    end: int | None = None
+    path: str | None = None
+    context: str | None = Field(None, description="affirmed, negated, other_experiencer, hypothetical or historical.")
+
+
+class Step(BaseModel):
+    """One sub-condition of a rule and the value it had for this record."""
+
+    model_config = ConfigDict(frozen=True)
+    expression: str
+    value: Any
+    inputs: dict[str, Any] = Field({}, description="The recorded values the sub-condition read, by field path.")
+
+
+class Finding(BaseModel):
+    """One rule raised on one record."""
+
+    model_config = ConfigDict(frozen=True)
+    rule_id: str
+    rule_version: int
+    title: str
+    severity: Severity
+    tags: list[str]
+    record_id: str
+    record_type: str
+    message: str
+    path: str | None = None
+    evidence: Evidence | None = None
+    references: list[Reference] = []
+    fingerprint: str = ""
+    explanation: list[Step] = []
+    decided_on_unknown: bool = Field(
+        False, description="True when the rule fired because the data it needs was not recorded."
+    )
+
+    def model_post_init(self, __context: Any) -> None:
+        if not self.fingerprint:
+            object.__setattr__(self, "fingerprint", fingerprint(self))
+
+
+def fingerprint(finding: Finding) -> str:
+    """A stable hash of what identifies a finding across runs."""
+    evidence = finding.evidence.text if finding.evidence else ""
+    key = json.dumps(
+        [finding.rule_id, finding.rule_version, finding.record_id, finding.path or "", evidence],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+class Rejection(BaseModel):
+    """A record that could not be checked, and why."""
+
+    model_config = ConfigDict(frozen=True)
+    source: str
+    location: str = Field(description="Where in the source: 'line 12', 'row 4', 'record 3'.")
+    record_id: str | None = None
+    field: str | None = None
+    message: str
+
+
+class RuleError(BaseModel):
+    """A rule that raised while checking a record; the run goes on."""
+
+    model_config = ConfigDict(frozen=True)
+    rule_id: str
+    record_id: str
+    message: str
+
+
+class RuleStats(BaseModel):
+    """The denominators an inspector needs for one rule."""
+
+    applied: int = 0
+    fired: int = 0
+    unknown: int = 0
+    errored: int = 0
+
+
+@dataclass
+class Tally:
+    """Counters kept while records stream through; never holds the records themselves."""
+
+    records_read: int = 0
+    records_checked: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    errors: list[RuleError] = field(default_factory=list)
+    rule_stats: dict[str, RuleStats] = field(default_factory=dict)
+    by_theme: Counter = field(default_factory=Counter)
+    by_severity: Counter = field(default_factory=Counter)
+    findings_count: int = 0
+
+    def count(self, finding: Finding) -> None:
+        self.findings_count += 1
+        self.by_severity[finding.severity] += 1
+        for tag in finding.tags:
+            self.by_theme[tag] += 1
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for the header of every output."""
+        return {
+            "records_read": self.records_read,
+            "records_checked": self.records_checked,
+            "records_rejected": len(self.rejected),
+            "findings": self.findings_count,
+            "by_severity": {s: self.by_severity[s] for s in SEVERITIES if self.by_severity[s]},
+            "by_theme": dict(sorted(self.by_theme.items())),
+            "rule_errors": len(self.errors),
+        }
+
+
+class AuditResult(BaseModel):
+    """Findings of a run with the counts that make them meaningful."""
+
+    findings: list[Finding]
+    records_read: int
+    records_checked: int
+    rejected: list[Rejection]
+    errors: list[RuleError]
+    rule_stats: dict[str, RuleStats]
+    by_theme: dict[str, int]
+    by_severity: dict[str, int]
+
+    @classmethod
+    def from_tally(cls, findings: list[Finding], tally: Tally) -> "AuditResult":
+        return cls(
+            findings=findings,
+            records_read=tally.records_read,
+            records_checked=tally.records_checked,
+            rejected=tally.rejected,
+            errors=tally.errors,
+            rule_stats=tally.rule_stats,
+            by_theme=dict(sorted(tally.by_theme.items())),
+            by_severity={s: tally.by_severity[s] for s in SEVERITIES if tally.by_severity[s]},
+        )
