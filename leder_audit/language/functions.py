@@ -1,0 +1,217 @@
+"""The built-in function library of the rule language: typed signatures and implementations."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable, Protocol
+
+from .types import ANY, BOOL, CONCEPT, DATE, NUMBER, STRING, Type, list_of
+
+
+class Concepts(Protocol):
+    """What the functions need from the concept matcher."""
+
+    def find(self, text: str, concept: str) -> list: ...
+    def names(self) -> frozenset[str]: ...
+    def codes(self, concept: str) -> tuple[str, ...]: ...
+
+
+@dataclass(slots=True)
+class Sighting:
+    """Words or a code a function found, to quote as a finding's evidence."""
+
+    text: str
+    start: int
+    end: int
+    context: str | None = None
+
+
+@dataclass(slots=True)
+class RunContext:
+    """What functions may consult besides their arguments; one per run, reused for every record."""
+
+    today: date
+    concepts: Concepts
+    record: Any = None
+    sighting: Sighting | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    type: Type
+    literal: bool = False  # must be written as a literal (a regex, a code range), checked at load time
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """A function's signature, documentation and implementation."""
+
+    name: str
+    params: tuple[Param, ...]
+    returns: Type | Callable[[list[Type]], Type]  # a type, or one computed from the argument types
+    doc: str
+    impl: Callable[..., Any]
+    optional: int = 0  # how many trailing params may be left out
+    variadic: Param | None = None
+    keywords: dict[str, tuple[Type, Any]] = field(default_factory=dict)
+    # When false, an unknown argument makes the result unknown before impl is called.
+    sees_unknown: bool = False
+    example: str = ""
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, list) and not value)
+
+
+def _exists(ctx: RunContext, value: Any) -> bool:
+    return not _blank(value)
+
+
+def _missing(ctx: RunContext, value: Any) -> bool:
+    return _blank(value)
+
+
+def _len(ctx: RunContext, value: Any) -> int:
+    return len(value)
+
+
+def _lower(ctx: RunContext, value: str) -> str:
+    return value.lower()
+
+
+def _today(ctx: RunContext) -> date:
+    return ctx.today
+
+
+def _years_between(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _age_at(ctx: RunContext, on: date | None, born: date | None = None) -> int | None:
+    if born is None:
+        person = getattr(ctx.record, "person", None)
+        born = getattr(person, "date_of_birth", None)
+    if on is None or born is None:
+        return None
+    return _years_between(born, on)
+
+
+def _days_between(ctx: RunContext, start: date, end: date) -> int:
+    return (end - start).days
+
+
+def _matches(ctx: RunContext, text: str, pattern: re.Pattern) -> bool:
+    found = pattern.search(text)
+    if found:
+        ctx.sighting = Sighting(found.group(0), found.start(), found.end())
+    return found is not None
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRange:
+    """An ICD-10 code or range as written in a rule: "F70-F79", "F81.9", "F84"."""
+
+    low: str
+    high: str
+
+    @classmethod
+    def parse(cls, text: str) -> "CodeRange":
+        low, _, high = text.upper().replace(" ", "").partition("-")
+        if not re.fullmatch(r"[A-Z]\d{2}(\.\d{1,2})?", low) or (high and not re.fullmatch(r"[A-Z]\d{2}(\.\d{1,2})?", high)):
+            raise ValueError(f"{text!r} is not an ICD-10 code or range like F70-F79 or F81.9")
+        return cls(low, high or low)
+
+    def contains(self, code: str) -> bool:
+        # A code falls in the range when it lies between the bounds, a bound naming its whole category.
+        return self.low <= code and (code <= self.high or code.startswith(self.high))
+
+
+def normalise_code(code: str) -> str:
+    """ICD-10 as written (f81.9, F819, 'F81.9 '): upper case, dot after the category."""
+    compact = code.strip().upper().replace(".", "").replace(" ", "")
+    return compact[:3] + ("." + compact[3:] if len(compact) > 3 else "")
+
+
+def _code_in(ctx: RunContext, code: str, *ranges: CodeRange) -> bool:
+    normal = normalise_code(code)
+    if any(r.contains(normal) for r in ranges):
+        ctx.sighting = Sighting(code, 0, len(code))
+        return True
+    return False
+
+
+def _mentions(ctx: RunContext, text: str, concept: str, negated: bool = False) -> bool:
+    for mention in ctx.concepts.find(text, concept):
+        if (mention.context.negated if negated else mention.affirmed):
+            ctx.sighting = Sighting(mention.text, mention.start, mention.end, mention.context.label)
+            return True
+    return False
+
+
+def _mention_context(ctx: RunContext, text: str, concept: str) -> str | None:
+    found = ctx.concepts.find(text, concept)
+    if not found:
+        return None
+    first = found[0]
+    ctx.sighting = Sighting(first.text, first.start, first.end, first.context.label)
+    return first.context.label
+
+
+def _completed(ctx: RunContext, lines: list) -> list:
+    return [line for line in lines if not _blank(getattr(line, "text", None))]
+
+
+def _add(*functions: Function) -> dict[str, Function]:
+    return {f.name: f for f in functions}
+
+
+FUNCTIONS: dict[str, Function] = _add(
+    Function("len", (Param("value", ANY),), NUMBER, "Number of items in a list or characters in a text.", _len,
+             example="len(care_coordination.agencies_involved) >= 2"),
+    Function("exists", (Param("value", ANY),), BOOL,
+             "True when the value is recorded: not null, not blank text, not an empty list. Never unknown.",
+             _exists, sees_unknown=True, example="exists(senior_responsible_clinician)"),
+    Function("missing", (Param("value", ANY),), BOOL,
+             "True when the value is not recorded: null, blank text or an empty list. Never unknown.",
+             _missing, sees_unknown=True, example="missing(review_date)"),
+    Function("lower", (Param("text", STRING),), STRING, "The text in lower case.", _lower,
+             example='lower(certifier.role) == "consultant"'),
+    Function("today", (), DATE, "The date the run judges as today (--as-of, default the real date).", _today,
+             example="today() - notification_date > 6 months"),
+    Function("age_at", (Param("date", DATE), Param("date_of_birth", DATE)), NUMBER,
+             "Age in whole years on a date, from the given date of birth or else the record's person.date_of_birth.",
+             _age_at, optional=1, sees_unknown=True, example="age_at(date_of_death) >= 14"),
+    Function("days_between", (Param("start", DATE), Param("end", DATE)), NUMBER,
+             "Whole days from start to end (negative when end is earlier).", _days_between,
+             example="days_between(notification_date, review_completed_date) > 183"),
+    Function("matches", (Param("text", STRING), Param("regex", STRING, literal=True)), BOOL,
+             "True when the regular expression (Python syntax, case-insensitive) is found in the text.", _matches,
+             example='matches(rationale, "\\\\bfrail(ty)?\\\\b")'),
+    Function("code_in", (Param("code", STRING),), BOOL,
+             "True when an ICD-10 code falls in any of the codes or ranges given; a category covers its subcodes.",
+             _code_in, variadic=Param("codes", STRING, literal=True),
+             example='code_in(underlying_cause_icd10, "F70-F79", "F81.9", "F84")'),
+    Function("mentions", (Param("text", STRING), Param("concept", CONCEPT)), BOOL,
+             "True when the text mentions the concept, affirmed (not negated, not someone else's, not hypothetical);"
+             " with negated=true, when it mentions it negated.",
+             _mentions, keywords={"negated": (BOOL, False)}, example="mentions(rationale, ld_or_related)"),
+    Function("mention_context", (Param("text", STRING), Param("concept", CONCEPT)), STRING,
+             "The context of the first mention of the concept: affirmed, negated, other_experiencer, hypothetical"
+             " or historical; null when there is none.",
+             _mention_context, example='mention_context(rationale, learning_disability) == "other_experiencer"'),
+    Function("completed", (Param("lines", list_of(ANY)),), lambda args: args[0],
+             "The lines of a list whose text is filled in; blank lines of Part I do not count.", _completed,
+             example="mentions(completed(part1)[-1].text, ld_or_related)"),
+)
+
+
+def prepare_literal(function: Function, value: str) -> Any:
+    """Turn a literal argument into what the implementation uses, once per rulebook."""
+    if function.name == "matches":
+        return re.compile(value, re.IGNORECASE)
+    if function.name == "code_in":
+        return CodeRange.parse(value)
+    return value

@@ -1,0 +1,189 @@
+"""A plain tree-walking evaluator that also records why: the reference for the compiler, and
+the source of every finding's explanation and evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+
+from .compile import (CONTEXT, RECORD, Env, arithmetic, both, call, compare, contains, either, get_field, get_index,
+                      literal_arguments, logical_not, negate, quantify)
+from .functions import FUNCTIONS, Sighting
+from .nodes import Binary, Call, Duration, Field, Index, Let, ListExpr, Literal, Name, Node, Quantifier, Unary
+
+
+@dataclass(slots=True)
+class Located:
+    """A value with the field path it was read from, when it was read from one."""
+
+    value: Any
+    path: str | None = None
+    item_paths: list[str | None] | None = None
+
+
+@dataclass(slots=True)
+class Step:
+    expression: str
+    value: Any
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Trace:
+    """What an evaluation saw: each top-level sub-condition, and the words or codes it found."""
+
+    steps: list[Step] = field(default_factory=list)
+    sightings: list[tuple[Sighting, str | None]] = field(default_factory=list)
+    reads: dict[str, Any] = field(default_factory=dict)
+
+
+_MAX_INPUTS = 12
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready rendering of a language value."""
+    if isinstance(value, (date, Duration)):
+        return value.isoformat() if isinstance(value, date) else str(value)
+    if isinstance(value, list):
+        return [plain(v) for v in value[:_MAX_INPUTS]]
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json", exclude_none=True)
+    if isinstance(value, str) and len(value) > 500:
+        return value[:500] + "..."
+    return value
+
+
+class Interpreter:
+    """Evaluates a tree node by node; `paths` maps variables to where their values came from."""
+
+    def __init__(self, trace: Trace | None = None) -> None:
+        self.trace = trace
+
+    def run(self, node: Node, env: Env) -> Any:
+        """Evaluate a condition, recording its top-level sub-conditions when tracing."""
+        return self._skeleton(node, env, {})
+
+    def _skeleton(self, node: Node, env: Env, paths: dict[str, Located]) -> Any:
+        if isinstance(node, Binary) and node.op in ("and", "or"):
+            left = self._skeleton(node.left, env, paths)
+            combine = both if node.op == "and" else either
+            return combine(left, lambda: self._skeleton(node.right, env, paths))
+        if isinstance(node, Unary) and node.op == "not":
+            return logical_not(self._skeleton(node.operand, env, paths))
+        if isinstance(node, Let):
+            bound = self.eval(node.value, env, paths)
+            return self._skeleton(node.body, {**env, node.name: bound.value}, {**paths, node.name: bound})
+        return self._leaf(node, env, paths)
+
+    def _leaf(self, node: Node, env: Env, paths: dict[str, Located]) -> Any:
+        if self.trace is None:
+            return self.eval(node, env, paths).value
+        self.trace.reads = {}
+        sightings_before = len(self.trace.sightings)
+        value = self.eval(node, env, paths).value
+        self.trace.steps.append(Step(str(node), plain(value), dict(list(self.trace.reads.items())[:_MAX_INPUTS])))
+        if value is not True:
+            del self.trace.sightings[sightings_before:]
+        return value
+
+    def eval(self, node: Node, env: Env, paths: dict[str, Located]) -> Located:
+        return getattr(self, f"_{type(node).__name__.lower()}")(node, env, paths)
+
+    def _read(self, located: Located) -> Located:
+        # Only recorded values are worth showing; the records and lists that hold them are not.
+        if (self.trace is not None and located.path is not None
+                and not isinstance(located.value, (list, dict)) and not isinstance(located.value, BaseModel)):
+            self.trace.reads.setdefault(located.path, plain(located.value))
+        return located
+
+    def _literal(self, node: Literal, env: Env, paths: dict[str, Located]) -> Located:
+        return Located(node.value)
+
+    def _name(self, node: Name, env: Env, paths: dict[str, Located]) -> Located:
+        if node.name in paths:
+            return paths[node.name]
+        return self._read(_with_items(getattr(env[RECORD], node.name, None), node.name))
+
+    def _field(self, node: Field, env: Env, paths: dict[str, Located]) -> Located:
+        target = self.eval(node.target, env, paths)
+        path = f"{target.path}.{node.name}" if target.path else None
+        return self._read(_with_items(get_field(target.value, node.name), path))
+
+    def _index(self, node: Index, env: Env, paths: dict[str, Located]) -> Located:
+        target = self.eval(node.target, env, paths)
+        index = self.eval(node.index, env, paths).value
+        value = get_index(target.value, index)
+        path = None
+        if value is not None and isinstance(target.value, list) and target.item_paths is not None:
+            path = target.item_paths[int(index)]
+        return self._read(_with_items(value, path))
+
+    def _listexpr(self, node: ListExpr, env: Env, paths: dict[str, Located]) -> Located:
+        return Located([self.eval(i, env, paths).value for i in node.items])
+
+    def _unary(self, node: Unary, env: Env, paths: dict[str, Located]) -> Located:
+        operand = self.eval(node.operand, env, paths).value
+        return Located(logical_not(operand) if node.op == "not" else negate(operand))
+
+    def _binary(self, node: Binary, env: Env, paths: dict[str, Located]) -> Located:
+        left = self.eval(node.left, env, paths).value
+        if node.op in ("and", "or"):
+            combine = both if node.op == "and" else either
+            return Located(combine(left, lambda: self.eval(node.right, env, paths).value))
+        right = self.eval(node.right, env, paths).value
+        if node.op in ("in", "not in"):
+            return Located(contains(node.op, left, right))
+        if node.op in ("==", "!=", "<", "<=", ">", ">="):
+            return Located(compare(node.op, left, right))
+        return Located(arithmetic(node.op, left, right))
+
+    def _quantifier(self, node: Quantifier, env: Env, paths: dict[str, Located]) -> Located:
+        source = self.eval(node.source, env, paths)
+        if source.value is None:
+            return Located(None)
+        item_paths = source.item_paths or [None] * len(source.value)
+
+        def results():
+            for item, path in zip(source.value, item_paths):
+                located = _with_items(item, path)
+                yield self.eval(node.body, {**env, node.variable: item}, {**paths, node.variable: located}).value
+
+        return Located(quantify(node.kind, results()))
+
+    def _let(self, node: Let, env: Env, paths: dict[str, Located]) -> Located:
+        bound = self.eval(node.value, env, paths)
+        return self.eval(node.body, {**env, node.name: bound.value}, {**paths, node.name: bound})
+
+    def _call(self, node: Call, env: Env, paths: dict[str, Located]) -> Located:
+        function = FUNCTIONS[node.function]
+        constants = literal_arguments(node)
+        located = [Located(c) if c is not None else self.eval(a, env, paths) for a, c in zip(node.args, constants)]
+        context = env[CONTEXT]
+        context.sighting = None
+        value = call(function, context, [a.value for a in located], {k: v.value for k, v in node.keywords})
+        if self.trace is not None and value is True and context.sighting is not None:
+            self.trace.sightings.append((context.sighting, located[0].path if located else None))
+        context.sighting = None
+        if function.name == "completed" and isinstance(value, list) and located[0].item_paths:
+            return _subset(value, located[0])
+        return Located(value)
+
+
+def _with_items(value: Any, path: str | None) -> Located:
+    if isinstance(value, list) and path is not None:
+        return Located(value, path, [f"{path}[{i}]" for i in range(len(value))])
+    return Located(value, path)
+
+
+def _subset(items: list, source: Located) -> Located:
+    # Items kept from the source list keep the paths they had there.
+    by_identity = {id(v): p for v, p in zip(source.value, source.item_paths or [])}
+    return Located(items, None, [by_identity.get(id(v)) for v in items])
+
+
+def interpret(node: Node, env: Env, trace: Trace | None = None) -> Any:
+    """Evaluate a condition by walking its tree; with a trace, record what decided it."""
+    return Interpreter(trace).run(node, env)

@@ -1,0 +1,184 @@
+"""Condition text -> syntax tree, with syntax errors that point at the line and column."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import lru_cache
+from importlib.resources import files
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from ..errors import Origin, RuleSyntaxError
+from .nodes import Binary, Call, Duration, Field, Index, Let, ListExpr, Literal, Name, Node, Quantifier, Unary
+
+_ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t"}
+_UNITS = {"day": (1, 0), "week": (7, 0), "month": (0, 1), "year": (0, 12)}
+
+# Friendly names for the tokens lark reports as expected.
+_TOKEN_NAMES = {
+    "NAME": "a name", "STRING": "a string", "NUMBER": "a number", "DATE": "a date", "UNIT": "a unit (days, months...)",
+    "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "COMMA": "','", "COLON": "':'", "SEMICOLON": "';'",
+    "DOT": "'.'", "EQUAL": "'='", "COMP_OP": "a comparison", "ADD_OP": "'+' or '-'", "MUL_OP": "'*' or '/'",
+    "IN": "'in'", "AND": "'and'", "OR": "'or'", "NOT": "'not'", "$END": "the end of the condition",
+}
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    grammar = files("leder_audit.language").joinpath("grammar.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+
+
+def _unescape(quoted: str) -> str:
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), quoted[1:-1])
+
+
+def _at(meta_or_token) -> dict[str, int]:
+    return {"line": getattr(meta_or_token, "line", 0) or 0, "column": getattr(meta_or_token, "column", 0) or 0}
+
+
+def _number(text: str) -> int | float:
+    return float(text) if "." in text else int(text)
+
+
+@v_args(meta=True)
+class _ToNodes(Transformer):
+    """Turns lark's parse tree into our nodes; method names follow the grammar's aliases."""
+
+    def string(self, meta, c):
+        return Literal(_unescape(c[0]), **_at(meta))
+
+    def number(self, meta, c):
+        return Literal(_number(c[0]), **_at(meta))
+
+    def date(self, meta, c):
+        try:
+            return Literal(date.fromisoformat(c[0]), **_at(meta))
+        except ValueError:
+            raise _BadLiteral(f"{c[0]} is not a real date", c[0]) from None
+
+    def duration(self, meta, c):
+        days, months = _UNITS[c[1].rstrip("s")]
+        count = _number(c[0])
+        if isinstance(count, float):
+            raise _BadLiteral("durations are whole numbers of days, weeks, months or years", c[0])
+        return Literal(Duration(days=days * count, months=months * count), **_at(meta))
+
+    def true(self, meta, c):
+        return Literal(True, **_at(meta))
+
+    def false(self, meta, c):
+        return Literal(False, **_at(meta))
+
+    def null(self, meta, c):
+        return Literal(None, **_at(meta))
+
+    def name(self, meta, c):
+        return Name(str(c[0]), **_at(meta))
+
+    def field(self, meta, c):
+        return Field(c[0], str(c[1]), **_at(meta))
+
+    def index(self, meta, c):
+        return Index(c[0], c[1], **_at(meta))
+
+    def call(self, meta, c):
+        args = c[1].children if len(c) > 1 else []
+        positional = tuple(a for a in args if not isinstance(a, tuple))
+        keywords = tuple(a for a in args if isinstance(a, tuple))
+        return Call(str(c[0]), positional, keywords, **_at(meta))
+
+    def keyword(self, meta, c):
+        return (str(c[0]), c[1])
+
+    def list_expr(self, meta, c):
+        return ListExpr(tuple(c), **_at(meta))
+
+    def negate(self, meta, c):
+        operand = c[0]
+        value = operand.value if isinstance(operand, Literal) else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+            return Literal(-value, **_at(meta))
+        return Unary("-", operand, **_at(meta))
+
+    def not_op(self, meta, c):
+        return Unary("not", c[0], **_at(meta))
+
+    def _binary(op):
+        def build(self, meta, c):
+            return Binary(op, c[0], c[1], **_at(meta))
+
+        return build
+
+    or_op = _binary("or")
+    and_op = _binary("and")
+    in_op = _binary("in")
+    not_in_op = _binary("not in")
+
+    def compare(self, meta, c):
+        return Binary(str(c[1]), c[0], c[2], **_at(meta))
+
+    def arith(self, meta, c):
+        return Binary(str(c[1]), c[0], c[2], **_at(meta))
+
+    def any_expr(self, meta, c):
+        return Quantifier("any", str(c[1]), c[2], c[3], **_at(meta))
+
+    def all_expr(self, meta, c):
+        return Quantifier("all", str(c[1]), c[2], c[3], **_at(meta))
+
+    def count_expr(self, meta, c):
+        return Quantifier("count", str(c[1]), c[2], c[3], **_at(meta))
+
+    def let_expr(self, meta, c):
+        return Let(str(c[0]), c[1], c[2], **_at(meta))
+
+
+class _BadLiteral(Exception):
+    def __init__(self, message: str, token: Token) -> None:
+        super().__init__(message)
+        self.token = token
+
+
+def parse(text: str, origin: Origin = Origin()) -> Node:
+    """Parse one condition; raise RuleSyntaxError naming file, line and column."""
+    try:
+        tree = _parser().parse(text)
+        return _ToNodes().transform(tree)
+    except UnexpectedInput as error:
+        raise _syntax_error(text, error, origin) from None
+    except VisitError as error:
+        bad = error.orig_exc
+        if isinstance(bad, _BadLiteral):
+            token = bad.token
+            raise _located(text, str(bad), origin, token.line, token.column, None) from None
+        raise
+
+
+def _syntax_error(text: str, error: UnexpectedInput, origin: Origin) -> RuleSyntaxError:
+    line, column = error.line, error.column
+    if isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken) and error.token.type == "$END"):
+        lines = text.rstrip().splitlines() or [""]
+        line, column = len(lines), len(lines[-1]) + 1
+        return _located(text, "the condition ends too early", origin, line, column, _expected(error))
+    if isinstance(error, UnexpectedCharacters):
+        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        hint = "use 'and', 'or', 'not' for logic and '==' for equality" if char in "&|!=" else _expected(error)
+        return _located(text, f"unexpected character {char!r}", origin, line, column, hint)
+    token = error.token
+    hint = "use '==' to compare values" if str(token) == "=" else _expected(error)
+    return _located(text, f"unexpected {str(token)!r}", origin, line, column, hint)
+
+
+def _expected(error: UnexpectedInput) -> str | None:
+    expected = getattr(error, "expected", None) or getattr(error, "allowed", None) or ()
+    names = sorted({_TOKEN_NAMES.get(t, t.lower().strip("_")) for t in expected if not t.startswith("__")})
+    return f"expected {', '.join(names[:8])}" if names else None
+
+
+def _located(text: str, message: str, origin: Origin, line: int, column: int, hint: str | None) -> RuleSyntaxError:
+    lines = text.splitlines() or [""]
+    source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+    return RuleSyntaxError(message, origin, line=max(line, 1), column=max(column, 1), source_line=source_line, hint=hint)
