@@ -1,0 +1,15 @@
+"""leder-audit: the LeDeR recommendations as executable, tested rules over health and care records."""
+
+__version__ = "0.1.0"
+
+from .engine import Auditor, audit
+from .errors import InputError, LederAuditError, RuleError
+from .findings import AuditResult, Evidence, Finding, Reference, Rejection
+from .records import DeathCertificate, DnacprDecision, MortalityReview, Person
+from .rulebook import Rule, Rulebook, load_rulebook
+
+__all__ = [
+    "Auditor", "AuditResult", "DeathCertificate", "DnacprDecision", "Evidence", "Finding", "InputError",
+    "LederAuditError", "MortalityReview", "Person", "Reference", "Rejection", "Rule", "RuleError", "Rulebook",
+    "audit", "load_rulebook",
+]

@@ -1,0 +1,117 @@
+"""The leder-audit command line: argument parsing and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+from .errors import InputError, LederAuditError
+from .findings import SEVERITIES
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-03-31") from None
+
+
+def _rules_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", action="append", default=[], metavar="DIR",
+                        help="a folder (or file) of your own rules and concepts, added to the built-in ones")
+    parser.add_argument("--no-builtin", action="store_true", help="leave out the built-in rules")
+    parser.add_argument("--select", action="append", default=[], metavar="ID|TAG",
+                        help="run only rules with this id, theme tag or profile:NAME (repeatable)")
+    parser.add_argument("--ignore", action="append", default=[], metavar="ID|TAG",
+                        help="leave out rules with this id, theme tag or profile:NAME (repeatable)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="leder-audit", description=(
+        "Check death certificates, DNACPR decisions and LeDeR reviews against the LeDeR recommendations."))
+    parser.add_argument("--version", action="version", version=f"leder-audit {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser("check", help="check records and report findings")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="record files: .json, .ndjson or .jsonl")
+    _rules_options(check)
+    check.add_argument("--format", default="table", choices=["table", "json", "ndjson"])
+    check.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
+    check.add_argument("--fail-on", default="info", choices=SEVERITIES, metavar="SEVERITY",
+                       help="exit 1 when a finding is at or above this severity (default: info, i.e. any)")
+    check.add_argument("--as-of", type=_date, metavar="DATE", help="the date open reviews are judged at (default: today)")
+    check.add_argument("--input-format", choices=["json", "ndjson"], help="read every PATH in this format")
+    check.add_argument("--strict", action="store_true", help="stop at the first record that cannot be read (exit 2)")
+
+    rules = commands.add_parser("rules", help="list, test or document the rules")
+    rule_commands = rules.add_subparsers(dest="rules_command", required=True)
+    listing = rule_commands.add_parser("list", help="list the rules")
+    _rules_options(listing)
+    listing.add_argument("--format", default="table", choices=["table", "json"])
+    testing = rule_commands.add_parser("test", help="run every rule's inline test cases")
+    _rules_options(testing)
+    testing.add_argument("--as-of", type=_date, metavar="DATE")
+
+    explain = commands.add_parser("explain", help="show how one rule decided on each record of a file")
+    explain.add_argument("rule_id")
+    explain.add_argument("record_file")
+    explain.add_argument("--rules", action="append", default=[], metavar="DIR")
+    explain.add_argument("--as-of", type=_date, metavar="DATE")
+
+    validate = commands.add_parser("validate", help="report records that do not fit their model, without rules")
+    validate.add_argument("paths", nargs="+", metavar="PATH")
+    validate.add_argument("--input-format", choices=["json", "ndjson"])
+
+    schema = commands.add_parser("schema", help="write the JSON Schemas of records and findings")
+    schema.add_argument("--output-dir", default="docs/schemas", metavar="DIR")
+    return parser
+
+
+def _book(args: argparse.Namespace):
+    from .rulebook import load_rulebook
+
+    book = load_rulebook(*args.rules, builtin=not getattr(args, "no_builtin", False))
+    if getattr(args, "select", None) or getattr(args, "ignore", None):
+        book = book.select(args.select, args.ignore)
+    return book
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except LederAuditError as error:
+        print(f"leder-audit: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from . import commands
+
+    if args.command == "check":
+        return commands.check(args, _book(args))
+    if args.command == "rules" and args.rules_command == "list":
+        return commands.list_rules(args, _book(args))
+    if args.command == "rules" and args.rules_command == "test":
+        return commands.test_rules(args, _book(args))
+    if args.command == "explain":
+        return commands.explain(args, _book(args))
+    if args.command == "validate":
+        return commands.validate(args)
+    if args.command == "schema":
+        return commands.schema(args)
+    raise AssertionError(args.command)
+
+
+def entry() -> None:
+    sys.exit(main())

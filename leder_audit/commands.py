@@ -1,0 +1,205 @@
+"""What each command does, once its arguments are parsed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+from . import __version__
+from .engine import Auditor, Incoming, validate as validate_record
+from .errors import InputError
+from .findings import SEVERITIES, Rejection
+from .language.compile import CONTEXT, RECORD
+from .language.interpret import Trace, interpret
+from .readers import read
+from .records import RECORD_MODELS
+from .rulebook import Rulebook
+from .writers import WRITERS, summary_line
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def run_header(book: Rulebook, paths: list[str], as_of: date) -> dict[str, Any]:
+    """What every report says about the run that made it."""
+    return {
+        "tool": "leder-audit",
+        "version": __version__,
+        "rulebook_hash": book.hash,
+        "rule_count": len(book.rules),
+        "inputs": [{"path": p, "sha256": file_sha256(Path(p))} for p in paths if Path(p).is_file()],
+        "run_time": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "as_of": as_of.isoformat(),
+    }
+
+
+@contextmanager
+def output(path: str | None) -> Iterator[IO[str]]:
+    """Standard output, or a file written beside its destination and moved into place when complete."""
+    if path is None:
+        yield sys.stdout
+        return
+    target = Path(path)
+    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent or ".", prefix=f".{target.name}.",
+                                         suffix=".part", delete=False)
+    try:
+        with handle:
+            yield handle
+        os.replace(handle.name, target)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+def records_of(paths: list[str], input_format: str | None) -> Iterator[Incoming | Rejection]:
+    for path in paths:
+        yield from read(path, input_format)
+
+
+def _strictly(items: Iterator[Incoming | Rejection]) -> Iterator[Incoming | Rejection]:
+    for item in items:
+        if isinstance(item, Rejection):
+            raise InputError(item.message, item.source, item.location, item.field)
+        if isinstance(item, Incoming):
+            validate_record(item.data, item.source, item.location)
+        yield item
+
+
+def check(args: Any, book: Rulebook) -> int:
+    as_of = args.as_of or date.today()
+    for path in args.paths:
+        if not Path(path).is_file():
+            raise InputError("no such file", path)
+    auditor = Auditor(book, as_of=as_of)
+    items = records_of(args.paths, args.input_format)
+    if args.strict:
+        items = _strictly(items)
+    threshold = SEVERITIES.index(args.fail_on)
+    worst = -1
+    with output(args.output) as out:
+        writer = WRITERS[args.format](out)
+        writer.start(run_header(book, args.paths, as_of))
+        for finding in auditor.run(items):
+            writer.finding(finding)
+            worst = max(worst, SEVERITIES.index(finding.severity))
+        writer.finish(auditor.tally)
+    if args.format != "table" or args.output:
+        print(summary_line(auditor.tally), file=sys.stderr)
+    return EXIT_FINDINGS if worst >= threshold else EXIT_OK
+
+
+def list_rules(args: Any, book: Rulebook) -> int:
+    if args.format == "json":
+        rows = [{"id": r.id, "version": r.spec.version, "severity": r.spec.severity, "applies_to": r.spec.applies_to,
+                 "tags": r.spec.tags, "title": r.spec.title, "file": r.file} for r in book.rules]
+        print(json.dumps(rows, indent=1))
+        return EXIT_OK
+    for rule in book.rules:
+        print(f"{rule.id:16} {rule.spec.severity:8} {rule.spec.applies_to:17} {','.join(rule.spec.tags):28} {rule.spec.title}")
+    print(f"{len(book.rules)} rules")
+    return EXIT_OK
+
+
+def test_rules(args: Any, book: Rulebook) -> int:
+    from .ruletests import run_cases
+
+    total = failed = 0
+    for result in run_cases(book, as_of=args.as_of):
+        total += 1
+        if result.ok:
+            continue
+        failed += 1
+        print(f"FAIL {result.rule_id} {result.expected} case {result.number}: expected {result.expected}, "
+              f"got {result.actual}\n  record: {json.dumps(result.case, default=str)}"
+              + (f"\n  {result.detail}" if result.detail else ""))
+    print(f"{total - failed} passed, {failed} failed")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def explain(args: Any, book: Rulebook) -> int:
+    rule = book.by_id.get(args.rule_id)
+    if rule is None:
+        from .language.check import did_you_mean
+
+        raise InputError(f"no rule {args.rule_id}. " + (did_you_mean(args.rule_id, book.by_id) or ""), "explain")
+    auditor = Auditor(book.select([rule.id]), as_of=args.as_of)
+    print(f"{rule.id} v{rule.spec.version}: {rule.spec.title}\nwhen: {rule.condition}")
+    for item in read(args.record_file):
+        if isinstance(item, Rejection):
+            print(f"\n{item.source}, {item.location}: rejected: {item.message}")
+            continue
+        try:
+            record = validate_record(item.data, item.source, item.location)
+        except InputError as error:
+            print(f"\n{error}")
+            continue
+        _explain_record(rule, record, auditor)
+    return EXIT_OK
+
+
+def _explain_record(rule: Any, record: Any, auditor: Auditor) -> None:
+    targets = [(record, "")]
+    if record.record_type == "mortality_review":
+        from .records import EMBEDDED
+
+        targets += [(getattr(record, f), f"{f}.") for f, t in EMBEDDED.items() if getattr(record, f) is not None]
+    for target, prefix in targets:
+        if target.record_type != rule.spec.applies_to:
+            continue
+        auditor.context.record = target
+        trace = Trace()
+        outcome = interpret(rule.condition, {RECORD: target, CONTEXT: auditor.context}, trace)
+        verdict = {True: "FIRES", False: "does not fire", None: "unknown (data missing)"}[outcome]
+        if outcome is None and rule.spec.when_unknown == "fire":
+            verdict += " -> fires, because missing documentation is itself the finding"
+        print(f"\nrecord {record.id}{' at ' + prefix.rstrip('.') if prefix else ''}: {verdict}")
+        for step in trace.steps:
+            inputs = ", ".join(f"{prefix}{k} = {json.dumps(v, default=str)}" for k, v in step.inputs.items())
+            print(f"  {step.expression}  ->  {json.dumps(step.value, default=str)}" + (f"   [{inputs}]" if inputs else ""))
+        for sighting, path in trace.sightings:
+            print(f"  evidence at {prefix}{path}: \"{sighting.text}\" [{sighting.start}:{sighting.end}]"
+                  + (f" ({sighting.context})" if sighting.context else ""))
+
+
+def validate(args: Any) -> int:
+    bad = total = 0
+    for item in records_of(args.paths, args.input_format):
+        total += 1
+        if isinstance(item, Rejection):
+            bad += 1
+            print(f"{item.source}, {item.location}: {item.message}")
+            continue
+        try:
+            validate_record(item.data, item.source, item.location)
+        except InputError as error:
+            bad += 1
+            print(str(error))
+    print(f"{total} records read: {total - bad} valid, {bad} rejected")
+    return EXIT_FINDINGS if bad else EXIT_OK
+
+
+def schema(args: Any) -> int:
+    from .findings import Finding
+
+    folder = Path(args.output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    schemas = {name: model.model_json_schema() for name, model in RECORD_MODELS.items()}
+    schemas["finding"] = Finding.model_json_schema()
+    for name, content in schemas.items():
+        (folder / f"{name}.schema.json").write_text(json.dumps(content, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        print(folder / f"{name}.schema.json")
+    return EXIT_OK

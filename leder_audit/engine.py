@@ -1,0 +1,187 @@
+"""Run a rulebook over records: embedded records, accounting, findings with their reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Iterable, Iterator
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import InputError
+from .findings import AuditResult, Evidence, Finding, Rejection, RuleError, RuleStats, Step, Tally
+from .language.compile import CONTEXT, RECORD
+from .language.functions import RunContext
+from .language.interpret import Trace, interpret, plain
+from .records import EMBEDDED, RECORD_MODELS, record_adapter
+from .rulebook import Rule, Rulebook
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One record as read from a source, not yet validated: a dict, or JSON bytes."""
+
+    data: Any
+    source: str = "<input>"
+    location: str = ""
+
+
+def render_loc(loc: tuple) -> str:
+    """A pydantic error location as a field path: ('part1', 1, 'text') -> part1[1].text."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+_MODEL_NAMES = set(RECORD_MODELS)
+
+
+def rejection_from(error: ValidationError, source: str, location: str, record_id: str | None) -> Rejection:
+    """Why a record does not fit its model, naming the field and never echoing the record."""
+    first = error.errors(include_url=False, include_input=False)[0]
+    loc = tuple(p for p in first["loc"] if p not in _MODEL_NAMES)
+    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return Rejection(source=source, location=location, record_id=record_id, field="record_type",
+                         message=f"record_type must be one of {', '.join(RECORD_MODELS)}")
+    more = len(error.errors()) - 1
+    message = first["msg"] + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+    return Rejection(source=source, location=location, record_id=record_id, field=render_loc(loc) or None,
+                     message=message)
+
+
+def _record_id(data: Any) -> str | None:
+    value = data.get("id") if isinstance(data, dict) else None
+    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+
+
+def validate(data: Any, source: str = "<input>", location: str = "") -> BaseModel:
+    """A record model from a dict, JSON bytes or a model; InputError naming the field when it does not fit."""
+    if isinstance(data, BaseModel):
+        return data
+    try:
+        if isinstance(data, (bytes, str)):
+            return record_adapter.validate_json(data)
+        if not isinstance(data, dict):
+            raise InputError(f"a record must be a JSON object, not {type(data).__name__}", source, location)
+        return record_adapter.validate_python(data)
+    except ValidationError as error:
+        rejection = rejection_from(error, source, location, _record_id(data))
+        raise InputError(rejection.message, source, location, rejection.field) from None
+
+
+class Auditor:
+    """Checks records one at a time, keeping only counters between them."""
+
+    def __init__(self, rulebook: Rulebook, as_of: date | None = None) -> None:
+        self.rulebook = rulebook
+        self.context = RunContext(today=as_of or date.today(), concepts=rulebook.concepts)
+        self.tally = Tally(rule_stats={rule.id: RuleStats() for rule in rulebook.rules})
+
+    def check(self, record: Any) -> list[Finding]:
+        """Findings on one record; InputError if it does not fit its model."""
+        model = validate(record)
+        return list(self._check_model(model))
+
+    def run(self, items: Iterable[Any]) -> Iterator[Finding]:
+        """Findings of every record in turn; records that do not fit are counted as rejected."""
+        for number, item in enumerate(items, 1):
+            if isinstance(item, Rejection):
+                self.tally.records_read += 1
+                self.tally.rejected.append(item)
+                continue
+            incoming = item if isinstance(item, Incoming) else Incoming(item, "<input>", f"record {number}")
+            self.tally.records_read += 1
+            try:
+                model = validate(incoming.data, incoming.source, incoming.location)
+            except InputError as error:
+                data = incoming.data
+                self.tally.rejected.append(Rejection(source=error.source, location=error.location,
+                                                     record_id=_record_id(data), field=error.field,
+                                                     message=error.message))
+                continue
+            self.tally.records_checked += 1
+            yield from self._check_model(model)
+
+    def _check_model(self, record: BaseModel) -> Iterator[Finding]:
+        yield from self._apply(self.rulebook.by_type[record.record_type], record, record, "")
+        if record.record_type == "mortality_review":
+            for field_name, record_type in EMBEDDED.items():
+                embedded = getattr(record, field_name)
+                if embedded is not None:
+                    yield from self._apply(self.rulebook.by_type[record_type], embedded, record, f"{field_name}.")
+
+    def _apply(self, rules: list[Rule], record: BaseModel, top: BaseModel, prefix: str) -> Iterator[Finding]:
+        context = self.context
+        context.record = record
+        env = {RECORD: record, CONTEXT: context}
+        stats = self.tally.rule_stats
+        for rule in rules:
+            rule_stats = stats[rule.id]
+            rule_stats.applied += 1
+            try:
+                outcome = rule.compiled(env)
+            except Exception as error:  # a rule's failure is reported, and the run goes on
+                rule_stats.errored += 1
+                self.tally.errors.append(RuleError(rule_id=rule.id, record_id=top.id,
+                                                   message=f"{type(error).__name__}: {error}"))
+                continue
+            if outcome is None:
+                rule_stats.unknown += 1
+                if rule.spec.when_unknown != "fire":
+                    continue
+            elif outcome is not True:
+                continue
+            rule_stats.fired += 1
+            finding = self._finding(rule, env, top, prefix, decided_on_unknown=outcome is None)
+            self.tally.count(finding)
+            yield finding
+
+    def _finding(self, rule: Rule, env: dict, top: BaseModel, prefix: str, decided_on_unknown: bool) -> Finding:
+        trace = Trace()
+        interpret(rule.condition, env, trace)
+        evidence = None
+        if trace.sightings:
+            sighting, path = trace.sightings[0]
+            evidence = Evidence(text=sighting.text, start=sighting.start, end=sighting.end,
+                                path=prefix + path if path else None, context=sighting.context)
+        first_input = next((p for step in trace.steps for p in step.inputs), None)
+        path = evidence.path if evidence and evidence.path else (prefix + first_input if first_input else None)
+        spec = rule.spec
+        return Finding(
+            rule_id=spec.id, rule_version=spec.version, title=spec.title, severity=spec.severity,
+            tags=list(spec.tags), record_id=top.id, record_type=top.record_type,
+            message=_message(rule, env, evidence, path, top.id), path=path, evidence=evidence,
+            references=list(spec.references), decided_on_unknown=decided_on_unknown,
+            explanation=[Step(expression=s.expression, value=s.value,
+                              inputs={prefix + k: v for k, v in s.inputs.items()}) for s in trace.steps],
+        )
+
+    def result(self, findings: list[Finding]) -> AuditResult:
+        return AuditResult.from_tally(findings, self.tally)
+
+
+def _message(rule: Rule, env: dict, evidence: Evidence | None, path: str | None, record_id: str) -> str:
+    fixed = {"evidence": evidence.text if evidence else "", "context": (evidence.context or "") if evidence else "",
+             "path": path or "", "record_id": record_id}
+    message = " ".join(rule.spec.message.split())
+    for placeholder in rule.placeholders:
+        if placeholder.value is None:
+            text = fixed[placeholder.name]
+        else:
+            value = placeholder.value(env)
+            text = "not recorded" if value is None else str(plain(value))
+        message = message.replace("{" + placeholder.name + "}", text)
+    return message
+
+
+def audit(records: Iterable[Any], rulebook: Rulebook | None = None, as_of: date | None = None) -> AuditResult:
+    """Check every record; findings, per-rule and per-theme counts, and the records rejected with reasons."""
+    from .rulebook import load_rulebook
+
+    auditor = Auditor(rulebook or load_rulebook(), as_of=as_of)
+    findings = list(auditor.run(records))
+    return auditor.result(findings)

@@ -1,0 +1,261 @@
+"""Load rule files, check and compile their conditions, and select rules."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import Origin, RuleError
+from .findings import Reference, Severity
+from .language.check import check, did_you_mean
+from .language.compile import Compiled, compile_condition
+from .language.nodes import Node
+from .language.syntax import parse
+from .records import RECORD_MODELS
+from .resources import builtin_rules_dir
+from .yamlfile import Located, load
+
+RecordType = Literal["death_certificate", "dnacpr_decision", "mortality_review"]
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.\[\]\-]*)\}")
+_TEMPLATE_NAMES = ("evidence", "context", "path", "record_id")
+NOT_RULES = ("concepts",)  # sub-folders of a rules folder that hold other data
+
+
+class TestCases(BaseModel):
+    """Records that must raise the rule, and records that must not."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    fire: list[dict[str, Any]] = []
+    pass_: list[dict[str, Any]] = Field([], alias="pass")
+
+
+class RuleSpec(BaseModel):
+    """A rule as written in YAML."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$")
+    version: int = Field(ge=1)
+    title: str = Field(min_length=1)
+    severity: Severity
+    applies_to: RecordType
+    tags: list[str] = Field(min_length=1)
+    references: list[Reference] = Field(min_length=1)
+    rationale: str = Field(min_length=1)
+    when: str = Field(min_length=1)
+    when_unknown: Literal["pass", "fire"] = "pass"
+    message: str = Field(min_length=1)
+    profiles: list[str] = []
+    tests: TestCases = TestCases()
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_are_words(cls, tags: list[str]) -> list[str]:
+        for tag in tags:
+            if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", tag):
+                raise ValueError(f"tag {tag!r} must be lower-case words joined by hyphens")
+        return tags
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    """A `{...}` in a message template, compiled when it names a field."""
+
+    name: str
+    value: Compiled | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A loaded, checked and compiled rule."""
+
+    spec: RuleSpec
+    condition: Node
+    compiled: Compiled
+    placeholders: tuple[Placeholder, ...]
+    file: str
+    location: Located = field(repr=False, compare=False)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+def _rule_files(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    return sorted(p for p in root.rglob("*.yaml") if not set(p.relative_to(root).parts[:-1]) & set(NOT_RULES)
+                  and p.name not in ("profiles.yaml",))
+
+
+def _condition_origin(doc: Located, path: tuple) -> Origin:
+    line, column = doc.positions[path]
+    if path in doc.block_scalars:
+        lines = doc.lines
+        body = lines[line] if line < len(lines) else ""
+        return Origin(doc.file, line + 1, len(body) - len(body.lstrip()) + 1, block=True)
+    quoted = doc.lines[line - 1][column - 1:column] in ("'", '"')
+    return Origin(doc.file, line, column + (1 if quoted else 0))
+
+
+def _spec_error(doc: Located, base: tuple, error: ValidationError) -> RuleError:
+    # An unknown key often explains a "missing" one (a misspelling), so it is reported first.
+    first = sorted(error.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
+    loc = base + tuple(first["loc"])
+    known = tuple(RuleSpec.model_fields) + ("pass",)
+    if first["type"] == "extra_forbidden":
+        key = loc[-1]
+        position = doc.key_positions.get(loc, doc.positions.get(base, (1, 1)))
+        hint = did_you_mean(str(key), known) or f"keys are: {', '.join(sorted(RuleSpec.model_fields))}"
+        return _at(doc, position, f"unknown key `{key}`", hint)
+    if first["type"] == "missing":
+        position = doc.positions.get(base, (1, 1))
+        return _at(doc, position, f"the rule has no `{loc[-1]}`", "every rule needs id, version, title, severity,"
+                   " applies_to, tags, references, rationale, when and message")
+    position = doc.positions.get(loc, doc.positions.get(loc[:-1], doc.positions.get(base, (1, 1))))
+    where = ".".join(str(p) for p in first["loc"])
+    hint = None
+    if "applies_to" in first["loc"]:
+        hint = f"record types are: {', '.join(RECORD_MODELS)}"
+    return _at(doc, position, f"`{where}`: {first['msg']}", hint)
+
+
+def _at(doc: Located, position: tuple[int, int], message: str, hint: str | None) -> RuleError:
+    line, column = position
+    source = doc.lines[line - 1] if 0 < line <= len(doc.lines) else ""
+    return RuleError(message, Origin(doc.file, line, column), source_line=source, hint=hint, caret=column)
+
+
+def _compile_placeholders(spec: RuleSpec, doc: Located, base: tuple, concept_names: frozenset[str]) -> tuple[Placeholder, ...]:
+    placeholders = []
+    model = RECORD_MODELS[spec.applies_to]
+    for name in dict.fromkeys(_PLACEHOLDER.findall(spec.message)):
+        if name in _TEMPLATE_NAMES:
+            placeholders.append(Placeholder(name))
+            continue
+        origin = doc.origin(base + ("message",))
+        node = parse(name, origin)
+        from .language.check import Checker
+
+        Checker(model, concept_names, name, origin).type_of(node, {})
+        placeholders.append(Placeholder(name, compile_condition(node)))
+    return tuple(placeholders)
+
+
+def load_rule_file(path: Path, concept_names: frozenset[str], display: str | None = None) -> list[Rule]:
+    """Read, check and compile every rule in one YAML file."""
+    name = display or str(path)
+    text = path.read_text(encoding="utf-8")
+    doc = load(text, name)
+    documents = doc.data if isinstance(doc.data, list) else [doc.data]
+    rules = []
+    for position, raw in enumerate(documents):
+        base: tuple = (position,) if isinstance(doc.data, list) else ()
+        if not isinstance(raw, dict):
+            raise _at(doc, doc.positions.get(base, (1, 1)), "a rule must be a mapping of keys to values",
+                      "start with `id: ...`")
+        try:
+            spec = RuleSpec.model_validate(raw)
+        except ValidationError as error:
+            raise _spec_error(doc, base, error) from None
+        rules.append(_build(spec, doc, base, concept_names, name))
+    return rules
+
+
+def _build(spec: RuleSpec, doc: Located, base: tuple, concept_names: frozenset[str], name: str) -> Rule:
+    origin = _condition_origin(doc, base + ("when",))
+    node = parse(spec.when, origin)
+    check(node, RECORD_MODELS[spec.applies_to], concept_names, spec.when, origin)
+    placeholders = _compile_placeholders(spec, doc, base, concept_names)
+    return Rule(spec, node, compile_condition(node), placeholders, name, doc)
+
+
+class Rulebook:
+    """Rules ready to run, grouped by the record type they apply to."""
+
+    def __init__(self, rules: list[Rule], concepts: Any, sources: list[tuple[str, str]]) -> None:
+        if not rules:
+            raise RuleError("the rulebook has no rules", Origin(", ".join(s for s, _ in sources) or "<rulebook>"),
+                            hint="check --rules, --select and --ignore")
+        self.rules = rules
+        self.concepts = concepts
+        self.sources = sources
+        self.by_type: dict[str, list[Rule]] = {t: [r for r in rules if r.spec.applies_to == t] for t in RECORD_MODELS}
+        self.by_id = {r.id: r for r in rules}
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 over the rule and concept files, to name exactly which rulebook ran."""
+        digest = hashlib.sha256()
+        for name, content_hash in sorted(self.sources):
+            digest.update(f"{name}\0{content_hash}\n".encode())
+        return digest.hexdigest()
+
+    def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> "Rulebook":
+        """The rules named by id, tag or `profile:NAME` in select (all if empty), less those in ignore."""
+        select, ignore = list(select), list(ignore)
+        for name in select + ignore:
+            if not any(_named(r, name) for r in self.rules):
+                options = {r.id for r in self.rules} | {t for r in self.rules for t in r.spec.tags}
+                raise RuleError(f"no rule has the id, tag or profile `{name}`", Origin("--select/--ignore"),
+                                hint=did_you_mean(name, options))
+        chosen = [r for r in self.rules if (not select or any(_named(r, n) for n in select))
+                  and not any(_named(r, n) for n in ignore)]
+        return Rulebook(chosen, self.concepts, self.sources)
+
+    def check(self, record: Any, as_of: Any = None) -> list:
+        """Findings of every applicable rule on one record (a dict or a record model)."""
+        from .engine import Auditor
+
+        return Auditor(self, as_of=as_of).check(record)
+
+
+def _named(rule: Rule, name: str) -> bool:
+    if name.startswith("profile:"):
+        return name.split(":", 1)[1] in rule.spec.profiles
+    return name == rule.id or name in rule.spec.tags
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_rulebook(*paths: str | Path, builtin: bool = True, concepts: Any = None) -> Rulebook:
+    """The built-in rules (unless builtin=False) plus every rule file in the given folders or files."""
+    from .text import load_concepts
+
+    roots = ([builtin_rules_dir()] if builtin else []) + [Path(p) for p in paths]
+    for root in roots:
+        if not root.exists():
+            raise RuleError(f"no such rules file or folder: {root}", Origin(str(root)))
+    user_concept_dirs = [r for r in roots[1 if builtin else 0:] if r.is_dir()]
+    concepts = concepts if concepts is not None else load_concepts(*user_concept_dirs)
+    names = concepts.names()
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    sources: list[tuple[str, str]] = []
+    for root in roots:
+        for file in _rule_files(root):
+            display = _display(file, root, builtin and root == roots[0])
+            sources.append((display, _file_hash(file)))
+            for rule in load_rule_file(file, names, display):
+                if rule.id in seen:
+                    raise rule.location.error((), f"rule id {rule.id} is used twice: here and in {seen[rule.id]}",
+                                              "give each rule its own id")
+                seen[rule.id] = display
+                rules.append(rule)
+        concept_dir = root / "concepts" if root.is_dir() else None
+        if concept_dir and concept_dir.is_dir():
+            sources.extend((_display(f, root, builtin and root == roots[0]), _file_hash(f))
+                           for f in sorted(concept_dir.glob("*.yaml")))
+    return Rulebook(rules, concepts, sources)
+
+
+def _display(file: Path, root: Path, is_builtin: bool) -> str:
+    if is_builtin:
+        return f"builtin:{file.relative_to(root).as_posix()}"
+    return str(file)

@@ -1,0 +1,55 @@
+"""Run the test cases written inside each rule: records that must raise it and records that must not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterator
+
+from .engine import Auditor
+from .errors import InputError
+from .rulebook import Rule, Rulebook
+
+
+@dataclass(frozen=True, slots=True)
+class CaseResult:
+    """One inline case: what the rule should have done and what it did."""
+
+    rule_id: str
+    expected: str  # "fire" or "pass"
+    actual: str  # "fire", "pass" or "invalid"
+    number: int
+    case: dict
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.expected == self.actual
+
+
+def case_record(rule: Rule, expected: str, number: int, case: dict) -> dict:
+    """A full record from a case, which names only the fields that matter to the rule."""
+    return {"record_type": rule.spec.applies_to, "id": f"{rule.id}/{expected}/{number}", **case}
+
+
+def run_cases(book: Rulebook, as_of: date | None = None) -> Iterator[CaseResult]:
+    """Every inline case of every rule in the book, in rule order."""
+    for rule in book.rules:
+        single = book.select([rule.id])
+        for expected in ("fire", "pass"):
+            cases = rule.spec.tests.fire if expected == "fire" else rule.spec.tests.pass_
+            for number, case in enumerate(cases, 1):
+                yield _run_case(single, rule, expected, number, case, as_of)
+
+
+def _run_case(book: Rulebook, rule: Rule, expected: str, number: int, case: dict, as_of: date | None) -> CaseResult:
+    auditor = Auditor(book, as_of=as_of)
+    try:
+        findings = auditor.check(case_record(rule, expected, number, case))
+    except InputError as error:
+        return CaseResult(rule.id, expected, "invalid", number, case, str(error))
+    fired = [f for f in findings if f.rule_id == rule.id]
+    detail = ""
+    if fired:
+        detail = "; ".join(f"{s.expression} -> {s.value}" for s in fired[0].explanation)
+    return CaseResult(rule.id, expected, "fire" if fired else "pass", number, case, detail)

@@ -1,0 +1,114 @@
+"""Writers: each streams findings to a file as they come, with the run's header and totals."""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any, Protocol
+
+from ..findings import SEVERITIES, Finding, Tally
+
+
+class Writer(Protocol):
+    def start(self, header: dict[str, Any]) -> None: ...
+    def finding(self, finding: Finding) -> None: ...
+    def finish(self, tally: Tally) -> None: ...
+
+
+class JsonWriter:
+    """One JSON document: run header, findings, totals, rejected records and rule errors."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self.first = True
+
+    def start(self, header: dict[str, Any]) -> None:
+        self.out.write('{"run": ' + json.dumps(header, ensure_ascii=False) + ',\n "findings": [')
+
+    def finding(self, finding: Finding) -> None:
+        self.out.write(("\n  " if self.first else ",\n  ") + finding.model_dump_json())
+        self.first = False
+
+    def finish(self, tally: Tally) -> None:
+        self.out.write("\n ],\n")
+        tail = {
+            "summary": tally.summary(),
+            "rules": {rule_id: stats.model_dump() for rule_id, stats in tally.rule_stats.items()},
+            "rejected": [r.model_dump() for r in tally.rejected],
+            "rule_errors": [e.model_dump() for e in tally.errors],
+        }
+        body = json.dumps(tail, ensure_ascii=False, indent=1)
+        self.out.write(body[2:] + "\n")
+
+
+class NdjsonWriter:
+    """One Finding per line and nothing else, for pipelines; totals go to the run summary on stderr."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+
+    def start(self, header: dict[str, Any]) -> None:
+        pass
+
+    def finding(self, finding: Finding) -> None:
+        self.out.write(finding.model_dump_json() + "\n")
+
+    def finish(self, tally: Tally) -> None:
+        pass
+
+
+class TableWriter:
+    """Findings for a person at a terminal, grouped by record, most severe first within each."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self.current: str | None = None
+        self.pending: list[Finding] = []
+
+    def start(self, header: dict[str, Any]) -> None:
+        inputs = ", ".join(i["path"] for i in header.get("inputs", []))
+        self.out.write(f"leder-audit {header['version']}: {header['rule_count']} rules over {inputs or 'input'}\n")
+
+    def finding(self, finding: Finding) -> None:
+        key = f"{finding.record_type} {finding.record_id}"
+        if key != self.current:
+            self._flush()
+            self.current = key
+        self.pending.append(finding)
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        self.out.write(f"\n{self.current}\n")
+        for f in sorted(self.pending, key=lambda f: -SEVERITIES.index(f.severity)):
+            where = f" at {f.path}" if f.path else ""
+            self.out.write(f"  {f.severity.upper():8} {f.rule_id}{where}: {f.title}\n")
+            self.out.write(_wrap(f.message, "           ") + "\n")
+        self.pending = []
+
+    def finish(self, tally: Tally) -> None:
+        self._flush()
+        self.out.write("\n" + summary_line(tally) + "\n")
+        for rejection in tally.rejected:
+            field = f" (field {rejection.field})" if rejection.field else ""
+            self.out.write(f"  rejected {rejection.source}, {rejection.location}{field}: {rejection.message}\n")
+        for error in tally.errors:
+            self.out.write(f"  rule error {error.rule_id} on record {error.record_id}: {error.message}\n")
+
+
+def _wrap(text: str, indent: str, width: int = 100) -> str:
+    import textwrap
+
+    return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent)
+
+
+def summary_line(tally: Tally) -> str:
+    """Totals in one line: read, checked, rejected, findings by severity."""
+    summary = tally.summary()
+    severities = ", ".join(f"{count} {name}" for name, count in reversed(list(summary["by_severity"].items())))
+    return (f"{summary['records_read']} records read: {summary['records_checked']} checked, "
+            f"{summary['records_rejected']} rejected; {summary['findings']} findings"
+            + (f" ({severities})" if severities else "")
+            + (f"; {summary['rule_errors']} rule errors" if summary["rule_errors"] else ""))
+
+
+WRITERS = {"json": JsonWriter, "ndjson": NdjsonWriter, "table": TableWriter}

@@ -1,0 +1,164 @@
+"""The command line: exit codes, output formats, rule listing and testing, explain, schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from leder_audit.cli import main
+
+from .conftest import FIXTURES
+
+FILES = [str(FIXTURES / n) for n in ("death_certificates.ndjson", "dnacpr_decisions.json", "mortality_reviews.ndjson")]
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_check_on_the_fixtures_prints_findings_and_exits_1(capsys):
+    code, out, err = run(capsys, "check", *FILES, "--as-of", "2024-06-30")
+    assert code == 1
+    assert "LDA-MCCD-001" in out and "LDA-DNACPR-001" in out and "LDA-REVIEW-001" in out
+    assert "12 records read: 12 checked, 0 rejected" in out
+
+
+def test_exit_0_when_no_finding_reaches_fail_on(capsys, tmp_path):
+    path = tmp_path / "ok.json"
+    path.write_text(json.dumps({"record_type": "dnacpr_decision", "id": "D", "rationale": "end-stage COPD"}))
+    assert run(capsys, "check", str(path))[0] == 0
+    code, _, _ = run(capsys, "check", FILES[2], "--select", "review-timeliness", "--fail-on", "high", "--as-of", "2024-06-30")
+    assert code == 0
+
+
+def test_fail_on_counts_findings_at_or_above(capsys):
+    assert run(capsys, "check", FILES[2], "--select", "review-timeliness", "--fail-on", "medium", "--as-of", "2024-06-30")[0] == 1
+
+
+def test_json_format_holds_header_findings_and_totals(capsys, tmp_path):
+    out_file = tmp_path / "report.json"
+    code, _, err = run(capsys, "check", *FILES, "--format", "json", "--output", str(out_file), "--as-of", "2024-06-30")
+    report = json.loads(out_file.read_text())
+    assert code == 1
+    assert report["run"]["rule_count"] >= 5 and len(report["run"]["rulebook_hash"]) == 64
+    assert [i["path"] for i in report["run"]["inputs"]] == FILES
+    assert all(len(i["sha256"]) == 64 for i in report["run"]["inputs"])
+    assert report["summary"]["records_read"] == 12
+    assert report["summary"]["findings"] == len(report["findings"])
+    assert report["rules"]["LDA-DNACPR-001"]["applied"] >= 5
+    assert "12 records read" in err
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_ndjson_writes_one_finding_per_line(capsys):
+    code, out, _ = run(capsys, "check", FILES[1], "--format", "ndjson")
+    lines = out.strip().splitlines()
+    assert code == 1 and len(lines) == 2
+    assert {json.loads(line)["record_id"] for line in lines} == {"DNACPR-0001", "DNACPR-0003"}
+
+
+def test_rejected_records_are_listed_and_counted(capsys, tmp_path):
+    path = tmp_path / "mixed.ndjson"
+    path.write_text('{"record_type": "dnacpr_decision", "id": "D1", "rationale": "LD"}\n'
+                    '{"record_type": "dnacpr_decision", "id": \n'
+                    '\n'
+                    '{"record_type": "death_certificate", "id": "C1", "person": {"age": "forty"}}\n')
+    code, out, _ = run(capsys, "check", str(path))
+    assert code == 1
+    assert "3 records read: 1 checked, 2 rejected" in out
+    assert f"rejected {path}, line 2" in out
+    assert f"rejected {path}, line 4 (field person.age)" in out
+
+
+def test_strict_stops_at_the_first_bad_record_with_exit_2(capsys, tmp_path):
+    path = tmp_path / "bad.ndjson"
+    path.write_text('{"record_type": "dnacpr_decision", "id": "D1"}\n{"record_type": "nope", "id": "X"}\n')
+    code, _, err = run(capsys, "check", str(path), "--strict")
+    assert code == 2 and "line 2" in err and "record_type" in err
+
+
+def test_missing_input_file_is_exit_2(capsys, tmp_path):
+    code, _, err = run(capsys, "check", str(tmp_path / "nope.json"))
+    assert code == 2 and "no such file" in err
+
+
+def test_bad_rules_folder_is_exit_2_with_position(capsys, tmp_path):
+    (tmp_path / "bad.yaml").write_text("id: X-1\nversion: 1\nwhen: a &&\n")
+    code, _, err = run(capsys, "check", FILES[0], "--rules", str(tmp_path))
+    assert code == 2 and "bad.yaml:" in err
+
+
+def test_usage_error_is_exit_2(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["check"])
+    assert caught.value.code == 2
+
+
+def test_rules_list_and_json(capsys):
+    code, out, _ = run(capsys, "rules", "list")
+    assert code == 0 and "LDA-DNACPR-001" in out
+    code, out, _ = run(capsys, "rules", "list", "--format", "json")
+    assert {"id", "severity", "tags", "applies_to"} <= set(json.loads(out)[0])
+
+
+def test_rules_test_passes_on_the_builtin_rules(capsys):
+    code, out, _ = run(capsys, "rules", "test")
+    assert code == 0 and out.strip().endswith("0 failed")
+
+
+def test_rules_test_reports_expected_against_actual(capsys, tmp_path):
+    (tmp_path / "r.yaml").write_text(
+        "id: T-1\nversion: 1\ntitle: t\nseverity: low\napplies_to: dnacpr_decision\ntags: [mca]\n"
+        "references: [{source: s}]\nrationale: r\nwhen: person_has_capacity == false\nmessage: m\n"
+        "tests:\n  fire: [{person_has_capacity: true}]\n  pass: [{person_has_capacity: true}]\n")
+    code, out, _ = run(capsys, "rules", "test", "--rules", str(tmp_path), "--no-builtin")
+    assert code == 1
+    assert "FAIL T-1 fire case 1: expected fire, got pass" in out
+    assert "1 passed, 1 failed" in out
+
+
+def test_explain_prints_each_step_and_the_evidence(capsys):
+    code, out, _ = run(capsys, "explain", "LDA-MCCD-002", FILES[0])
+    assert code == 0
+    assert "record MCCD-0002: FIRES" in out
+    assert "mentions(lines[-1].text, ld_or_related)  ->  true" in out
+    assert 'evidence at part1[2].text: "Down’s syndrome"' in out
+    assert "record MCCD-0005: does not fire" in out
+
+
+def test_explain_unknown_rule_suggests(capsys):
+    code, _, err = run(capsys, "explain", "LDA-MCCD-02", FILES[0])
+    assert code == 2 and "LDA-MCCD-002" in err
+
+
+def test_validate_reports_records_that_do_not_fit(capsys, tmp_path):
+    path = tmp_path / "v.ndjson"
+    path.write_text('{"record_type": "death_certificate", "id": "C", "date_of_death": "31/02/2022"}\n'
+                    '{"record_type": "death_certificate", "id": "C2"}\n')
+    code, out, _ = run(capsys, "validate", str(path))
+    assert code == 1
+    assert f"{path}, line 1: " in out and "date_of_death" in out
+    assert "2 records read: 1 valid, 1 rejected" in out
+
+
+def test_schema_command_writes_every_schema(capsys, tmp_path):
+    code, _, _ = run(capsys, "schema", "--output-dir", str(tmp_path))
+    assert code == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["death_certificate.schema.json", "dnacpr_decision.schema.json", "finding.schema.json",
+                     "mortality_review.schema.json"]
+    assert json.loads((tmp_path / "finding.schema.json").read_text())["title"] == "Finding"
+
+
+def test_console_script_is_installed():
+    import shutil
+    import subprocess
+
+    exe = shutil.which("leder-audit")
+    assert exe, "pip install did not create the leder-audit command"
+    done = subprocess.run([exe, "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and "leder-audit" in done.stdout
