@@ -53,8 +53,8 @@ def test_errors_name_the_problem_and_suggest_a_fix(source, model, message, hint)
 
 def test_error_points_at_the_offending_node():
     error = problem("exists(part1) and person.agee > 3")
-    assert error.column == 7 + len("exists(part1) and ")
-    assert str(error).splitlines()[2].index("^") == 4 + len("exists(part1) and ")
+    assert error.column == 7 + len("exists(part1) and person.")
+    assert str(error).splitlines()[2].index("^") == 4 + len("exists(part1) and person.")
 
 
 @pytest.mark.parametrize("source, model", [

@@ -79,7 +79,8 @@ class _ToNodes(Transformer):
         return Name(str(c[0]), **_at(meta))
 
     def field(self, meta, c):
-        return Field(c[0], str(c[1]), **_at(meta))
+        # Placed at the field's own name, so errors point at the word that is wrong.
+        return Field(c[0], str(c[1]), **_at(c[1]))
 
     def index(self, meta, c):
         return Index(c[0], c[1], **_at(meta))
