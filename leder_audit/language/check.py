@@ -10,7 +10,7 @@ from typing import Iterable
 from pydantic import BaseModel
 
 from ..errors import Origin, RuleTypeError
-from .functions import FUNCTIONS, CodeRange, Function
+from .functions import FUNCTIONS, CodeRange, Function, compile_regex
 from .nodes import Binary, Call, Field, Index, Let, ListExpr, Literal, Name, Node, Quantifier, Unary
 from .nodes import Duration
 from .types import ANY, BOOL, CONCEPT, DATE, DURATION, NULL, NUMBER, STRING, Type, compatible, fields_of, is_, list_of, record
@@ -244,9 +244,9 @@ class Checker:
             self.fail(arg, f"argument `{param.name}` of {function.name}() must be written as a string literal")
         if function.name == "matches":
             try:
-                re.compile(arg.value)
-            except re.error as error:
-                self.fail(arg, f"the regular expression does not compile: {error}")
+                compile_regex(arg.value)
+            except ValueError as error:
+                self.fail(arg, str(error))
         if function.name == "code_in":
             try:
                 CodeRange.parse(arg.value)

@@ -103,8 +103,28 @@ def _days_between(ctx: RunContext, start: date, end: date) -> int:
     return (end - start).days
 
 
-def _matches(ctx: RunContext, text: str, pattern: re.Pattern) -> bool:
-    found = pattern.search(text)
+# A user's regular expression may backtrack for ever on some text; each search gets this long at most,
+# after which the rule is reported as failed on that record and the run goes on.
+REGEX_TIMEOUT_SECONDS = 0.25
+# An unbounded repetition of a group that itself repeats without bound, e.g. (a+)+ or (\w*)*.
+NESTED_REPETITION = re.compile(r"\((?:[^()\\]|\\.)*(?:[+*]|\{\d*,\})(?:[^()\\]|\\.)*\)(?:[+*]|\{\d*,\})")
+
+
+def compile_regex(source: str) -> "regex.Pattern":
+    """A rule's regular expression, case-insensitive; ValueError when it cannot be used safely."""
+    import regex
+
+    if NESTED_REPETITION.search(source):
+        raise ValueError("nested repetition such as (a+)+ can take exponential time on some text; "
+                         "repeat the inner part only, e.g. (a+) or (ab)+")
+    try:
+        return regex.compile(source, regex.IGNORECASE | regex.VERSION0)
+    except regex.error as error:
+        raise ValueError(f"the regular expression does not compile: {error}") from None
+
+
+def _matches(ctx: RunContext, text: str, pattern) -> bool:
+    found = pattern.search(text, timeout=REGEX_TIMEOUT_SECONDS)
     if found:
         ctx.sighting = Sighting(found.group(0), found.start(), found.end())
     return found is not None
@@ -211,7 +231,7 @@ FUNCTIONS: dict[str, Function] = _add(
 def prepare_literal(function: Function, value: str) -> Any:
     """Turn a literal argument into what the implementation uses, once per rulebook."""
     if function.name == "matches":
-        return re.compile(value, re.IGNORECASE)
+        return compile_regex(value)
     if function.name == "code_in":
         return CodeRange.parse(value)
     return value

@@ -1,0 +1,109 @@
+"""Safety: user regular expressions cannot hang a run, nothing from data runs as code, no network."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from leder_audit import audit, load_rulebook
+from leder_audit.cli import main
+from leder_audit.errors import RuleError
+from leder_audit.language import functions
+
+from .conftest import FIXTURES
+
+RULE = """\
+id: T-1
+version: 1
+title: t
+severity: low
+applies_to: dnacpr_decision
+tags: [dnacpr-process]
+references: [{{source: s}}]
+rationale: r
+when: {when}
+message: m
+"""
+
+
+def book_with(tmp_path, when: str):
+    (tmp_path / "r.yaml").write_text(RULE.format(when=when), encoding="utf-8")
+    return load_rulebook(tmp_path, builtin=False)
+
+
+@pytest.mark.parametrize("pattern", ["(a+)+$", "(\\\\w*)*x", "(x+x+)+y", "(ab{2,})+"])
+def test_regexes_with_nested_repetition_are_refused_at_load(tmp_path, pattern):
+    with pytest.raises(RuleError) as caught:
+        book_with(tmp_path, f'matches(rationale, "{pattern}")')
+    assert "nested repetition" in caught.value.message
+    assert caught.value.line == 9
+
+
+def test_a_regex_that_runs_out_of_time_fails_that_record_only(tmp_path, monkeypatch):
+    book = book_with(tmp_path, 'matches(rationale, "z[0-9]+q")')
+    monkeypatch.setattr(functions, "REGEX_TIMEOUT_SECONDS", 1e-9)
+    records = [{"record_type": "dnacpr_decision", "id": "slow", "rationale": "z1" * 500_000},
+               {"record_type": "dnacpr_decision", "id": "fine"}]
+    result = audit(records, rulebook=book)
+    assert result.records_checked == 2
+    assert [(e.rule_id, e.record_id) for e in result.errors] == [("T-1", "slow")]
+    assert "TimeoutError" in result.errors[0].message
+
+
+@pytest.mark.parametrize("text", [
+    "__import__('os').system('echo hacked')",
+    "{{7*7}} ${7*7} {evidence.__class__}",
+    "!!python/object/apply:os.system ['echo hacked']",
+])
+def test_code_in_records_is_only_text(book, text):
+    (finding,) = book.check({"record_type": "dnacpr_decision", "id": "D", "rationale": f"{text}; learning disability"})
+    assert finding.evidence.text == "learning disability"
+    assert "49" not in finding.message
+
+
+def test_python_in_a_condition_is_a_syntax_error_not_code(tmp_path):
+    with pytest.raises(RuleError):
+        book_with(tmp_path, "__import__('os').system('true') == 0")
+
+
+def test_template_syntax_in_a_message_is_kept_as_text(tmp_path):
+    (tmp_path / "r.yaml").write_text(RULE.format(when="exists(rationale)").replace(
+        "message: m", 'message: "{{7*7}} ${7*7} <%= 7*7 %> said: {rationale}"'), encoding="utf-8")
+    book = load_rulebook(tmp_path, builtin=False)
+    (finding,) = book.check({"record_type": "dnacpr_decision", "id": "D", "rationale": "{person.nhs_number}"})
+    assert finding.message == "{{7*7}} ${7*7} <%= 7*7 %> said: {person.nhs_number}"
+
+
+def test_placeholders_reaching_for_python_attributes_are_refused(tmp_path):
+    (tmp_path / "r.yaml").write_text(RULE.format(when="exists(rationale)").replace(
+        "message: m", 'message: "{rationale.__class__}"'), encoding="utf-8")
+    with pytest.raises(RuleError) as caught:
+        load_rulebook(tmp_path, builtin=False)
+    assert "has no field `__class__`" in caught.value.message
+
+
+def test_a_full_run_opens_no_socket(monkeypatch, capsys, tmp_path):
+    def refuse(*args, **kwargs):
+        raise AssertionError("leder-audit tried to open a network socket")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    inputs = sorted(str(p) for p in FIXTURES.glob("*") if p.suffix in (".json", ".ndjson"))
+    for fmt in ("table", "json", "ndjson"):
+        code = main(["check", *inputs, "--format", fmt, "--output", str(tmp_path / f"out.{fmt}")])
+        assert code in (0, 1)
+    assert json.loads((tmp_path / "out.json").read_text())["summary"]["records_read"] > 0
+
+
+def test_same_input_gives_byte_identical_output_apart_from_run_time(tmp_path, capsys):
+    inputs = sorted(str(p) for p in FIXTURES.glob("*") if p.suffix in (".json", ".ndjson"))
+    outputs = []
+    for run in range(2):
+        path = tmp_path / f"run{run}.json"
+        main(["check", *inputs, "--format", "json", "--output", str(path), "--as-of", "2024-06-30"])
+        report = json.loads(path.read_text())
+        report["run"].pop("run_time")
+        outputs.append(json.dumps(report, sort_keys=True))
+    assert outputs[0] == outputs[1]
