@@ -10,13 +10,14 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from leder_audit.errors import LederAuditError
 from leder_audit.resources import builtin_rules_dir
 from leder_audit.text.context import Context, TriggerSet
 from leder_audit.text.match import ConceptMatcher, Mention
 from leder_audit.text.specs import ConceptFile, ConceptSpec, TriggerSpec
 
 
-class ConceptError(ValueError):
+class ConceptError(LederAuditError, ValueError):
     """A concepts file that cannot be used, or a concept name that does not exist."""
 
 
