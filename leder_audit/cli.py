@@ -71,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="write the JSON Schemas of records and findings")
     schema.add_argument("--output-dir", default="docs/schemas", metavar="DIR")
+
+    generate = commands.add_parser("generate", help="write synthetic records as NDJSON, for benchmarks and tests")
+    generate.add_argument("count", type=int, metavar="N", help="how many records")
+    generate.add_argument("--seed", type=int, default=0, help="the same seed gives the same file (default 0)")
+    generate.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+    generate.add_argument("--problem-rate", type=float, default=0.1, metavar="RATE",
+                          help="share of records that carry one known problem, 0 to 1 (default 0.1)")
     return parser
 
 
@@ -110,6 +117,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.validate(args)
     if args.command == "schema":
         return commands.schema(args)
+    if args.command == "generate":
+        return commands.generate(args)
     raise AssertionError(args.command)
 
 

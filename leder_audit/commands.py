@@ -54,6 +54,11 @@ def output(path: str | None) -> Iterator[IO[str]]:
         yield sys.stdout
         return
     target = Path(path)
+    if target.exists() and not target.is_file():
+        # A device or pipe (/dev/null, a named pipe) is written in place, never replaced.
+        with target.open("w", encoding="utf-8") as stream:
+            yield stream
+        return
     handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent or ".", prefix=f".{target.name}.",
                                          suffix=".part", delete=False)
     try:
@@ -202,4 +207,16 @@ def schema(args: Any) -> int:
     for name, content in schemas.items():
         (folder / f"{name}.schema.json").write_text(json.dumps(content, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         print(folder / f"{name}.schema.json")
+    return EXIT_OK
+
+
+def generate(args: Any) -> int:
+    from .generate import write_ndjson
+
+    if args.count < 0 or not 0.0 <= args.problem_rate <= 1.0:
+        raise InputError("N must be 0 or more and --problem-rate between 0 and 1", "generate")
+    with output(args.output) as out:
+        written = write_ndjson(out, args.count, seed=args.seed, problem_rate=args.problem_rate)
+    if args.output:
+        print(f"{written} records written to {args.output}", file=sys.stderr)
     return EXIT_OK
