@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--as-of", type=_date, metavar="DATE", help="the date open reviews are judged at (default: today)")
     check.add_argument("--input-format", choices=["json", "ndjson"], help="read every PATH in this format")
     check.add_argument("--strict", action="store_true", help="stop at the first record that cannot be read (exit 2)")
+    check.add_argument("--exit-zero", action="store_true",
+                       help="exit 0 even when there are findings (errors still exit 2), e.g. to browse a report")
 
     rules = commands.add_parser("rules", help="list, test or document the rules")
     rule_commands = rules.add_subparsers(dest="rules_command", required=True)

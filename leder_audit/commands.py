@@ -104,7 +104,7 @@ def check(args: Any, book: Rulebook) -> int:
         writer.finish(auditor.tally)
     if args.format != "table" or args.output:
         print(summary_line(auditor.tally), file=sys.stderr)
-    return EXIT_FINDINGS if worst >= threshold else EXIT_OK
+    return EXIT_FINDINGS if worst >= threshold and not args.exit_zero else EXIT_OK
 
 
 def list_rules(args: Any, book: Rulebook) -> int:

@@ -35,6 +35,11 @@ def test_exit_0_when_no_finding_reaches_fail_on(capsys, tmp_path):
     assert code == 0
 
 
+def test_exit_zero_reports_findings_but_exits_0(capsys):
+    code, out, _ = run(capsys, "check", *FILES, "--exit-zero")
+    assert code == 0 and "LDA-DNACPR-001" in out
+
+
 def test_fail_on_counts_findings_at_or_above(capsys):
     assert run(capsys, "check", FILES[2], "--select", "review-timeliness", "--fail-on", "medium", "--as-of", "2024-06-30")[0] == 1
 
