@@ -14,6 +14,7 @@ from .errors import InputError, LederAuditError
 from .findings import SEVERITIES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+INPUT_FORMATS = ["json", "ndjson", "csv", "tsv", "fhir"]
 
 
 def _date(text: str) -> date:
@@ -40,14 +41,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     check = commands.add_parser("check", help="check records and report findings")
-    check.add_argument("paths", nargs="+", metavar="PATH", help="record files: .json, .ndjson or .jsonl")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="record files: .json, .ndjson, .jsonl, .csv, .tsv, or FHIR R4 Bundles")
     _rules_options(check)
     check.add_argument("--format", default="table", choices=["table", "json", "ndjson"])
     check.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
     check.add_argument("--fail-on", default="info", choices=SEVERITIES, metavar="SEVERITY",
                        help="exit 1 when a finding is at or above this severity (default: info, i.e. any)")
     check.add_argument("--as-of", type=_date, metavar="DATE", help="the date open reviews are judged at (default: today)")
-    check.add_argument("--input-format", choices=["json", "ndjson"], help="read every PATH in this format")
+    check.add_argument("--input-format", choices=INPUT_FORMATS, help="read every PATH in this format")
+    check.add_argument("--mapping", metavar="FILE", help="a YAML mapping file: how a CSV/TSV export names its columns and values")
     check.add_argument("--strict", action="store_true", help="stop at the first record that cannot be read (exit 2)")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even when there are findings (errors still exit 2), e.g. to browse a report")
@@ -69,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="report records that do not fit their model, without rules")
     validate.add_argument("paths", nargs="+", metavar="PATH")
-    validate.add_argument("--input-format", choices=["json", "ndjson"])
+    validate.add_argument("--input-format", choices=INPUT_FORMATS)
+    validate.add_argument("--mapping", metavar="FILE", help="a YAML mapping file for CSV/TSV exports")
 
     schema = commands.add_parser("schema", help="write the JSON Schemas of records and findings")
     schema.add_argument("--output-dir", default="docs/schemas", metavar="DIR")

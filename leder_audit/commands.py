@@ -19,6 +19,7 @@ from .findings import SEVERITIES, Rejection
 from .language.compile import CONTEXT, RECORD
 from .language.interpret import Trace, interpret
 from .readers import read
+from .readers.mapping import load_mapping
 from .records import RECORD_MODELS
 from .rulebook import Rulebook
 from .writers import WRITERS, summary_line
@@ -70,9 +71,10 @@ def output(path: str | None) -> Iterator[IO[str]]:
         raise
 
 
-def records_of(paths: list[str], input_format: str | None) -> Iterator[Incoming | Rejection]:
+def records_of(paths: list[str], input_format: str | None, mapping: str | None = None) -> Iterator[Incoming | Rejection]:
+    loaded = load_mapping(mapping) if mapping else None
     for path in paths:
-        yield from read(path, input_format)
+        yield from read(path, input_format, loaded)
 
 
 def _strictly(items: Iterator[Incoming | Rejection]) -> Iterator[Incoming | Rejection]:
@@ -90,7 +92,7 @@ def check(args: Any, book: Rulebook) -> int:
         if not Path(path).is_file():
             raise InputError("no such file", path)
     auditor = Auditor(book, as_of=as_of)
-    items = records_of(args.paths, args.input_format)
+    items = records_of(args.paths, args.input_format, getattr(args, "mapping", None))
     if args.strict:
         items = _strictly(items)
     threshold = SEVERITIES.index(args.fail_on)
@@ -182,7 +184,7 @@ def _explain_record(rule: Any, record: Any, auditor: Auditor) -> None:
 
 def validate(args: Any) -> int:
     bad = total = 0
-    for item in records_of(args.paths, args.input_format):
+    for item in records_of(args.paths, args.input_format, getattr(args, "mapping", None)):
         total += 1
         if isinstance(item, Rejection):
             bad += 1

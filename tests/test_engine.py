@@ -14,7 +14,9 @@ from .conftest import AS_OF
 
 
 def dnacpr(rationale: str, **fields) -> dict:
-    return {"record_type": "dnacpr_decision", "id": "D1", "rationale": rationale, **fields}
+    """A decision documented in full, so that only its rationale can raise a finding."""
+    return {"record_type": "dnacpr_decision", "id": "D1", "rationale": rationale, "discussed_with_person": True,
+            "senior_responsible_clinician": "Dr A Consultant", "review_date": "2024-09-01", **fields}
 
 
 def test_finding_carries_evidence_span_path_and_references(book):
@@ -49,7 +51,8 @@ def test_rules_run_on_records_embedded_in_a_review(book):
               "review_completed_date": "2024-02-01",
               "death_certificate": {"id": "C9", "part1": [{"text": "Sepsis"}, {"text": "Severe learning disability"}]},
               "dnacpr": {"id": "D9", "rationale": "LD and frail"}}
-    findings = {f.rule_id: f for f in book.check(review, as_of=AS_OF)}
+    chosen = book.select(["ld-cause-of-death", "ld-dnacpr-rationale"])
+    findings = {f.rule_id: f for f in chosen.check(review, as_of=AS_OF)}
     assert set(findings) == {"LDA-MCCD-002", "LDA-DNACPR-001"}
     assert findings["LDA-MCCD-002"].path == "death_certificate.part1[1].text"
     assert findings["LDA-DNACPR-001"].evidence.path == "dnacpr.rationale"

@@ -58,7 +58,8 @@ def test_a_regex_that_runs_out_of_time_fails_that_record_only(tmp_path, monkeypa
     "!!python/object/apply:os.system ['echo hacked']",
 ])
 def test_code_in_records_is_only_text(book, text):
-    (finding,) = book.check({"record_type": "dnacpr_decision", "id": "D", "rationale": f"{text}; learning disability"})
+    (finding,) = book.select(["LDA-DNACPR-001"]).check(
+        {"record_type": "dnacpr_decision", "id": "D", "rationale": f"{text}; learning disability"})
     assert finding.evidence.text == "learning disability"
     assert "49" not in finding.message
 

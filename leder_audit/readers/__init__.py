@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Iterator
 
 from ..engine import Incoming
 from ..errors import InputError
 from ..findings import Rejection
-from . import jsonfile
+from . import csvfile, fhir, jsonfile
+from .mapping import Mapping, load_mapping
 
 Item = Incoming | Rejection
 
-READERS = {"json": jsonfile.read_json, "ndjson": jsonfile.read_ndjson}
-EXTENSIONS = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson"}
+READERS = {"json": jsonfile.read_json, "ndjson": jsonfile.read_ndjson, "csv": csvfile.read_csv,
+           "tsv": csvfile.read_tsv, "fhir": fhir.read_fhir}
+EXTENSIONS = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv"}
+# Readers that take a mapping file for column names and value spellings.
+MAPPED = {"csv", "tsv"}
+_FHIR_RESOURCE = re.compile(rb'"resourceType"\s*:\s*"')
 
 
 def detect_format(path: Path) -> str:
     """The input format of a file, from its extension and, failing that, its first bytes."""
     by_extension = EXTENSIONS.get(path.suffix.lower())
-    if by_extension:
+    if by_extension in MAPPED:
         return by_extension
     with path.open("rb") as handle:
         start = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    # Our records never carry resourceType; FHIR resources always do.
+    if start.startswith(b"{") and _FHIR_RESOURCE.search(start):
+        return "fhir"
+    if by_extension:
+        return by_extension
     if start.startswith(b"["):
         return "json"
     if start.startswith(b"{"):
@@ -32,15 +43,21 @@ def detect_format(path: Path) -> str:
 
 
 def hint_formats() -> str:
-    return f"name it .json, .ndjson or .jsonl, or give --input-format ({', '.join(READERS)})"
+    return f"name it .json, .ndjson, .jsonl, .csv or .tsv, or give --input-format ({', '.join(READERS)})"
 
 
-def read(path: str | Path, input_format: str | None = None) -> Iterator[Item]:
-    """Every record in a file, in order, each either to check or rejected with a reason."""
+def read(path: str | Path, input_format: str | None = None, mapping: Mapping | str | Path | None = None) -> Iterator[Item]:
+    """Every record in a file, in order, each either to check or rejected with a reason.
+
+    `mapping` (a Mapping or the path of a mapping file) says how a CSV/TSV export names its columns and values.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError("no such file", str(path))
     fmt = input_format or detect_format(path)
     if fmt not in READERS:
         raise InputError(f"unknown input format {fmt!r}: {hint_formats()}", str(path))
+    if fmt in MAPPED:
+        loaded = mapping if isinstance(mapping, Mapping) or mapping is None else load_mapping(mapping)
+        return READERS[fmt](path, loaded)
     return READERS[fmt](path)

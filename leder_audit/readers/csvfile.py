@@ -1,0 +1,102 @@
+"""CSV and TSV exports: one record per row, columns named by field path or through a mapping file."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..engine import Incoming
+from ..errors import InputError
+from ..findings import Rejection
+from .fieldpaths import BadPath, FieldPath, kind_at, set_path
+from .mapping import Mapping
+
+Column = tuple[int, str, FieldPath]
+
+
+def read_csv(path: Path, mapping: Mapping | None = None) -> Iterator[Incoming | Rejection]:
+    """A comma-separated export; rows are numbered as a spreadsheet shows them (the header is row 1)."""
+    return _read(path, mapping or Mapping(), ",")
+
+
+def read_tsv(path: Path, mapping: Mapping | None = None) -> Iterator[Incoming | Rejection]:
+    """A tab-separated export."""
+    return _read(path, mapping or Mapping(), "\t")
+
+
+def _read(path: Path, mapping: Mapping, delimiter: str) -> Iterator[Incoming | Rejection]:
+    source = str(path)
+    try:
+        handle = path.open(encoding=mapping.encoding, newline="")
+    except LookupError:
+        raise InputError(f"unknown encoding {mapping.encoding!r} in the mapping file", source) from None
+    with handle:
+        rows = csv.reader(handle, delimiter=mapping.delimiter or delimiter)
+        row_number = 1
+        try:
+            header = next(rows, None)
+            if header is None:
+                return
+            columns = _columns(header, mapping, source)
+            for row_number, cells in enumerate(rows, 2):
+                if not any(cell.strip() for cell in cells):
+                    continue
+                if len(cells) != len(header):
+                    yield Rejection(source=source, location=f"row {row_number}",
+                                    message=f"the row has {len(cells)} cells but the header has {len(header)}")
+                    continue
+                yield Incoming(record_from_row(cells, columns, mapping), source, f"row {row_number}")
+        except UnicodeDecodeError:
+            yield Rejection(source=source, location=f"row {row_number + 1}",
+                            message=f"the file is not valid {mapping.encoding} text; rows from here on were not read "
+                                    "(save it as CSV UTF-8, or give `encoding:` in a mapping file)")
+        except csv.Error as error:
+            yield Rejection(source=source, location=f"row {row_number + 1}",
+                            message=f"unreadable CSV ({error}); rows from here on were not read")
+
+
+def _columns(header: list[str], mapping: Mapping, source: str) -> list[Column]:
+    """The columns to read, each with its position, name and field path; unmapped blanks are skipped."""
+    seen: set[str] = set()
+    columns: list[Column] = []
+    for index, name in enumerate(header):
+        name = name.strip()
+        if not name:
+            continue
+        if name in seen:
+            raise InputError(f"the column {name!r} appears twice in the header", source, "row 1")
+        seen.add(name)
+        try:
+            target = mapping.path_of(name)
+        except BadPath as error:
+            raise InputError(f"the column {name!r} is not a field path ({error}); name it like person.age "
+                             "or map it in a mapping file", source, "row 1") from None
+        if target is not None:
+            columns.append((index, name, target))
+    if not columns:
+        raise InputError("no column of the header names a record field", source, "row 1")
+    return columns
+
+
+def record_from_row(cells: list[str], columns: list[Column], mapping: Mapping) -> dict[str, Any]:
+    """One row as a record dict; blank cells stay out, so a blank is unknown rather than false or empty."""
+    record: dict[str, Any] = {}
+    for target, value in mapping.constants.items():
+        set_path(record, target, value)
+    record_type = _record_type(cells, columns, mapping)
+    for index, _, target in columns:
+        value = mapping.typed(kind_at(record_type, target), cells[index], target)
+        if value is not None:
+            set_path(record, target, value)
+    return record
+
+
+def _record_type(cells: list[str], columns: list[Column], mapping: Mapping) -> str | None:
+    for index, _, target in columns:
+        if target == ("record_type",):
+            value = mapping.typed("text", cells[index], target)
+            return str(value) if value is not None else None
+    constant = mapping.constants.get(("record_type",))
+    return str(constant) if constant is not None else None
+

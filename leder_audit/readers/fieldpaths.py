@@ -1,0 +1,120 @@
+"""Dotted column names as field paths into a record, and the type the record model gives each path."""
+
+from __future__ import annotations
+
+import re
+import types
+from datetime import date
+from functools import lru_cache
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from ..records import RECORD_MODELS
+
+Segment = str | int
+FieldPath = tuple[Segment, ...]
+
+# Part I lines are written I(a) to I(d) on the certificate; a column may name them by letter.
+CAUSE_LINE_LETTERS = "abcd"
+_BRACKET = re.compile(r"\[(\d+)\]")
+
+
+class BadPath(ValueError):
+    """A column name that is not a field path."""
+
+
+def parse_path(name: str) -> FieldPath:
+    """`part1.a.text`, `part1.0.text` or `part1[0].text` -> ('part1', 0, 'text')."""
+    segments: list[Segment] = []
+    for part in _BRACKET.sub(r".\1", name.strip()).split("."):
+        part = part.strip()
+        if not part:
+            raise BadPath(f"{name!r} has an empty part")
+        if part.isdigit():
+            segments.append(int(part))
+        elif len(part) == 1 and part.lower() in CAUSE_LINE_LETTERS and segments and segments[-1] == "part1":
+            segments.append(CAUSE_LINE_LETTERS.index(part.lower()))
+        else:
+            segments.append(part)
+    if isinstance(segments[0], int):
+        raise BadPath(f"{name!r} starts with a list index")
+    return tuple(segments)
+
+
+def render_path(path: FieldPath) -> str:
+    """('part1', 0, 'text') -> part1[0].text, the way findings and rejections name fields."""
+    text = ""
+    for segment in path:
+        text += f"[{segment}]" if isinstance(segment, int) else (f".{segment}" if text else segment)
+    return text
+
+
+def set_path(record: dict[str, Any], path: FieldPath, value: Any) -> None:
+    """Put a value into nested dicts and lists, creating what is missing; list gaps become {}."""
+    target: Any = record
+    for segment, following in zip(path, path[1:]):
+        empty: Any = [] if isinstance(following, int) else {}
+        if isinstance(segment, int):
+            while len(target) <= segment:
+                target.append({} if not isinstance(following, int) else [])
+            target = target[segment]
+        else:
+            if not isinstance(target.get(segment), (dict, list)):
+                target[segment] = empty
+            target = target[segment]
+    last = path[-1]
+    if isinstance(last, int):
+        while len(target) <= last:
+            target.append(None)
+    target[last] = value
+
+
+Kind = Literal["text", "bool", "date", "int", "list"]
+
+
+def _unwrap(annotation: Any) -> Any:
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            options = [a for a in get_args(annotation) if a is not type(None)]
+            if len(options) != 1:
+                return annotation
+            annotation = options[0]
+        else:
+            return annotation
+
+
+def _kind_of(annotation: Any) -> Kind:
+    if annotation is bool:
+        return "bool"
+    if annotation is date:
+        return "date"
+    if annotation is int:
+        return "int"
+    if get_origin(annotation) is list and _unwrap(get_args(annotation)[0]) is str:
+        return "list"
+    return "text"
+
+
+@lru_cache(maxsize=4096)
+def kind_at(record_type: str | None, path: FieldPath) -> Kind:
+    """How the record model types the value at a path; text for fields it does not declare."""
+    annotation: Any = RECORD_MODELS.get(record_type or "")
+    if annotation is None:
+        return "text"
+    for segment in path:
+        if isinstance(segment, int):
+            if get_origin(annotation) is not list:
+                return "text"
+            annotation = _unwrap(get_args(annotation)[0])
+            continue
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return "text"
+        field = annotation.model_fields.get(segment)
+        if field is None:
+            return "text"
+        annotation = _unwrap(field.annotation)
+    return _kind_of(annotation)
