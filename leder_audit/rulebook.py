@@ -23,7 +23,7 @@ from .yamlfile import Located, load
 RecordType = Literal["death_certificate", "dnacpr_decision", "mortality_review"]
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.\[\]\-]*)\}")
 _TEMPLATE_NAMES = ("evidence", "context", "path", "record_id")
-NOT_RULES = ("concepts",)  # sub-folders of a rules folder that hold other data
+NOT_RULES = ("concepts", "cohort")  # sub-folders of a rules folder that hold other data
 
 
 class TestCases(BaseModel):

@@ -1,0 +1,617 @@
+"""Cohort rules: measures over a whole run (counts, proportions with their denominators, medians,
+ethnic representation), grouped by area, period or any field, raising findings on groups."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Iterable, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import InputError, Origin, RuleError
+from .findings import Evidence, Finding, Reference, Severity, Step
+from .language.check import Checker, did_you_mean
+from .language.compile import CONTEXT, RECORD, Compiled, compile_condition
+from .language.functions import RunContext
+from .language.nodes import Call, Duration, Node
+from .language.syntax import parse
+from .records import EMBEDDED, RECORD_MODELS
+from .resources import builtin_rules_dir
+from .yamlfile import Located, load
+
+RecordType = Literal["death_certificate", "dnacpr_decision", "mortality_review"]
+COHORT_FOLDER = "cohort"
+PERIODS: dict[str, Callable[[date], str]] = {}  # filled below: quarter(), year(), month()
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+MIN_EXPECTED = 5  # an expected count below this is a small number, whatever the denominator
+
+
+class Population(BaseModel):
+    """Which records a cohort rule counts."""
+
+    model_config = ConfigDict(extra="forbid")
+    record_type: RecordType
+    where: str | None = None
+
+
+class Measure(BaseModel):
+    """What a cohort rule measures in each group."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["count", "proportion", "median", "representation"]
+    numerator: str | None = None
+    value: str | None = None
+    ethnicity: str = "person.ethnicity"
+
+    @model_validator(mode="after")
+    def _needs(self) -> "Measure":
+        if self.kind == "proportion" and not self.numerator:
+            raise ValueError("a proportion needs a `numerator` condition")
+        if self.kind == "median" and not self.value:
+            raise ValueError("a median needs a `value`, e.g. review_completed_date - notification_date")
+        return self
+
+
+class CohortRuleSpec(BaseModel):
+    """A cohort rule as written in YAML."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["cohort"]
+    id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$")
+    version: int = Field(ge=1)
+    title: str = Field(min_length=1)
+    severity: Severity
+    tags: list[str] = Field(min_length=1)
+    references: list[Reference] = Field(min_length=1)
+    rationale: str = Field(min_length=1)
+    population: Population
+    group_by: list[str | dict[str, str]] = []
+    measure: Measure
+    raise_when: str = Field(min_length=1)
+    small_numbers: int = Field(5, ge=0)
+    message: str = Field(min_length=1)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_are_words(cls, tags: list[str]) -> list[str]:
+        for tag in tags:
+            if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", tag):
+                raise ValueError(f"tag {tag!r} must be lower-case words joined by hyphens")
+        return tags
+
+
+class GroupMeasure(BaseModel):
+    """The names a `raise_when` condition may use: one group's measure."""
+
+    count: float | None = None
+    numerator: float | None = None
+    denominator: float | None = None
+    proportion: float | None = None
+    median_days: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+    expected_share: float | None = None
+    expected_count: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupTerm:
+    """One term of group_by: its label in group keys, its text, and how to get its value from a record."""
+
+    label: str
+    text: str
+    value: Compiled
+    period: Callable[[date], str] | None = None
+
+    def of(self, env: dict) -> str:
+        value = self.value(env)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return "unknown"
+        if self.period is not None:
+            return self.period(value) if isinstance(value, date) else "unknown"
+        return str(value).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class CohortRule:
+    """A loaded, checked and compiled cohort rule."""
+
+    spec: CohortRuleSpec
+    where: Compiled | None
+    numerator: Compiled | None
+    value: Compiled | None
+    ethnicity: Compiled | None
+    group_by: tuple[GroupTerm, ...]
+    raise_when: Compiled
+    file: str
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+# ---- loading ---------------------------------------------------------------------------------
+
+
+def _month(day: date) -> str:
+    return f"{day.year}-{day.month:02d}"
+
+
+def _year(day: date) -> str:
+    return str(day.year)
+
+
+def _quarter(day: date) -> str:
+    from .cohort_stats import quarter_of
+
+    return quarter_of(day)
+
+
+PERIODS.update(quarter=_quarter, year=_year, month=_month)
+
+
+def _origin(doc: Located, path: tuple) -> Origin:
+    line, column = doc.positions.get(path, (1, 1))
+    if path in doc.block_scalars:
+        body = doc.lines[line] if line < len(doc.lines) else ""
+        return Origin(doc.file, line + 1, len(body) - len(body.lstrip()) + 1, block=True)
+    quoted = 0 < line <= len(doc.lines) and doc.lines[line - 1][column - 1:column] in ("'", '"')
+    return Origin(doc.file, line, column + (1 if quoted else 0))
+
+
+def _spec_error(doc: Located, base: tuple, error: ValidationError) -> RuleError:
+    first = sorted(error.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
+    loc = base + tuple(p for p in first["loc"] if not isinstance(p, str) or p not in ("str", "dict[str,str]"))
+    where = ".".join(str(p) for p in loc[len(base):])
+    if first["type"] == "extra_forbidden":
+        parent = CohortRuleSpec if len(loc) == len(base) + 1 else {"population": Population, "measure": Measure}.get(
+            str(loc[len(base)]), CohortRuleSpec)
+        hint = did_you_mean(str(loc[-1]), parent.model_fields) or f"keys are: {', '.join(parent.model_fields)}"
+        position = doc.key_positions.get(loc, doc.positions.get(base, (1, 1)))
+        return doc.error((), f"unknown key `{where}`", hint) if position == (1, 1) else _at(doc, position,
+                                                                                          f"unknown key `{where}`", hint)
+    if first["type"] == "missing":
+        return _at(doc, doc.positions.get(loc[:-1], (1, 1)), f"the cohort rule has no `{where}`",
+                   "a cohort rule needs kind, id, version, title, severity, tags, references, rationale,"
+                   " population, measure, raise_when and message")
+    position = doc.positions.get(loc, doc.positions.get(loc[:-1], doc.positions.get(base, (1, 1))))
+    return _at(doc, position, f"`{where}`: {first['msg']}", None)
+
+
+def _at(doc: Located, position: tuple[int, int], message: str, hint: str | None) -> RuleError:
+    line, column = position
+    source = doc.lines[line - 1] if 0 < line <= len(doc.lines) else ""
+    return RuleError(message, Origin(doc.file, line, column), source_line=source, hint=hint, caret=column)
+
+
+class _Builder:
+    """Checks and compiles the expressions of one cohort rule, errors pointing into its file."""
+
+    def __init__(self, spec: CohortRuleSpec, doc: Located, base: tuple, concept_names: frozenset[str]) -> None:
+        self.spec, self.doc, self.base, self.concept_names = spec, doc, base, concept_names
+        self.model = RECORD_MODELS[spec.population.record_type]
+
+    def _checker(self, text: str, path: tuple, model: type[BaseModel] | None = None,
+                 concepts: frozenset[str] | None = None) -> tuple[Checker, Node]:
+        origin = _origin(self.doc, self.base + path)
+        node = parse(text, origin)
+        checker = Checker(model or self.model, self.concept_names if concepts is None else concepts, text, origin)
+        return checker, node
+
+    def condition(self, text: str | None, path: tuple) -> Compiled | None:
+        if text is None:
+            return None
+        checker, node = self._checker(text, path)
+        checker.check(node)
+        return compile_condition(node)
+
+    def value(self, text: str, path: tuple, kinds: tuple[str, ...]) -> Compiled:
+        checker, node = self._checker(text, path)
+        kind = checker.type_of(node, {})
+        if kind.kind not in kinds + ("any",):
+            checker.fail(node, f"this must be a {' or a '.join(kinds)}, but it is a {kind}")
+        return compile_condition(node)
+
+    def term(self, entry: str | dict[str, str], index: int) -> GroupTerm:
+        if isinstance(entry, dict):
+            if len(entry) != 1:
+                raise self.doc.error(self.base + ("group_by", index), "a named group term has one key: `label: expression`")
+            ((label, text),) = entry.items()
+            path: tuple = ("group_by", index, label)
+        else:
+            label, text, path = "", entry, ("group_by", index)
+        checker, node = self._checker(text, path)
+        if isinstance(node, Call) and node.function in PERIODS:
+            if len(node.args) != 1 or node.keywords:
+                checker.fail(node, f"{node.function}() takes one date, e.g. {node.function}(notification_date)")
+            kind = checker.type_of(node.args[0], {})
+            if kind.kind not in ("date", "any"):
+                checker.fail(node.args[0], f"{node.function}() needs a date, not a {kind}")
+            return GroupTerm(label or node.function, text, compile_condition(node.args[0]), PERIODS[node.function])
+        kind = checker.type_of(node, {})
+        if kind.kind not in ("string", "number", "bool", "date", "any"):
+            checker.fail(node, f"a group must be a value such as text or a number, not a {kind}",
+                         "use a field path such as area.ics, or quarter(date_of_death)")
+        default = text.rsplit(".", 1)[-1].strip()
+        return GroupTerm(label or default, text, compile_condition(node))
+
+    def raise_when(self) -> Compiled:
+        checker, node = self._checker(self.spec.raise_when, ("raise_when",), GroupMeasure, frozenset())
+        checker.check(node)
+        return compile_condition(node)
+
+
+def _check_message(spec: CohortRuleSpec, doc: Located, base: tuple, labels: list[str]) -> None:
+    known = set(GroupMeasure.model_fields) | {"group", "evidence", "ethnic_group", "period"} | set(labels)
+    for name in _PLACEHOLDER.findall(spec.message):
+        if name not in known:
+            raise doc.error(base + ("message",), f"unknown placeholder `{{{name}}}` in the message",
+                            did_you_mean(name, known) or f"placeholders are: {', '.join(sorted(known))}")
+
+
+def _build(spec: CohortRuleSpec, doc: Located, base: tuple, concept_names: frozenset[str], name: str) -> CohortRule:
+    builder = _Builder(spec, doc, base, concept_names)
+    terms = tuple(builder.term(entry, i) for i, entry in enumerate(spec.group_by))
+    labels = [t.label for t in terms]
+    if len(set(labels)) != len(labels):
+        raise doc.error(base + ("group_by",), "two group terms have the same label",
+                        "name them: `- {home_ics: area.ics}`")
+    measure = spec.measure
+    if measure.kind == "representation" and not terms:
+        raise doc.error(base + ("group_by",), "a representation measure groups by area first",
+                        "add `group_by: [area.ics]`, whose values match the population table's area column")
+    _check_message(spec, doc, base, labels)
+    return CohortRule(
+        spec=spec,
+        where=builder.condition(spec.population.where, ("population", "where")),
+        numerator=builder.condition(measure.numerator, ("measure", "numerator")),
+        value=builder.value(measure.value, ("measure", "value"), ("duration", "number")) if measure.value else None,
+        ethnicity=(builder.value(measure.ethnicity, ("measure", "ethnicity"), ("string",))
+                   if measure.kind == "representation" else None),
+        group_by=terms,
+        raise_when=builder.raise_when(),
+        file=name,
+    )
+
+
+def load_cohort_file(path: Path, concept_names: frozenset[str], display: str | None = None) -> list[CohortRule]:
+    """Read, check and compile every cohort rule in one YAML file."""
+    name = display or str(path)
+    doc = load(path.read_text(encoding="utf-8"), name)
+    documents = doc.data if isinstance(doc.data, list) else [doc.data]
+    rules = []
+    for position, raw in enumerate(documents):
+        base: tuple = (position,) if isinstance(doc.data, list) else ()
+        if not isinstance(raw, dict):
+            raise _at(doc, doc.positions.get(base, (1, 1)), "a cohort rule must be a mapping of keys to values",
+                      "start with `kind: cohort`")
+        try:
+            spec = CohortRuleSpec.model_validate(raw)
+        except ValidationError as error:
+            raise _spec_error(doc, base, error) from None
+        rules.append(_build(spec, doc, base, concept_names, name))
+    return rules
+
+
+def _cohort_files(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    folder = root if root.name == COHORT_FOLDER else root / COHORT_FOLDER
+    return sorted(folder.rglob("*.yaml")) if folder.is_dir() else []
+
+
+def load_cohort_rules(*paths: str | Path, builtin: bool = True, concepts: Any = None) -> list[CohortRule]:
+    """The built-in cohort rules (unless builtin=False) plus those in the given files or folders' cohort/."""
+    from .text import load_concepts
+
+    roots = ([builtin_rules_dir()] if builtin else []) + [Path(p) for p in paths]
+    for root in roots:
+        if not root.exists():
+            raise RuleError(f"no such rules file or folder: {root}", Origin(str(root)))
+    concepts = concepts if concepts is not None else load_concepts(*[r for r in roots[1 if builtin else 0:] if r.is_dir()])
+    names = concepts.names()
+    rules: list[CohortRule] = []
+    seen: dict[str, str] = {}
+    for index, root in enumerate(roots):
+        for file in _cohort_files(root):
+            display = f"builtin:{file.relative_to(root).as_posix()}" if builtin and index == 0 else str(file)
+            for rule in load_cohort_file(file, names, display):
+                if rule.id in seen:
+                    raise RuleError(f"cohort rule id {rule.id} is used twice: in {display} and in {seen[rule.id]}",
+                                    Origin(display), hint="give each rule its own id")
+                seen[rule.id] = display
+                rules.append(rule)
+    return rules
+
+
+def select_rules(rules: list[CohortRule], select: Iterable[str] = ()) -> list[CohortRule]:
+    """The cohort rules with one of the given ids or tags (all when none is given)."""
+    names = list(select)
+    if not names:
+        return rules
+    options = {r.id for r in rules} | {t for r in rules for t in r.spec.tags}
+    for name in names:
+        if name not in options:
+            raise RuleError(f"no cohort rule has the id or tag `{name}`", Origin("--select"),
+                            hint=did_you_mean(name, options))
+    return [r for r in rules if r.id in names or set(r.spec.tags) & set(names)]
+
+
+# ---- evaluation ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Counter:
+    """What is kept for one group while records stream past: counts, and numbers for a median."""
+
+    denominator: int = 0
+    numerator: int = 0
+    unknown: int = 0
+    values: list[float] = field(default_factory=list)
+    groups: dict[str, int] = field(default_factory=dict)  # representation: deaths by ethnic group
+    not_stated: int = 0
+
+
+class GroupResult(BaseModel):
+    """One group's measure under one cohort rule, with the counts behind it."""
+
+    model_config = ConfigDict(frozen=True)
+    rule_id: str
+    rule_version: int
+    title: str
+    measure: str
+    key: str = Field(description="The group, e.g. 'ics=QWE quarter=2023Q1'.")
+    group: dict[str, str]
+    denominator: int
+    numerator: int | None = None
+    count: int | None = None
+    unknown: int = Field(0, description="Records whose numerator or value could not be decided (data missing).")
+    proportion: float | None = None
+    lower: float | None = Field(None, description="Lower bound of the 95% Wilson score interval.")
+    upper: float | None = Field(None, description="Upper bound of the 95% Wilson score interval.")
+    median_days: float | None = None
+    expected_share: float | None = None
+    expected_count: float | None = None
+    not_stated: int | None = Field(None, description="Representation: deaths with no ethnicity recorded.")
+    small_number: bool = Field(False, description="Too few to report as a rate: only the counts are given.")
+    status: str | None = None
+    raised: bool = False
+
+    def evidence(self) -> str:
+        """The counts behind the measure, e.g. '7 of 12 (58%)'."""
+        from .cohort_stats import percent
+
+        if self.measure == "median":
+            if self.small_number or self.median_days is None:
+                return f"{self.count} of {self.denominator} with a value (small number: median not shown)"
+            return f"median {self.median_days:g} days over {self.count} of {self.denominator}"
+        counted = self.numerator if self.numerator is not None else self.count
+        if self.small_number:
+            return f"{counted} of {self.denominator} (small number: rate not shown)"
+        if self.proportion is None:
+            return f"{counted} of {self.denominator}"
+        text = f"{counted} of {self.denominator} ({percent(self.proportion)})"
+        if self.expected_share is not None:
+            text += f"; expected {percent(self.expected_share)} (about {self.expected_count:.1f})"
+        return text
+
+
+class CohortRun:
+    """Evaluates cohort rules over records in one streaming pass, keeping counters per group only."""
+
+    def __init__(self, rules: list[CohortRule], as_of: date | None = None, concepts: Any = None,
+                 population: Any = None) -> None:
+        from .text import load_concepts
+
+        self.rules = rules
+        self.population = population
+        self.context = RunContext(today=as_of or date.today(), concepts=concepts or load_concepts())
+        self.counters: list[dict[tuple[str, ...], _Counter]] = [{} for _ in rules]
+        self.seen: dict[str, set[str]] = {}
+        self.dates: list[date] = []  # earliest and latest period date seen, for the report's period
+
+    def add(self, record: BaseModel) -> None:
+        """Count one validated record (and the records embedded in it) under every rule."""
+        targets = [record]
+        if record.record_type == "mortality_review":
+            targets += [getattr(record, f) for f in EMBEDDED if getattr(record, f) is not None]
+        for target in targets:
+            seen = self.seen.setdefault(target.record_type, set())
+            if target.id in seen:
+                continue  # the same certificate given alone and inside a review counts once
+            seen.add(target.id)
+            self._count(target)
+
+    def _count(self, record: BaseModel) -> None:
+        context = self.context
+        context.record = record
+        env = {RECORD: record, CONTEXT: context}
+        for rule, counters in zip(self.rules, self.counters):
+            if rule.spec.population.record_type != record.record_type:
+                continue
+            if rule.where is not None and rule.where(env) is not True:
+                continue
+            key = tuple(term.of(env) for term in rule.group_by)
+            self._note_dates(rule, env)
+            counter = counters.get(key)
+            if counter is None:
+                counter = counters[key] = _Counter()
+            counter.denominator += 1
+            self._measure(rule, env, counter)
+
+    def _note_dates(self, rule: CohortRule, env: dict) -> None:
+        for term in rule.group_by:
+            if term.period is not None:
+                value = term.value(env)
+                if isinstance(value, date):
+                    if not self.dates:
+                        self.dates = [value, value]
+                    self.dates = [min(self.dates[0], value), max(self.dates[1], value)]
+
+    @staticmethod
+    def _measure(rule: CohortRule, env: dict, counter: _Counter) -> None:
+        if rule.numerator is not None:
+            outcome = rule.numerator(env)
+            if outcome is True:
+                counter.numerator += 1
+            elif outcome is None:
+                counter.unknown += 1
+        if rule.value is not None:
+            value = rule.value(env)
+            if isinstance(value, Duration):
+                counter.values.append(value.approximate_days())
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                counter.values.append(float(value))
+            else:
+                counter.unknown += 1
+        if rule.ethnicity is not None:
+            from .ethnicity import ethnic_group
+
+            group = ethnic_group(rule.ethnicity(env))
+            if group is None:
+                counter.not_stated += 1
+            else:
+                counter.groups[group] = counter.groups.get(group, 0) + 1
+
+    def results(self) -> list[GroupResult]:
+        """Every group's measure, rule by rule, groups in order of their keys."""
+        out: list[GroupResult] = []
+        for rule, counters in zip(self.rules, self.counters):
+            for key in sorted(counters):
+                out.extend(self._results_of(rule, key, counters[key]))
+        return out
+
+    def _results_of(self, rule: CohortRule, key: tuple[str, ...], counter: _Counter) -> list[GroupResult]:
+        group = {term.label: value for term, value in zip(rule.group_by, key)}
+        if rule.spec.measure.kind == "representation":
+            from .cohort_representation import representation_results
+
+            return representation_results(rule, group, counter, self.population)
+        return [finish(rule, group, _measured(rule, counter))]
+
+    def findings(self, results: list[GroupResult] | None = None) -> list[Finding]:
+        """A finding for every group whose measure meets its rule's raise_when."""
+        results = self.results() if results is None else results
+        by_id = {rule.id: rule for rule in self.rules}
+        return [group_finding(by_id[r.rule_id], r) for r in results if r.raised]
+
+
+def _measured(rule: CohortRule, counter: _Counter) -> dict[str, Any]:
+    from .cohort_stats import median, wilson
+
+    kind = rule.spec.measure.kind
+    # A count is reported as it is; a rate or median over fewer than small_numbers records is not.
+    small = kind == "proportion" and counter.denominator < rule.spec.small_numbers
+    fields: dict[str, Any] = {"denominator": counter.denominator, "unknown": counter.unknown, "small_number": small}
+    if kind == "median":
+        fields["count"] = len(counter.values)
+        fields["small_number"] = small = len(counter.values) < rule.spec.small_numbers
+        fields["median_days"] = None if small else median(counter.values)
+        return fields
+    counted = counter.numerator if rule.numerator is not None else counter.denominator
+    fields["count"] = counted
+    if rule.numerator is not None:
+        fields["numerator"] = counter.numerator
+    if kind == "proportion" and counter.denominator and not small:
+        lower, upper = wilson(counter.numerator, counter.denominator)
+        fields.update(proportion=counter.numerator / counter.denominator, lower=lower, upper=upper)
+    return fields
+
+
+def key_of(group: dict[str, str]) -> str:
+    """A group's key as written in findings: 'ics=QWE quarter=2023Q1' ('all' for a rule without groups)."""
+    return " ".join(f"{label}={value}" for label, value in group.items()) or "all"
+
+
+def finish(rule: CohortRule, group: dict[str, str], fields: dict[str, Any]) -> GroupResult:
+    """A group's result, with whether its rule's raise_when holds."""
+    measure = GroupMeasure(**{k: v for k, v in fields.items() if k in GroupMeasure.model_fields})
+    raised = rule.raise_when({RECORD: measure, CONTEXT: None}) is True
+    return GroupResult(rule_id=rule.id, rule_version=rule.spec.version, title=rule.spec.title,
+                       measure=rule.spec.measure.kind, key=key_of(group), group=group, raised=raised, **fields)
+
+
+def group_finding(rule: CohortRule, result: GroupResult) -> Finding:
+    """A cohort finding: the group in place of a record id, the counts in the evidence and explanation."""
+    spec = rule.spec
+    evidence = result.evidence()
+    names = ("numerator", "denominator", "count", "unknown", "proportion", "lower", "upper", "median_days",
+             "expected_share", "expected_count", "not_stated")
+    steps = [Step(expression=name, value=_rounded(getattr(result, name))) for name in names
+             if getattr(result, name) is not None]
+    steps.append(Step(expression=" ".join(spec.raise_when.split()), value=True,
+                      inputs={f"group.{k}": v for k, v in result.group.items()}))
+    return Finding(rule_id=spec.id, rule_version=spec.version, title=spec.title, severity=spec.severity,
+                   tags=list(spec.tags), record_id=result.key, record_type="cohort",
+                   message=_message(spec.message, result, evidence), evidence=Evidence(text=evidence),
+                   references=list(spec.references), explanation=steps)
+
+
+def _rounded(value: Any) -> Any:
+    return round(value, 4) if isinstance(value, float) else value
+
+
+def _message(template: str, result: GroupResult, evidence: str) -> str:
+    from .cohort_stats import percent
+
+    values: dict[str, str] = {"group": result.key, "evidence": evidence, **result.group}
+    for name in GroupMeasure.model_fields:
+        value = getattr(result, name)
+        if value is None:
+            values[name] = "not reported"
+        elif name in ("proportion", "lower", "upper", "expected_share"):
+            values[name] = percent(value)
+        elif name == "expected_count":
+            values[name] = f"{value:.1f}"
+        else:
+            values[name] = f"{value:g}"
+    values.setdefault("period", next((v for k, v in result.group.items() if k in PERIODS), "the whole run"))
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), " ".join(template.split()))
+
+
+@dataclass
+class CohortReport:
+    """Results and findings of a cohort run, with the counts of records read."""
+
+    results: list[GroupResult]
+    findings: list[Finding]
+    records_read: int = 0
+    records_checked: int = 0
+    rejected: list[Any] = field(default_factory=list)
+    period: tuple[date, date] | None = None
+    rules: list[CohortRule] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def run_cohort(items: Iterable[Any], rules: list[CohortRule] | None = None, population: Any = None,
+               as_of: date | None = None) -> CohortReport:
+    """Evaluate cohort rules over records (dicts, models, or reader items); records that do not fit are rejected."""
+    from .engine import Incoming, validate
+    from .findings import Rejection
+
+    rules = load_cohort_rules() if rules is None else rules
+    skipped = [r.id for r in rules if r.spec.measure.kind == "representation" and population is None]
+    active = [r for r in rules if r.id not in skipped]
+    run = CohortRun(active, as_of=as_of, population=population)
+    read = checked = 0
+    rejected: list[Rejection] = []
+    for number, item in enumerate(items, 1):
+        read += 1
+        if isinstance(item, Rejection):
+            rejected.append(item)
+            continue
+        incoming = item if isinstance(item, Incoming) else Incoming(item, "<input>", f"record {number}")
+        try:
+            model = validate(incoming.data, incoming.source, incoming.location)
+        except InputError as error:
+            rejected.append(Rejection(source=error.source, location=error.location, field=error.field,
+                                      message=error.message))
+            continue
+        checked += 1
+        run.add(model)
+    results = run.results()
+    period = (run.dates[0], run.dates[1]) if run.dates else None
+    return CohortReport(results, run.findings(results), read, checked, rejected, period, active, skipped)

@@ -1,0 +1,214 @@
+"""Cohort rules: loading with located errors, one streaming pass, measures and findings checked
+against numbers worked out by hand in fixtures/cohort/README.md."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from leder_audit.cohort import CohortRun, load_cohort_file, load_cohort_rules, run_cohort, select_rules
+from leder_audit.errors import RuleError
+
+from .conftest import AS_OF, FIXTURES
+
+COHORT = FIXTURES / "cohort"
+EXPECTED = json.loads((COHORT / "expected.json").read_text())
+
+
+def records(name: str) -> list[dict]:
+    return [json.loads(line) for line in (COHORT / name).read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def builtin():
+    return load_cohort_rules()
+
+
+def _cases():
+    for file in ("reviews.ndjson", "certificates.ndjson", "dnacpr.ndjson"):
+        for rule_id, groups in EXPECTED[file].items():
+            for group in groups:
+                yield pytest.param(file, rule_id, group, id=f"{rule_id}:{group['key']}")
+
+
+@pytest.mark.parametrize("file, rule_id, expected", list(_cases()))
+def test_group_measures_match_the_hand_computed_figures(builtin, file, rule_id, expected):
+    report = run_cohort(records(file), select_rules(builtin, [rule_id]), as_of=AS_OF)
+    result = {r.key: r for r in report.results}[expected["key"]]
+    for name, value in expected.items():
+        if name == "key":
+            continue
+        if name == "evidence":
+            assert result.evidence() == value
+        elif isinstance(value, float):
+            assert getattr(result, name) == pytest.approx(value, abs=5e-5), name
+        else:
+            assert getattr(result, name) == value, name
+
+
+def test_every_group_of_the_fixtures_is_accounted_for(builtin):
+    report = run_cohort(records("reviews.ndjson"), select_rules(builtin, ["LDA-COHORT-001"]), as_of=AS_OF)
+    assert [r.key for r in report.results] == [g["key"] for g in EXPECTED["reviews.ndjson"]["LDA-COHORT-001"]]
+    # R15 is still inside its six months, so no group holds it.
+    assert sum(r.denominator for r in report.results) == 14
+
+
+def test_a_cohort_finding_names_the_group_and_carries_the_counts(builtin):
+    report = run_cohort(records("reviews.ndjson"), select_rules(builtin, ["LDA-COHORT-001"]), as_of=AS_OF)
+    (finding,) = report.findings
+    assert finding.record_type == "cohort"
+    assert finding.record_id == "ics=QWE quarter=2023Q1"
+    assert finding.evidence.text == "4 of 6 (67%)"
+    assert finding.tags == ["review-timeliness"]
+    steps = {s.expression: s.value for s in finding.explanation}
+    assert steps["numerator"] == 4 and steps["denominator"] == 6
+    assert steps["proportion"] == pytest.approx(0.6667, abs=1e-4)
+    assert steps["proportion < 0.9 and denominator >= 5"] is True
+    assert "4 of 6 (67%)" in finding.message and "30% to 90%" in finding.message
+    assert finding.references and finding.fingerprint
+
+
+def test_a_small_number_is_reported_as_counts_never_as_a_rate(builtin):
+    report = run_cohort(records("reviews.ndjson"), select_rules(builtin, ["LDA-COHORT-001"]), as_of=AS_OF)
+    small = {r.key: r for r in report.results}["ics=RTY quarter=2023Q1"]
+    assert small.small_number and small.proportion is None and small.lower is None
+    assert "%" not in small.evidence()
+
+
+def test_the_per_record_rulebook_does_not_read_the_cohort_folder(book):
+    assert not [r for r in book.rules if r.id.startswith("LDA-COHORT")]
+
+
+def test_builtin_cohort_rules_cover_the_themes(builtin):
+    tags = {t for r in builtin for t in r.spec.tags}
+    assert {"review-timeliness", "ld-cause-of-death", "ld-dnacpr-rationale", "ethnicity-representation"} <= tags
+    assert {r.spec.measure.kind for r in builtin} >= {"count", "proportion", "median", "representation"}
+
+
+def test_records_stream_through_once(builtin):
+    consumed = []
+
+    def stream():
+        for record in records("dnacpr.ndjson"):
+            consumed.append(record["id"])
+            yield record
+
+    report = run_cohort(stream(), select_rules(builtin, ["LDA-COHORT-003"]), as_of=AS_OF)
+    assert consumed == ["D01", "D02", "D03", "D04", "D05"]
+    assert report.records_read == 5 and report.records_checked == 5
+
+
+def test_a_record_that_does_not_fit_is_rejected_and_the_run_goes_on(builtin):
+    items = records("dnacpr.ndjson") + [{"record_type": "dnacpr_decision", "id": "BAD", "decision_date": "soon"}]
+    report = run_cohort(items, select_rules(builtin, ["LDA-COHORT-003"]), as_of=AS_OF)
+    assert report.records_read == 6 and report.records_checked == 5
+    assert report.rejected[0].field == "decision_date"
+
+
+def test_an_embedded_certificate_given_twice_counts_once(builtin):
+    certificate = {"record_type": "death_certificate", "id": "C9", "date_of_death": "2023-01-02",
+                   "part1": [{"text": "Learning disability"}]}
+    review = {"record_type": "mortality_review", "id": "R9", "death_certificate": dict(certificate)}
+    report = run_cohort([certificate, review], select_rules(builtin, ["LDA-COHORT-002"]), as_of=AS_OF)
+    (result,) = report.results
+    assert (result.numerator, result.denominator) == (1, 1)
+
+
+def write_rule(tmp_path, body: str, name: str = "rule.yaml"):
+    folder = tmp_path / "cohort"
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
+RULE = """\
+kind: cohort
+id: T-1
+version: 1
+title: t
+severity: low
+tags: [review-timeliness]
+references: [{source: s}]
+rationale: r
+population:
+  record_type: mortality_review
+group_by: [area.ics]
+measure:
+  kind: median
+  value: review_completed_date - notification_date
+raise_when: median_days > 150
+message: "{group} took {median_days} days ({evidence})"
+"""
+
+
+def test_a_median_rule_of_ones_own_raises_on_its_groups(tmp_path):
+    write_rule(tmp_path, RULE)
+    rules = load_cohort_rules(tmp_path, builtin=False)
+    report = run_cohort(records("reviews.ndjson"), rules, as_of=AS_OF)
+    (finding,) = report.findings
+    assert finding.record_id == "ics=QWE"
+    assert finding.message == "ics=QWE took 170.5 days (median 170.5 days over 10 of 11)"
+    rty = {r.key: r for r in report.results}["ics=RTY"]
+    assert rty.unknown == 1 and rty.small_number
+
+
+def test_named_group_terms_and_a_certifier_role(tmp_path):
+    write_rule(tmp_path, RULE.replace("group_by: [area.ics]", "group_by: [{role: death_certificate.certifier.role}]")
+               .replace("kind: median\n  value: review_completed_date - notification_date", "kind: count")
+               .replace("median_days > 150", "count >= 2").replace("{median_days}", "{count}"))
+    items = [{"record_type": "mortality_review", "id": f"R{i}", "death_certificate": {"id": f"C{i}",
+              "certifier": {"role": role}}} for i, role in enumerate(["FY2", "FY2", "Consultant", None])]
+    report = run_cohort(items, load_cohort_rules(tmp_path, builtin=False), as_of=AS_OF)
+    assert {r.key: r.count for r in report.results} == {"role=Consultant": 1, "role=FY2": 2, "role=unknown": 1}
+    assert [f.record_id for f in report.findings] == ["role=FY2"]
+
+
+@pytest.mark.parametrize("change, message, line", [
+    (("raise_when: median_days > 150", "raise_when: median > 150"), "unknown field `median`", 15),
+    (("  record_type: mortality_review", "  record_type: mortality_review\n  wher: true"), "unknown key `population.wher`", 11),
+    (("kind: median\n  value: review_completed_date - notification_date", "kind: proportion"),
+     "a proportion needs a `numerator`", 13),
+    (("group_by: [area.ics]", "group_by: [area.icss]"), "unknown field `icss`", 11),
+    (("group_by: [area.ics]", "group_by: [quarter(area.ics)]"), "quarter() needs a date", 11),
+    (("value: review_completed_date - notification_date", "value: narrative"), "must be a duration or a number", 14),
+    (("{group} took", "{grop} took"), "unknown placeholder `{grop}`", 16),
+])
+def test_a_broken_cohort_rule_is_refused_with_file_line_and_hint(tmp_path, change, message, line):
+    path = write_rule(tmp_path, RULE.replace(*change))
+    with pytest.raises(RuleError) as raised:
+        load_cohort_file(path, frozenset())
+    error = raised.value
+    assert message in error.message
+    assert error.file == str(path) and error.line == line
+
+
+def test_raise_when_suggests_the_name_meant(tmp_path):
+    path = write_rule(tmp_path, RULE.replace("median_days > 150", "median_day > 150"))
+    with pytest.raises(RuleError) as raised:
+        load_cohort_file(path, frozenset())
+    assert "median_days" in (raised.value.hint or "")
+
+
+def test_select_by_tag_and_unknown_names(builtin):
+    assert {r.id for r in select_rules(builtin, ["review-timeliness"])} == {"LDA-COHORT-001", "LDA-COHORT-005"}
+    with pytest.raises(RuleError, match="no cohort rule"):
+        select_rules(builtin, ["review-timelines"])
+
+
+def test_a_representation_rule_without_a_population_table_is_skipped(builtin):
+    report = run_cohort(records("ethnicity_reviews.ndjson"), select_rules(builtin, ["LDA-COHORT-004"]), as_of=AS_OF)
+    assert report.skipped == ["LDA-COHORT-004"] and report.results == [] and report.findings == []
+
+
+def test_a_run_keeps_only_counters(builtin):
+    run = CohortRun(select_rules(builtin, ["LDA-COHORT-001"]), as_of=AS_OF)
+    from leder_audit.engine import validate
+
+    for record in records("reviews.ndjson"):
+        run.add(validate(record))
+    counters = run.counters[0]
+    assert all(isinstance(k, tuple) and all(isinstance(v, str) for v in k) for k in counters)
+    assert {type(c).__name__ for c in counters.values()} == {"_Counter"}
