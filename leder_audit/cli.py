@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--input-format", choices=INPUT_FORMATS, help="read every PATH in this format")
     check.add_argument("--mapping", metavar="FILE", help="a YAML mapping file: how a CSV/TSV export names its columns and values")
     check.add_argument("--strict", action="store_true", help="stop at the first record that cannot be read (exit 2)")
+    check.add_argument("--jobs", type=int, default=1, metavar="N",
+                       help="check in N processes (0: one per CPU); the output is the same as with 1 (default 1)")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even when there are findings (errors still exit 2), e.g. to browse a report")
 
@@ -83,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     generate.add_argument("--problem-rate", type=float, default=0.1, metavar="RATE",
                           help="share of records that carry one known problem, 0 to 1 (default 0.1)")
+
+    from .cohort_commands import add_cohort_parsers
+
+    add_cohort_parsers(commands, INPUT_FORMATS, _date)
     return parser
 
 
@@ -124,6 +130,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.schema(args)
     if args.command == "generate":
         return commands.generate(args)
+    if args.command in ("cohort", "trend"):
+        from . import cohort_commands
+
+        return getattr(cohort_commands, args.command)(args)
     raise AssertionError(args.command)
 
 

@@ -91,7 +91,13 @@ def check(args: Any, book: Rulebook) -> int:
     for path in args.paths:
         if not Path(path).is_file():
             raise InputError("no such file", path)
-    auditor = Auditor(book, as_of=as_of)
+    jobs = getattr(args, "jobs", 1)
+    if jobs == 1:
+        auditor: Any = Auditor(book, as_of=as_of)
+    else:
+        from .parallel import ParallelAuditor
+
+        auditor = ParallelAuditor(book, as_of=as_of, jobs=jobs)
     items = records_of(args.paths, args.input_format, getattr(args, "mapping", None))
     if args.strict:
         items = _strictly(items)

@@ -91,7 +91,7 @@ class Auditor:
         for number, item in enumerate(items, 1):
             if isinstance(item, Rejection):
                 self.tally.records_read += 1
-                self.tally.rejected.append(item)
+                self.tally.reject(item)
                 continue
             incoming = item if isinstance(item, Incoming) else Incoming(item, "<input>", f"record {number}")
             self.tally.records_read += 1
@@ -99,7 +99,7 @@ class Auditor:
                 model = validate(incoming.data, incoming.source, incoming.location)
             except InputError as error:
                 data = incoming.data
-                self.tally.rejected.append(Rejection(source=error.source, location=error.location,
+                self.tally.reject(Rejection(source=error.source, location=error.location,
                                                      record_id=_record_id(data), field=error.field,
                                                      message=error.message))
                 continue
@@ -126,7 +126,7 @@ class Auditor:
                 outcome = rule.compiled(env)
             except Exception as error:  # a rule's failure is reported, and the run goes on
                 rule_stats.errored += 1
-                self.tally.errors.append(RuleError(rule_id=rule.id, record_id=top.id,
+                self.tally.error(RuleError(rule_id=rule.id, record_id=top.id,
                                                    message=f"{type(error).__name__}: {error}"))
                 continue
             if outcome is None:

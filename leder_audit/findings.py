@@ -113,9 +113,16 @@ class RuleStats(BaseModel):
     errored: int = 0
 
 
+KEPT_IN_FULL = 1000  # rejections and rule errors listed in full; past this they are only counted
+
+
 @dataclass
 class Tally:
-    """Counters kept while records stream through; never holds the records themselves."""
+    """Counters kept while records stream through; never holds the records themselves.
+
+    Memory stays bounded however long the input: the first KEPT_IN_FULL rejections and rule errors
+    are kept with their reasons, and the rest are counted, so the counts are always exact.
+    """
 
     records_read: int = 0
     records_checked: int = 0
@@ -125,6 +132,38 @@ class Tally:
     by_theme: Counter = field(default_factory=Counter)
     by_severity: Counter = field(default_factory=Counter)
     findings_count: int = 0
+    rejected_count: int = 0
+    errors_count: int = 0
+
+    def reject(self, rejection: Rejection) -> None:
+        self.rejected_count += 1
+        if len(self.rejected) < KEPT_IN_FULL:
+            self.rejected.append(rejection)
+
+    def error(self, error: RuleError) -> None:
+        self.errors_count += 1
+        if len(self.errors) < KEPT_IN_FULL:
+            self.errors.append(error)
+
+    def merge(self, other: "Tally") -> None:
+        """Add the counts of a later part of the same input (from another process) to these."""
+        self.records_read += other.records_read
+        self.records_checked += other.records_checked
+        for rejection in other.rejected:
+            self.reject(rejection)
+        self.rejected_count += other.rejected_count - len(other.rejected)
+        for error in other.errors:
+            self.error(error)
+        self.errors_count += other.errors_count - len(other.errors)
+        for rule_id, stats in other.rule_stats.items():
+            mine = self.rule_stats.setdefault(rule_id, RuleStats())
+            mine.applied += stats.applied
+            mine.fired += stats.fired
+            mine.unknown += stats.unknown
+            mine.errored += stats.errored
+        self.by_theme.update(other.by_theme)
+        self.by_severity.update(other.by_severity)
+        self.findings_count += other.findings_count
 
     def count(self, finding: Finding) -> None:
         self.findings_count += 1
@@ -137,11 +176,11 @@ class Tally:
         return {
             "records_read": self.records_read,
             "records_checked": self.records_checked,
-            "records_rejected": len(self.rejected),
+            "records_rejected": self.rejected_count,
             "findings": self.findings_count,
             "by_severity": {s: self.by_severity[s] for s in SEVERITIES if self.by_severity[s]},
             "by_theme": dict(sorted(self.by_theme.items())),
-            "rule_errors": len(self.errors),
+            "rule_errors": self.errors_count,
         }
 
 
@@ -156,6 +195,8 @@ class AuditResult(BaseModel):
     rule_stats: dict[str, RuleStats]
     by_theme: dict[str, int]
     by_severity: dict[str, int]
+    records_rejected: int = Field(0, description="All rejected records; `rejected` lists the first 1000.")
+    rule_errors: int = Field(0, description="All rule errors; `errors` lists the first 1000.")
 
     @classmethod
     def from_tally(cls, findings: list[Finding], tally: Tally) -> "AuditResult":
@@ -168,4 +209,6 @@ class AuditResult(BaseModel):
             rule_stats=tally.rule_stats,
             by_theme=dict(sorted(tally.by_theme.items())),
             by_severity={s: tally.by_severity[s] for s in SEVERITIES if tally.by_severity[s]},
+            records_rejected=tally.rejected_count,
+            rule_errors=tally.errors_count,
         )

@@ -186,6 +186,8 @@ class Rulebook:
         self.sources = sources
         self.by_type: dict[str, list[Rule]] = {t: [r for r in rules if r.spec.applies_to == t] for t in RECORD_MODELS}
         self.by_id = {r.id: r for r in rules}
+        # (paths, builtin) given to load_rulebook, so other processes can load the same rules.
+        self.loaded_with: tuple[tuple[str, ...], bool] | None = None
 
     @property
     def hash(self) -> str:
@@ -205,7 +207,9 @@ class Rulebook:
                                 hint=did_you_mean(name, options))
         chosen = [r for r in self.rules if (not select or any(_named(r, n) for n in select))
                   and not any(_named(r, n) for n in ignore)]
-        return Rulebook(chosen, self.concepts, self.sources)
+        book = Rulebook(chosen, self.concepts, self.sources)
+        book.loaded_with = self.loaded_with
+        return book
 
     def check(self, record: Any, as_of: Any = None) -> list:
         """Findings of every applicable rule on one record (a dict or a record model)."""
@@ -233,6 +237,7 @@ def load_rulebook(*paths: str | Path, builtin: bool = True, concepts: Any = None
         if not root.exists():
             raise RuleError(f"no such rules file or folder: {root}", Origin(str(root)))
     user_concept_dirs = [r for r in roots[1 if builtin else 0:] if r.is_dir()]
+    reloadable = concepts is None
     concepts = concepts if concepts is not None else load_concepts(*user_concept_dirs)
     names = concepts.names()
     rules: list[Rule] = []
@@ -252,7 +257,10 @@ def load_rulebook(*paths: str | Path, builtin: bool = True, concepts: Any = None
         if concept_dir and concept_dir.is_dir():
             sources.extend((_display(f, root, builtin and root == roots[0]), _file_hash(f))
                            for f in sorted(concept_dir.glob("*.yaml")))
-    return Rulebook(rules, concepts, sources)
+    book = Rulebook(rules, concepts, sources)
+    if reloadable:
+        book.loaded_with = (tuple(str(Path(p).resolve()) for p in paths), builtin)
+    return book
 
 
 def _display(file: Path, root: Path, is_builtin: bool) -> str:
