@@ -85,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     generate.add_argument("--problem-rate", type=float, default=0.1, metavar="RATE",
                           help="share of records that carry one known problem, 0 to 1 (default 0.1)")
+
+    from .cohort_commands import add_cohort_parsers
+
+    add_cohort_parsers(commands, INPUT_FORMATS, _date)
     return parser
 
 
@@ -126,6 +130,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.schema(args)
     if args.command == "generate":
         return commands.generate(args)
+    if args.command in ("cohort", "trend"):
+        from . import cohort_commands
+
+        return getattr(cohort_commands, args.command)(args)
     raise AssertionError(args.command)
 
 

@@ -212,3 +212,94 @@ def test_a_run_keeps_only_counters(builtin):
     counters = run.counters[0]
     assert all(isinstance(k, tuple) and all(isinstance(v, str) for v in k) for k in counters)
     assert {type(c).__name__ for c in counters.values()} == {"_Counter"}
+
+
+# ---- outputs -----------------------------------------------------------------------------------
+
+import csv  # noqa: E402
+import io  # noqa: E402
+import xml.etree.ElementTree as ET  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
+
+from leder_audit.cli import main  # noqa: E402
+from leder_audit.cohort_output import measure_report  # noqa: E402
+from leder_audit.cohort_svg import cohort_svg  # noqa: E402
+from leder_audit.ethnicity import load_population  # noqa: E402
+
+ALL = [str(COHORT / n) for n in ("reviews.ndjson", "certificates.ndjson", "dnacpr.ndjson", "ethnicity_reviews.ndjson")]
+POPULATION = str(FIXTURES / "population_census2021.csv")
+
+
+@pytest.fixture(scope="module")
+def full_report(builtin):
+    items = [json.loads(line) for path in ALL for line in open(path)]
+    return run_cohort(items, builtin, load_population(POPULATION), as_of=AS_OF)
+
+
+def test_cohort_command_json_carries_results_findings_and_counts(capsys):
+    code = main(["cohort", *ALL, "--population", POPULATION, "--as-of", "2024-06-30", "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert data["summary"]["records_checked"] == 15 + 7 + 5 + 41
+    keys = {(f["rule_id"], f["record_id"]) for f in data["findings"]}
+    assert keys == {("LDA-COHORT-001", "ics=QWE quarter=2023Q1"), ("LDA-COHORT-002", "quarter=2023Q1"),
+                    ("LDA-COHORT-003", "quarter=2023Q3 form=dnacpr"),
+                    ("LDA-COHORT-004", "ics=E01009153 ethnic_group=Black")} | {
+        ("LDA-COHORT-001", f"ics=E01009153 quarter=2023Q{q}") for q in (1, 2, 3, 4)}
+    first = next(r for r in data["results"] if r["key"] == "ics=QWE quarter=2023Q1")
+    assert first["evidence"] == "4 of 6 (67%)" and first["lower"] == 0.3
+
+
+def test_cohort_command_csv_has_a_row_per_group(capsys):
+    assert main(["cohort", ALL[2], "--as-of", "2024-06-30", "--format", "csv"]) == 1
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["key"], r["numerator"], r["denominator"], r["raised"]) for r in rows] == [
+        ("quarter=2023Q3 form=dnacpr", "2", "3", "True"), ("quarter=2023Q3 form=respect", "0", "2", "False")]
+
+
+def test_cohort_command_exits_0_without_findings_and_2_on_a_missing_population_file(capsys, tmp_path):
+    quiet = tmp_path / "quiet.ndjson"
+    quiet.write_text(json.dumps({"record_type": "dnacpr_decision", "id": "D", "decision_date": "2023-01-01",
+                                 "rationale": "end-stage COPD"}) + "\n")
+    assert main(["cohort", str(quiet)]) == 0
+    assert main(["cohort", str(quiet), "--population", str(tmp_path / "missing.csv")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_measure_report_is_a_valid_fhir_r4_summary(full_report):
+    from fhir.resources.R4B.measurereport import MeasureReport
+
+    document = measure_report(full_report, AS_OF, datetime(2024, 6, 30, tzinfo=timezone.utc))
+    report = MeasureReport.model_validate(document)
+    assert report.type == "summary" and report.status == "complete"
+    assert [g.id for g in report.group] == [r.id for r in full_report.rules]
+    timely = report.group[0]
+    assert [s.text for s in timely.stratifier[0].code] == ["ics", "quarter"]
+    stratum = next(s for s in timely.stratifier[0].stratum
+                   if [c.value.text for c in s.component] == ["QWE", "2023Q1"])
+    counts = {p.code.coding[0].code: p.count for p in stratum.population}
+    assert counts == {"initial-population": 6, "denominator": 6, "numerator": 4}
+    assert float(stratum.measureScore.value) == pytest.approx(0.6667, abs=1e-4)
+    small = next(s for s in timely.stratifier[0].stratum if [c.value.text for c in s.component] == ["RTY", "2023Q1"])
+    assert small.measureScore is None  # a small number has counts, no score
+    assert str(report.period.start) == "2023-01-05" and str(report.period.end) == "2023-12-15"
+
+
+def test_cohort_command_fhir_output(capsys):
+    assert main(["cohort", ALL[0], "--as-of", "2024-06-30", "--format", "fhir", "--select", "LDA-COHORT-005"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    (group,) = document["group"]
+    stratum = next(s for s in group["stratifier"][0]["stratum"] if s["component"][0]["value"]["text"] == "QWE")
+    assert stratum["measureScore"] == {"value": 170.5, "unit": "d", "system": "http://unitsofmeasure.org", "code": "d"}
+
+
+def test_cohort_svg_is_self_contained_marks_raised_groups_and_writes_small_numbers(full_report):
+    svg = cohort_svg(full_report.results)
+    root = ET.fromstring(svg)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert "<script" not in svg and "href" not in svg
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "ics=QWE quarter=2023Q1" in texts
+    assert "small number: 2 of 3" in texts
+    red = [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("fill") == "#c0392b"]
+    assert len(red) == len([r for r in full_report.results if r.raised])

@@ -1,0 +1,156 @@
+"""Charts as self-contained inline SVG, for embedding in the HTML report: cohort measures with their
+intervals, and theme rates over time."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Iterable
+
+from .cohort import GroupResult
+from .cohort_stats import percent
+from .trend import Trend
+
+_WIDTH, _LABEL, _ROW = 720, 260, 22
+_BAR = _WIDTH - _LABEL - 150
+_PALETTE = ("#1f5fa8", "#c0392b", "#2e8b57", "#8e44ad", "#d35400", "#16a085", "#7f8c8d", "#b7950b")
+_STYLE = ("font-family:Arial,Helvetica,sans-serif;font-size:12px")
+
+
+def _svg(width: int, height: int, title: str, body: list[str]) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" style="{_STYLE}">'
+            f"<title>{escape(title)}</title>" + "".join(body) + "</svg>")
+
+
+def _text(x: float, y: float, text: str, anchor: str = "start", weight: str = "normal", fill: str = "#222") -> str:
+    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-weight="{weight}" fill="{fill}">'
+            f"{escape(text)}</text>")
+
+
+def _scale(results: list[GroupResult]) -> tuple[str, float]:
+    """What the bars show for a rule's results, and the value of a full-width bar."""
+    kind = results[0].measure
+    if kind == "median":
+        return "median days", max((r.median_days or 0 for r in results), default=0) or 1
+    if kind == "count":
+        return "count", max((r.count or 0 for r in results), default=0) or 1
+    return "share", 1.0
+
+
+def _bar_value(result: GroupResult) -> float | None:
+    if result.small_number:
+        return None
+    if result.measure == "median":
+        return result.median_days
+    if result.measure == "count":
+        return float(result.count or 0)
+    return result.proportion
+
+
+def _rows(results: list[GroupResult], top: float, full: float) -> list[str]:
+    body = []
+    for index, result in enumerate(results):
+        y = top + index * _ROW
+        body.append(_text(_LABEL - 8, y + 14, result.key, anchor="end"))
+        value = _bar_value(result)
+        colour = "#c0392b" if result.raised else "#1f5fa8"
+        if value is None:
+            body.append(_text(_LABEL + 4, y + 14, "small number: " + result.evidence().split(" (")[0], fill="#666"))
+            continue
+        width = max(0.0, min(1.0, value / full)) * _BAR
+        body.append(f'<rect x="{_LABEL}" y="{y + 4:.1f}" width="{width:.1f}" height="{_ROW - 8}" fill="{colour}">'
+                    f"<title>{escape(result.evidence())}</title></rect>")
+        if result.lower is not None and result.upper is not None:
+            x1, x2 = _LABEL + result.lower / full * _BAR, _LABEL + result.upper / full * _BAR
+            body.append(f'<line x1="{x1:.1f}" x2="{x2:.1f}" y1="{y + 11:.1f}" y2="{y + 11:.1f}" stroke="#222" '
+                        f'stroke-width="1.5"/>')
+        if result.expected_share is not None:
+            x = _LABEL + result.expected_share * _BAR
+            body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y + 1:.1f}" y2="{y + _ROW - 1:.1f}" stroke="#e67e22" '
+                        f'stroke-width="3"><title>expected {percent(result.expected_share)}</title></line>')
+        body.append(_text(_LABEL + _BAR + 8, y + 14, result.evidence().split(";")[0]))
+    return body
+
+
+def cohort_svg(results: Iterable[GroupResult]) -> str:
+    """One panel per cohort rule, a bar per group (red when raised), 95% intervals as lines and, for
+    representation, the population share as an orange mark; small numbers are written, not drawn."""
+    by_rule: dict[str, list[GroupResult]] = {}
+    for result in results:
+        by_rule.setdefault(result.rule_id, []).append(result)
+    body: list[str] = []
+    y = 10.0
+    for rule_id, rows in by_rule.items():
+        label, full = _scale(rows)
+        body.append(_text(10, y + 14, f"{rule_id}: {rows[0].title} ({label})", weight="bold"))
+        body.extend(_rows(rows, y + 22, full))
+        y += 22 + len(rows) * _ROW + 16
+    if not by_rule:
+        body.append(_text(10, 24, "No cohort results."))
+        y = 40
+    return _svg(_WIDTH, int(y), "Cohort measures by group", body)
+
+
+def trend_svg(trend: Trend) -> str:
+    """One panel per theme: finding rate by quarter, a line per area; quarters with a small number are
+    left as gaps, since they have no rate."""
+    periods = sorted({row.period for row in trend.rows})
+    themes = sorted({row.theme for row in trend.rows})
+    areas = sorted({row.area for row in trend.rows})
+    colours = {area: _PALETTE[i % len(_PALETTE)] for i, area in enumerate(areas)}
+    panel_height, left, right = 170, 60, 150
+    width = max(_WIDTH, left + right + 60 * len(periods))
+    plot_width = width - left - right
+    body: list[str] = []
+    for index, theme in enumerate(themes):
+        top = 10 + index * (panel_height + 20)
+        body.extend(_panel_frame(theme, top, left, plot_width, periods))
+        for area in areas:
+            body.extend(_area_line(trend, theme, area, periods, top, left, plot_width, colours[area]))
+        legend_y = top + 30
+        for area in areas:
+            body.append(f'<rect x="{left + plot_width + 16}" y="{legend_y - 9}" width="10" height="10" '
+                        f'fill="{colours[area]}"/>')
+            body.append(_text(left + plot_width + 32, legend_y, area))
+            legend_y += 16
+    if not themes:
+        body.append(_text(10, 24, "No records to show."))
+    height = 10 + max(1, len(themes)) * (panel_height + 20)
+    return _svg(width, height, f"Finding rate by quarter, per theme, by {trend.by}", body)
+
+
+def _x(index: int, count: int, left: float, plot_width: float) -> float:
+    return left + (plot_width * (index + 0.5) / count if count else 0)
+
+
+def _panel_frame(theme: str, top: float, left: float, plot_width: float, periods: list[str]) -> list[str]:
+    plot_top, plot_height = top + 24, 110
+    body = [_text(10, top + 14, theme, weight="bold")]
+    for tick in (0.0, 0.5, 1.0):
+        y = plot_top + plot_height * (1 - tick)
+        body.append(f'<line x1="{left}" x2="{left + plot_width:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
+        body.append(_text(left - 6, y + 4, percent(tick), anchor="end", fill="#666"))
+    for i, period in enumerate(periods):
+        body.append(_text(_x(i, len(periods), left, plot_width), plot_top + plot_height + 16, period, anchor="middle",
+                          fill="#666"))
+    return body
+
+
+def _area_line(trend: Trend, theme: str, area: str, periods: list[str], top: float, left: float,
+               plot_width: float, colour: str) -> list[str]:
+    plot_top, plot_height = top + 24, 110
+    cells = {row.period: row for row in trend.rows if row.theme == theme and row.area == area}
+    body: list[str] = []
+    segment: list[str] = []
+    for i, period in enumerate(periods + [""]):
+        row = cells.get(period)
+        if row is None or row.rate is None:
+            if len(segment) > 1:
+                body.append(f'<polyline points="{" ".join(segment)}" fill="none" stroke="{colour}" stroke-width="2"/>')
+            segment = []
+            continue
+        x, y = _x(i, len(periods), left, plot_width), plot_top + plot_height * (1 - row.rate)
+        segment.append(f"{x:.1f},{y:.1f}")
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"><title>{escape(area)} {period}: '
+                    f"{row.numerator} of {row.denominator} ({percent(row.rate)})</title></circle>")
+    return body

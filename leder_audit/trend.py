@@ -1,0 +1,192 @@
+"""Change over time: each theme's finding rate per area and quarter, and whether the latest quarter
+is better or worse than the one before, with the counts behind every rate."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any, Iterable
+
+from pydantic import BaseModel, Field
+
+from .cohort_stats import previous_quarter, quarter_of, wilson
+from .engine import Auditor, Incoming, validate
+from .errors import InputError
+from .findings import Rejection
+from .records import EMBEDDED
+from .rulebook import Rulebook
+
+# The date that places a record in a quarter, by record type.
+PERIOD_FIELDS = {"mortality_review": "notification_date", "death_certificate": "date_of_death",
+                 "dnacpr_decision": "decision_date"}
+SMALL_NUMBERS = 5
+
+
+class TrendRow(BaseModel):
+    """One theme in one area and quarter: records with a finding of the theme, of records checked for it."""
+
+    theme: str
+    area: str
+    period: str
+    numerator: int
+    denominator: int
+    rate: float | None = Field(None, description="Not given when the denominator is a small number.")
+    lower: float | None = None
+    upper: float | None = None
+    small_number: bool = False
+
+
+class Change(BaseModel):
+    """The latest quarter of a theme in an area against the quarter before it."""
+
+    theme: str
+    area: str
+    latest: str
+    previous: str
+    latest_numerator: int
+    latest_denominator: int
+    previous_numerator: int = 0
+    previous_denominator: int = 0
+    latest_rate: float | None = None
+    previous_rate: float | None = None
+    direction: str = Field(description="better, worse, no change, too few to compare, or no earlier data.")
+    beyond_chance: bool = Field(False, description="The two quarters' 95% intervals do not overlap.")
+
+
+class Trend(BaseModel):
+    """Rates per theme, area and quarter, and the latest change in each."""
+
+    by: str
+    rows: list[TrendRow]
+    changes: list[Change]
+    records_read: int = 0
+    records_checked: int = 0
+    records_rejected: int = 0
+    undated: int = Field(0, description="Records with no date to place them in a quarter, left out.")
+
+
+def _path_value(record: Any, path: str) -> Any:
+    value = record
+    for part in path.split("."):
+        value = getattr(value, part, None) if not isinstance(value, dict) else value.get(part)
+        if value is None:
+            return None
+    return value
+
+
+def _themes(book: Rulebook, record: Any) -> set[str]:
+    types = [record.record_type]
+    if record.record_type == "mortality_review":
+        types += [t for f, t in EMBEDDED.items() if getattr(record, f, None) is not None]
+    return {tag for t in types for rule in book.by_type.get(t, []) for tag in rule.spec.tags}
+
+
+def compute_trend(items: Iterable[Any], book: Rulebook, by: str = "area.ics", as_of: date | None = None,
+                  small_numbers: int = SMALL_NUMBERS) -> Trend:
+    """Check every record with the rulebook, counting by theme, area and quarter; records are not kept."""
+    auditor = Auditor(book, as_of=as_of)
+    counts: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    read = checked = rejected = undated = 0
+    for number, item in enumerate(items, 1):
+        read += 1
+        if isinstance(item, Rejection):
+            rejected += 1
+            continue
+        incoming = item if isinstance(item, Incoming) else Incoming(item, "<input>", f"record {number}")
+        try:
+            record = validate(incoming.data, incoming.source, incoming.location)
+        except InputError:
+            rejected += 1
+            continue
+        checked += 1
+        day = getattr(record, PERIOD_FIELDS[record.record_type], None)
+        if not isinstance(day, date):
+            undated += 1
+            continue
+        area_value = _path_value(record, by) if by != "none" else "all"
+        area = "unknown" if area_value in (None, "") else str(area_value)
+        fired = {tag for finding in auditor.check(record) for tag in finding.tags}
+        for theme in _themes(book, record):
+            cell = counts[(theme, area, quarter_of(day))]
+            cell[1] += 1
+            cell[0] += theme in fired
+    rows = [_row(key, cell, small_numbers) for key, cell in sorted(counts.items())]
+    return Trend(by=by, rows=rows, changes=_changes(rows, small_numbers), records_read=read,
+                 records_checked=checked, records_rejected=rejected, undated=undated)
+
+
+def _row(key: tuple[str, str, str], cell: list[int], small_numbers: int) -> TrendRow:
+    theme, area, period = key
+    numerator, denominator = cell
+    if denominator < small_numbers:
+        return TrendRow(theme=theme, area=area, period=period, numerator=numerator, denominator=denominator,
+                        small_number=True)
+    lower, upper = wilson(numerator, denominator)
+    return TrendRow(theme=theme, area=area, period=period, numerator=numerator, denominator=denominator,
+                    rate=numerator / denominator, lower=lower, upper=upper)
+
+
+def _changes(rows: list[TrendRow], small_numbers: int) -> list[Change]:
+    cells: dict[tuple[str, str], dict[str, TrendRow]] = defaultdict(dict)
+    for row in rows:
+        cells[(row.theme, row.area)][row.period] = row
+    changes = []
+    for (theme, area), periods in sorted(cells.items()):
+        latest_period = max(periods)
+        latest, before = periods[latest_period], periods.get(previous_quarter(latest_period))
+        change = Change(theme=theme, area=area, latest=latest_period, previous=previous_quarter(latest_period),
+                        latest_numerator=latest.numerator, latest_denominator=latest.denominator,
+                        latest_rate=latest.rate, direction="no earlier data")
+        if before is not None:
+            change = change.model_copy(update=_compare(latest, before))
+        changes.append(change)
+    return changes
+
+
+def _compare(latest: TrendRow, before: TrendRow) -> dict[str, Any]:
+    update: dict[str, Any] = {"previous_numerator": before.numerator, "previous_denominator": before.denominator,
+                              "previous_rate": before.rate}
+    if latest.rate is None or before.rate is None:
+        return {**update, "direction": "too few to compare"}
+    # A finding marks care that fell short, so a lower rate is better.
+    direction = "better" if latest.rate < before.rate else "worse" if latest.rate > before.rate else "no change"
+    apart = latest.upper < before.lower or before.upper < latest.lower  # type: ignore[operator]
+    return {**update, "direction": direction, "beyond_chance": apart}
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate * 100:.0f}%"
+
+
+def _counts(numerator: int, denominator: int, rate: float | None) -> str:
+    if rate is None:
+        return f"{numerator} of {denominator} (small number)" if denominator else "none"
+    return f"{numerator} of {denominator} ({_percent(rate)})"
+
+
+def trend_table(trend: Trend) -> str:
+    """The trend for a person at a terminal: rates by theme, area and quarter, then the latest changes."""
+    lines = [f"{'theme':26} {'area':12} {'quarter':8} findings"]
+    for row in trend.rows:
+        lines.append(f"{row.theme:26} {row.area:12} {row.period:8} {_counts(row.numerator, row.denominator, row.rate)}")
+    lines.append("\nLatest quarter against the one before (a lower rate is better):")
+    for c in trend.changes:
+        before = _counts(c.previous_numerator, c.previous_denominator, c.previous_rate)
+        note = "; beyond chance" if c.beyond_chance else ""
+        lines.append(f"{c.theme:26} {c.area:12} {c.latest} {_counts(c.latest_numerator, c.latest_denominator, c.latest_rate)}"
+                     f" vs {c.previous} {before}: {c.direction}{note}")
+    lines.append(f"\n{trend.records_read} records read: {trend.records_checked} checked, {trend.records_rejected} rejected"
+                 + (f", {trend.undated} without a date" if trend.undated else ""))
+    return "\n".join(lines) + "\n"
+
+
+TREND_CSV_COLUMNS = ("theme", "area", "period", "numerator", "denominator", "rate", "lower", "upper", "small_number")
+
+
+def trend_csv_rows(trend: Trend) -> Iterable[list[Any]]:
+    """The rows of the trend as CSV cells, a header first."""
+    yield list(TREND_CSV_COLUMNS)
+    for row in trend.rows:
+        data = row.model_dump()
+        yield ["" if data[c] is None else (round(data[c], 4) if isinstance(data[c], float) else data[c])
+               for c in TREND_CSV_COLUMNS]
