@@ -7,9 +7,10 @@ from .errors import InputError, LederAuditError, RuleError
 from .findings import AuditResult, Evidence, Finding, Reference, Rejection
 from .records import DeathCertificate, DnacprDecision, MortalityReview, Person
 from .rulebook import Rule, Rulebook, load_rulebook
+from .suppressions import Suppression, Suppressions, load_suppressions
 
 __all__ = [
     "Auditor", "AuditResult", "DeathCertificate", "DnacprDecision", "Evidence", "Finding", "InputError",
     "LederAuditError", "MortalityReview", "Person", "Reference", "Rejection", "Rule", "RuleError", "Rulebook",
-    "audit", "load_rulebook",
+    "Suppression", "Suppressions", "audit", "load_rulebook", "load_suppressions",
 ]

@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--input-format", choices=INPUT_FORMATS, help="read every PATH in this format")
     check.add_argument("--mapping", metavar="FILE", help="a YAML mapping file: how a CSV/TSV export names its columns and values")
     check.add_argument("--strict", action="store_true", help="stop at the first record that cannot be read (exit 2)")
+    check.add_argument("--suppressions", action="append", default=[], metavar="FILE",
+                       help="a YAML file of findings to silence, each with a reason, reviewer and expiry date")
     check.add_argument("--jobs", type=int, default=1, metavar="N",
                        help="check in N processes (0: one per CPU); the output is the same as with 1 (default 1)")
     check.add_argument("--exit-zero", action="store_true",

@@ -91,13 +91,14 @@ def check(args: Any, book: Rulebook) -> int:
     for path in args.paths:
         if not Path(path).is_file():
             raise InputError("no such file", path)
+    suppressions = _suppressions(getattr(args, "suppressions", []), as_of)
     jobs = getattr(args, "jobs", 1)
     if jobs == 1:
-        auditor: Any = Auditor(book, as_of=as_of)
+        auditor: Any = Auditor(book, as_of=as_of, suppressions=suppressions)
     else:
         from .parallel import ParallelAuditor
 
-        auditor = ParallelAuditor(book, as_of=as_of, jobs=jobs)
+        auditor = ParallelAuditor(book, as_of=as_of, jobs=jobs, suppressions=suppressions)
     items = records_of(args.paths, args.input_format, getattr(args, "mapping", None))
     if args.strict:
         items = _strictly(items)
@@ -113,6 +114,20 @@ def check(args: Any, book: Rulebook) -> int:
     if args.format != "table" or args.output:
         print(summary_line(auditor.tally), file=sys.stderr)
     return EXIT_FINDINGS if worst >= threshold and not args.exit_zero else EXIT_OK
+
+
+def _suppressions(paths: list[str], as_of: date) -> Any:
+    """Every suppressions file given, read before any record; expired entries are named on stderr."""
+    from .suppressions import Suppressions, load_suppressions
+
+    loaded = Suppressions()
+    for path in paths:
+        loaded = loaded + load_suppressions(path)
+    for entry in loaded.expired(as_of):
+        what = entry.fingerprint or f"{entry.rule_id} on {entry.record_id}"
+        print(f"leder-audit: suppression at {entry.source} ({what}) expired on {entry.expires.isoformat()}"
+              " and no longer silences anything", file=sys.stderr)
+    return loaded
 
 
 def list_rules(args: Any, book: Rulebook) -> int:

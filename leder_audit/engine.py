@@ -15,6 +15,7 @@ from .language.functions import RunContext
 from .language.interpret import Trace, interpret, plain
 from .records import EMBEDDED, RECORD_MODELS, record_adapter
 from .rulebook import Rule, Rulebook
+from .suppressions import Suppressions
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +77,10 @@ def validate(data: Any, source: str = "<input>", location: str = "") -> BaseMode
 class Auditor:
     """Checks records one at a time, keeping only counters between them."""
 
-    def __init__(self, rulebook: Rulebook, as_of: date | None = None) -> None:
+    def __init__(self, rulebook: Rulebook, as_of: date | None = None, suppressions: Suppressions | None = None) -> None:
         self.rulebook = rulebook
         self.context = RunContext(today=as_of or date.today(), concepts=rulebook.concepts)
+        self.suppressions = suppressions or Suppressions()
         self.tally = Tally(rule_stats={rule.id: RuleStats() for rule in rulebook.rules})
 
     def check(self, record: Any) -> list[Finding]:
@@ -137,6 +139,10 @@ class Auditor:
                 continue
             rule_stats.fired += 1
             finding = self._finding(rule, env, top, prefix, decided_on_unknown=outcome is None)
+            suppression = self.suppressions.matching(finding, context.today)
+            if suppression is not None:
+                self.tally.suppress(suppression.silence(finding))
+                continue
             self.tally.count(finding)
             yield finding
 
@@ -178,10 +184,11 @@ def _message(rule: Rule, env: dict, evidence: Evidence | None, path: str | None,
     return message
 
 
-def audit(records: Iterable[Any], rulebook: Rulebook | None = None, as_of: date | None = None) -> AuditResult:
-    """Check every record; findings, per-rule and per-theme counts, and the records rejected with reasons."""
+def audit(records: Iterable[Any], rulebook: Rulebook | None = None, as_of: date | None = None,
+          suppressions: Suppressions | None = None) -> AuditResult:
+    """Check every record; findings, per-rule and per-theme counts, suppressed findings, and rejected records."""
     from .rulebook import load_rulebook
 
-    auditor = Auditor(rulebook or load_rulebook(), as_of=as_of)
+    auditor = Auditor(rulebook or load_rulebook(), as_of=as_of, suppressions=suppressions)
     findings = list(auditor.run(records))
     return auditor.result(findings)

@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -84,6 +85,18 @@ def fingerprint(finding: Finding) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
+class SuppressedFinding(BaseModel):
+    """A finding a suppression silenced: not reported as a finding, but counted and listed with its reason."""
+
+    model_config = ConfigDict(frozen=True)
+    finding: Finding
+    reason: str
+    reviewer: str
+    expires: date
+    matched_by: Literal["fingerprint", "rule_id and record_id"]
+    source: str | None = Field(None, description="The suppressions file and line of the entry that matched.")
+
+
 class Rejection(BaseModel):
     """A record that could not be checked, and why."""
 
@@ -132,6 +145,7 @@ class Tally:
     by_theme: Counter = field(default_factory=Counter)
     by_severity: Counter = field(default_factory=Counter)
     findings_count: int = 0
+    suppressed: list[SuppressedFinding] = field(default_factory=list)
     rejected_count: int = 0
     errors_count: int = 0
 
@@ -164,12 +178,16 @@ class Tally:
         self.by_theme.update(other.by_theme)
         self.by_severity.update(other.by_severity)
         self.findings_count += other.findings_count
+        self.suppressed.extend(other.suppressed)
 
     def count(self, finding: Finding) -> None:
         self.findings_count += 1
         self.by_severity[finding.severity] += 1
         for tag in finding.tags:
             self.by_theme[tag] += 1
+
+    def suppress(self, suppressed: SuppressedFinding) -> None:
+        self.suppressed.append(suppressed)
 
     def summary(self) -> dict[str, Any]:
         """Counts for the header of every output."""
@@ -178,6 +196,7 @@ class Tally:
             "records_checked": self.records_checked,
             "records_rejected": self.rejected_count,
             "findings": self.findings_count,
+            "suppressed": len(self.suppressed),
             "by_severity": {s: self.by_severity[s] for s in SEVERITIES if self.by_severity[s]},
             "by_theme": dict(sorted(self.by_theme.items())),
             "rule_errors": self.errors_count,
@@ -197,6 +216,7 @@ class AuditResult(BaseModel):
     by_severity: dict[str, int]
     records_rejected: int = Field(0, description="All rejected records; `rejected` lists the first 1000.")
     rule_errors: int = Field(0, description="All rule errors; `errors` lists the first 1000.")
+    suppressed: list[SuppressedFinding] = Field([], description="Findings silenced by a suppression, with its reason.")
 
     @classmethod
     def from_tally(cls, findings: list[Finding], tally: Tally) -> "AuditResult":
@@ -211,4 +231,5 @@ class AuditResult(BaseModel):
             by_severity={s: tally.by_severity[s] for s in SEVERITIES if tally.by_severity[s]},
             records_rejected=tally.rejected_count,
             rule_errors=tally.errors_count,
+            suppressed=tally.suppressed,
         )

@@ -20,6 +20,7 @@ from typing import Any, Iterable, Iterator
 from .engine import Auditor, Incoming
 from .findings import Finding, Rejection, RuleStats, Tally
 from .rulebook import Rulebook, load_rulebook
+from .suppressions import Suppressions
 
 CHUNK_SIZE = 2000
 CHUNKS_IN_FLIGHT_PER_JOB = 3
@@ -53,9 +54,10 @@ def rulebook_for(recipe: RulebookRecipe) -> Rulebook:
     return recipe.load()
 
 
-def check_chunk(recipe: RulebookRecipe, as_of: date, items: list[Incoming | Rejection]) -> tuple[list[Finding], Tally]:
+def check_chunk(recipe: RulebookRecipe, as_of: date, items: list[Incoming | Rejection],
+                suppressions: Suppressions | None = None) -> tuple[list[Finding], Tally]:
     """Findings and counts of one chunk of records, in order."""
-    auditor = Auditor(rulebook_for(recipe), as_of=as_of)
+    auditor = Auditor(rulebook_for(recipe), as_of=as_of, suppressions=suppressions)
     findings = list(auditor.run(items))
     return findings, auditor.tally
 
@@ -72,8 +74,9 @@ class ParallelAuditor:
     """Like Auditor, over `jobs` worker processes; `run` yields findings in input order, `tally` the merged counts."""
 
     def __init__(self, rulebook: Rulebook, as_of: date | None = None, jobs: int = 0,
-                 chunk_size: int = CHUNK_SIZE) -> None:
+                 chunk_size: int = CHUNK_SIZE, suppressions: Suppressions | None = None) -> None:
         self.recipe = RulebookRecipe.of(rulebook)
+        self.suppressions = suppressions
         self.as_of = as_of or date.today()
         self.jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
         self.chunk_size = chunk_size
@@ -85,7 +88,7 @@ class ParallelAuditor:
         with multiprocessing.get_context("spawn").Pool(self.jobs) as pool:
             pending: deque = deque()
             for chunk in chunks(items, self.chunk_size):
-                pending.append(pool.apply_async(check_chunk, (self.recipe, self.as_of, chunk)))
+                pending.append(pool.apply_async(check_chunk, (self.recipe, self.as_of, chunk, self.suppressions)))
                 if len(pending) >= self.jobs * CHUNKS_IN_FLIGHT_PER_JOB:
                     yield from self._collect(pending.popleft().get())
             while pending:

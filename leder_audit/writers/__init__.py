@@ -35,6 +35,7 @@ class JsonWriter:
             "rules": {rule_id: stats.model_dump() for rule_id, stats in tally.rule_stats.items()},
             "rejected": [r.model_dump() for r in tally.rejected],
             "rule_errors": [e.model_dump() for e in tally.errors],
+            "suppressed": [s.model_dump(mode="json") for s in tally.suppressed],
         }
         body = json.dumps(tail, ensure_ascii=False, indent=1)
         self.out.write(body[2:] + "\n")
@@ -93,6 +94,10 @@ class TableWriter:
             self.out.write(f"  rejected {rejection.source}, {rejection.location}{field}: {rejection.message}\n")
         for error in tally.errors:
             self.out.write(f"  rule error {error.rule_id} on record {error.record_id}: {error.message}\n")
+        for silenced in tally.suppressed:
+            f = silenced.finding
+            self.out.write(f"  suppressed {f.rule_id} on {f.record_type} {f.record_id}: {silenced.reason} "
+                           f"({silenced.reviewer}, until {silenced.expires.isoformat()})\n")
 
 
 def _wrap(text: str, indent: str, width: int = 100) -> str:
@@ -108,6 +113,7 @@ def summary_line(tally: Tally) -> str:
     return (f"{summary['records_read']} records read: {summary['records_checked']} checked, "
             f"{summary['records_rejected']} rejected; {summary['findings']} findings"
             + (f" ({severities})" if severities else "")
+            + (f"; {summary['suppressed']} suppressed" if summary["suppressed"] else "")
             + (f"; {summary['rule_errors']} rule errors" if summary["rule_errors"] else ""))
 
 

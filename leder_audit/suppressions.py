@@ -1,0 +1,136 @@
+"""Suppressions: known, justified findings that a reviewer has agreed to silence until a date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import Origin, RuleError
+from .findings import Finding, SuppressedFinding
+from .language.check import did_you_mean
+from .yamlfile import Located, load
+
+
+class SuppressionError(RuleError):
+    """A suppressions file that cannot be used, with file, line, column and a hint."""
+
+
+class Suppression(BaseModel):
+    """One entry: which finding (by fingerprint, or by rule and record), why, who agreed, until when."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    fingerprint: str | None = Field(None, min_length=1)
+    rule_id: str | None = Field(None, min_length=1)
+    record_id: str | None = Field(None, min_length=1)
+    reason: str = Field(min_length=1)
+    reviewer: str = Field(min_length=1)
+    expires: date
+    source: str | None = Field(None, description="Where the entry was written: file and line.")
+
+    @model_validator(mode="after")
+    def _names_one_finding(self) -> "Suppression":
+        if self.fingerprint is None and not (self.rule_id and self.record_id):
+            raise ValueError("give either a fingerprint, or both rule_id and record_id")
+        if self.fingerprint is not None and (self.rule_id or self.record_id):
+            raise ValueError("give either a fingerprint, or rule_id and record_id, not both")
+        if not self.reason.strip() or not self.reviewer.strip():
+            raise ValueError("reason and reviewer must not be blank")
+        return self
+
+    def active_on(self, day: date) -> bool:
+        """In force up to and including its expiry date."""
+        return day <= self.expires
+
+    def covers(self, finding: Finding) -> bool:
+        if self.fingerprint is not None:
+            return self.fingerprint == finding.fingerprint
+        return self.rule_id == finding.rule_id and self.record_id == finding.record_id
+
+    def silence(self, finding: Finding) -> SuppressedFinding:
+        """The finding as this entry silences it, with the entry's reason."""
+        return SuppressedFinding(finding=finding, reason=" ".join(self.reason.split()), reviewer=self.reviewer,
+                                 expires=self.expires, source=self.source,
+                                 matched_by="fingerprint" if self.fingerprint else "rule_id and record_id")
+
+
+@dataclass(frozen=True, slots=True)
+class Suppressions:
+    """The entries of one or more suppression files."""
+
+    entries: tuple[Suppression, ...] = ()
+
+    def matching(self, finding: Finding, on: date) -> Suppression | None:
+        """The first entry in force on the given day that covers the finding."""
+        return next((s for s in self.entries if s.active_on(on) and s.covers(finding)), None)
+
+    def expired(self, on: date) -> list[Suppression]:
+        """Entries that no longer silence anything, so that someone reviews them."""
+        return [s for s in self.entries if not s.active_on(on)]
+
+    def __add__(self, other: "Suppressions") -> "Suppressions":
+        return Suppressions(self.entries + other.entries)
+
+
+_KEYS = tuple(k for k in Suppression.model_fields if k != "source")
+
+
+def load_suppressions(path: str | Path) -> Suppressions:
+    """Read a suppressions YAML file; a bad one is refused with its file, line and column."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SuppressionError(f"cannot read the suppressions file: {error.strerror or error}", Origin(str(file))) from None
+    doc = load(text, str(file))
+    entries, base = _entry_list(doc)
+    return Suppressions(tuple(_entry(doc, base + (n,), raw) for n, raw in enumerate(entries)))
+
+
+def _entry_list(doc: Located) -> tuple[list[Any], tuple]:
+    data = doc.data
+    if isinstance(data, dict) and set(data) == {"suppressions"} and isinstance(data["suppressions"], list):
+        return data["suppressions"], ("suppressions",)
+    if isinstance(data, list):
+        return data, ()
+    raise _at(doc, (), "a suppressions file holds a list of entries under `suppressions:`",
+              "suppressions:\n    - {rule_id: ..., record_id: ..., reason: ..., reviewer: ..., expires: 2025-03-31}")
+
+
+def _entry(doc: Located, path: tuple, raw: Any) -> Suppression:
+    if not isinstance(raw, dict):
+        raise _at(doc, path, "a suppression must be a mapping of keys to values",
+                  f"keys are: {', '.join(_KEYS)}")
+    if "source" in raw:
+        raise _at(doc, path + ("source",), "unknown key `source`", f"keys are: {', '.join(_KEYS)}", key=True)
+    line = doc.positions.get(path, (1, 1))[0]
+    try:
+        return Suppression.model_validate({**raw, "source": f"{doc.file}:{line}"})
+    except ValidationError as error:
+        first = sorted(error.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
+        loc = path + tuple(first["loc"])
+        if first["type"] == "extra_forbidden":
+            key = str(loc[-1])
+            return _raise(doc, loc, f"unknown key `{key}`", did_you_mean(key, _KEYS) or f"keys are: {', '.join(_KEYS)}",
+                          key=True)
+        if first["type"] == "missing":
+            return _raise(doc, path, f"the suppression has no `{loc[-1]}`",
+                          "every suppression needs a reason, a reviewer and an expires date")
+        field = ".".join(str(p) for p in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        hint = "write the date as 2025-03-31" if field == "expires" else None
+        return _raise(doc, loc if loc in doc.positions else path, f"`{field}`: {message}" if field else message, hint)
+
+
+def _raise(doc: Located, path: tuple, message: str, hint: str | None, key: bool = False) -> Suppression:
+    raise _at(doc, path, message, hint, key)
+
+
+def _at(doc: Located, path: tuple, message: str, hint: str | None, key: bool = False) -> SuppressionError:
+    positions = doc.key_positions if key and path in doc.key_positions else doc.positions
+    line, column = positions.get(path, doc.positions.get(path[:-1], (1, 1)) if path else (1, 1))
+    source = doc.lines[line - 1] if 0 < line <= len(doc.lines) else ""
+    return SuppressionError(message, Origin(doc.file, line, column), source_line=source, hint=hint, caret=column)
