@@ -154,3 +154,15 @@ def _area_line(trend: Trend, theme: str, area: str, periods: list[str], top: flo
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"><title>{escape(area)} {period}: '
                     f"{row.numerator} of {row.denominator} ({percent(row.rate)})</title></circle>")
     return body
+
+
+def html_section(results: Iterable[GroupResult] | None = None, trend: Trend | None = None) -> str:
+    """A report section holding the cohort chart and the trend chart, for HtmlWriter.sections."""
+    parts = ['<section id="cohort"><h2>Cohort measures and change over time</h2>']
+    if results is not None:
+        parts.append(f"<figure>{cohort_svg(results)}<figcaption>Measures by group with 95% intervals; "
+                     "red groups raise a finding; small numbers are written, not drawn.</figcaption></figure>")
+    if trend is not None:
+        parts.append(f"<figure>{trend_svg(trend)}<figcaption>Finding rate by quarter per theme and area "
+                     "(a lower rate is better).</figcaption></figure>")
+    return "".join(parts) + "</section>\n"

@@ -303,3 +303,14 @@ def test_cohort_svg_is_self_contained_marks_raised_groups_and_writes_small_numbe
     assert "small number: 2 of 3" in texts
     red = [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.get("fill") == "#c0392b"]
     assert len(red) == len([r for r in full_report.results if r.raised])
+
+
+def test_html_section_embeds_both_charts(full_report):
+    from leder_audit.cohort_svg import html_section
+    from leder_audit.trend import compute_trend
+
+    trend = compute_trend([json.loads(line) for line in open(ALL[0])],
+                          __import__("leder_audit").load_rulebook(COHORT / "trend_rules", builtin=False), as_of=AS_OF)
+    section = html_section(full_report.results, trend)
+    assert section.startswith('<section id="cohort">') and section.count("<svg") == 2
+    assert html_section().count("<svg") == 0
