@@ -43,7 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check records and report findings")
     check.add_argument("paths", nargs="+", metavar="PATH", help="record files: .json, .ndjson, .jsonl, .csv, .tsv, or FHIR R4 Bundles")
     _rules_options(check)
-    check.add_argument("--format", default="table", choices=["table", "json", "ndjson"])
+    check.add_argument("--format", default="table", choices=["table", "json", "ndjson", "csv", "sarif", "fhir", "html"])
+    check.add_argument("--redact", action="store_true",
+                       help="blank out names, NHS numbers and dates of birth in messages and evidence (ids and spans kept)")
+    check.add_argument("--html-max-findings", type=int, default=2000, metavar="N",
+                       help="list at most N findings in the HTML report's table; its counts stay exact (default 2000)")
     check.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
     check.add_argument("--fail-on", default="info", choices=SEVERITIES, metavar="SEVERITY",
                        help="exit 1 when a finding is at or above this severity (default: info, i.e. any)")

@@ -22,7 +22,11 @@ from .readers import read
 from .readers.mapping import load_mapping
 from .records import RECORD_MODELS
 from .rulebook import Rulebook
-from .writers import WRITERS, summary_line
+from .origins import Origins
+from .progress import progress
+from .redact import Redactor
+from .writers import WRITERS, make_writer, summary_line
+from .writers.html import DEFAULT_MAX_FINDINGS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -102,13 +106,17 @@ def check(args: Any, book: Rulebook) -> int:
     items = records_of(args.paths, args.input_format, getattr(args, "mapping", None))
     if args.strict:
         items = _strictly(items)
+    origins = Origins()
+    items = origins.track(progress(items, sys.stderr))
+    redactor = Redactor(origins) if getattr(args, "redact", False) else None
     threshold = SEVERITIES.index(args.fail_on)
     worst = -1
     with output(args.output) as out:
-        writer = WRITERS[args.format](out)
+        writer = make_writer(args.format, out, rulebook=book, origins=origins, redact=redactor,
+                             max_findings=getattr(args, "html_max_findings", DEFAULT_MAX_FINDINGS))
         writer.start(run_header(book, args.paths, as_of))
         for finding in auditor.run(items):
-            writer.finding(finding)
+            writer.finding(redactor(finding) if redactor else finding)
             worst = max(worst, SEVERITIES.index(finding.severity))
         writer.finish(auditor.tally)
     if args.format != "table" or args.output:

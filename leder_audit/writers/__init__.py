@@ -117,4 +117,19 @@ def summary_line(tally: Tally) -> str:
             + (f"; {summary['rule_errors']} rule errors" if summary["rule_errors"] else ""))
 
 
-WRITERS = {"json": JsonWriter, "ndjson": NdjsonWriter, "table": TableWriter}
+def _more_writers() -> dict[str, type]:
+    from .csvout import CsvWriter
+    from .fhirissues import FhirWriter
+    from .html import HtmlWriter
+    from .sarif import SarifWriter
+
+    return {"csv": CsvWriter, "sarif": SarifWriter, "fhir": FhirWriter, "html": HtmlWriter}
+
+
+WRITERS = {"json": JsonWriter, "ndjson": NdjsonWriter, "table": TableWriter, **_more_writers()}
+
+
+def make_writer(name: str, out: IO[str], **options: Any) -> Writer:
+    """A writer by format name; options (rulebook, origins, redact, max_findings) go to the writers that take them."""
+    cls = WRITERS[name]
+    return cls(out, **options) if name in ("csv", "sarif", "fhir", "html") else cls(out)

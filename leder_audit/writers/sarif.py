@@ -1,0 +1,146 @@
+"""SARIF 2.1.0: one run, a rule descriptor per rule, one result per finding, the run header in run.properties."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import quote
+
+from ..findings import Finding, Tally
+from ..origins import line_number
+from .rulemeta import RuleInfo, catalogue, from_finding, pascal_name, reference_text
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+INFORMATION_URI = "https://github.com/leder-audit/leder-audit"
+
+
+def artifact_uri(path: str) -> str:
+    """A file path as a URI reference: relative paths stay relative, absolute ones become file: URIs."""
+    candidate = Path(path)
+    return candidate.as_uri() if candidate.is_absolute() else quote(candidate.as_posix())
+
+
+def rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
+    references = [reference_text(r) + (f" ({r.url})" if r.url else "") for r in rule.references]
+    help_text = (rule.rationale + "\n\n" if rule.rationale else "") + "Guidance: " + "; ".join(references)
+    descriptor: dict[str, Any] = {
+        "id": rule.id,
+        "name": pascal_name(rule.title),
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.rationale or rule.title},
+        "help": {"text": help_text,
+                 "markdown": (rule.rationale + "\n\n" if rule.rationale else "") + "**Guidance**\n\n"
+                 + "\n".join(f"- {r}" for r in references)},
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {"tags": list(rule.tags), "severity": rule.severity, "version": rule.version,
+                       "applies_to": rule.applies_to,
+                       "references": [r.model_dump(exclude_none=True) for r in rule.references]},
+    }
+    url = next((r.url for r in rule.references if r.url), None)
+    if url:
+        descriptor["helpUri"] = url
+    return descriptor
+
+
+def result(finding: Finding, rule_index: int | None, origin: tuple[str, str] | None) -> dict[str, Any]:
+    """One finding as a SARIF result, located at its input file (and line or row) and its record and field."""
+    logical = {"name": finding.path or finding.record_id, "kind": "member" if finding.path else "object",
+               "fullyQualifiedName": f"{finding.record_type}/{finding.record_id}" + (f"/{finding.path}" if finding.path else "")}
+    location: dict[str, Any] = {"logicalLocations": [logical]}
+    if origin:
+        physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(origin[0])}}
+        line = line_number(origin[1])
+        if line:
+            physical["region"] = {"startLine": line}
+        location["physicalLocation"] = physical
+        location["message"] = {"text": f"{origin[0]}, {origin[1]}: {finding.record_type} {finding.record_id}"}
+    evidence = finding.evidence
+    entry: dict[str, Any] = {
+        "ruleId": finding.rule_id,
+        "level": LEVELS[finding.severity],
+        "message": {"text": finding.message},
+        "locations": [location],
+        "partialFingerprints": {"lederAuditFinding/v1": finding.fingerprint},
+        "properties": {
+            "severity": finding.severity, "tags": list(finding.tags), "record_id": finding.record_id,
+            "record_type": finding.record_type, "path": finding.path, "decided_on_unknown": finding.decided_on_unknown,
+            "evidence": evidence.model_dump() if evidence else None,
+        },
+    }
+    if rule_index is not None:
+        entry["ruleIndex"] = rule_index
+    return entry
+
+
+class SarifWriter:
+    """A SARIF log streamed as findings come; rule descriptors come from the rulebook (or, without one, findings)."""
+
+    def __init__(self, out: IO[str], rulebook: Any = None, origins: Any = None, **_: Any) -> None:
+        self.out = out
+        self.origins = origins
+        self.rules = catalogue(rulebook)
+        self.index = {rule_id: i for i, rule_id in enumerate(self.rules)}
+        self.late_rules: dict[str, RuleInfo] = {}
+        self.header: dict[str, Any] = {}
+        self.first = True
+
+    def start(self, header: dict[str, Any]) -> None:
+        self.header = header
+        self.out.write('{"$schema": ' + json.dumps(SARIF_SCHEMA) + ', "version": "2.1.0", "runs": [{\n "results": [')
+
+    def finding(self, finding: Finding) -> None:
+        if finding.rule_id not in self.index and finding.rule_id not in self.late_rules:
+            self.late_rules[finding.rule_id] = from_finding(finding)
+        origin = self.origins.of(finding.record_id) if self.origins else None
+        body = json.dumps(result(finding, self.index.get(finding.rule_id), origin), ensure_ascii=False)
+        self.out.write(("\n  " if self.first else ",\n  ") + body)
+        self.first = False
+
+    def finish(self, tally: Tally) -> None:
+        rules = [*self.rules.values(), *self.late_rules.values()]
+        header = self.header
+        tail = {
+            "tool": {"driver": {"name": "leder-audit", "version": str(header.get("version", "")),
+                                "semanticVersion": str(header.get("version", "")), "informationUri": INFORMATION_URI,
+                                "rules": [rule_descriptor(rule) for rule in rules]}},
+            "artifacts": [{"location": {"uri": artifact_uri(i["path"])}, "hashes": {"sha-256": i["sha256"]},
+                           "roles": ["analysisTarget"]} for i in header.get("inputs", [])],
+            "invocations": [invocation(header, tally)],
+            "properties": {"run": header, "summary": tally.summary()},
+        }
+        self.out.write("\n ],\n" + json.dumps(tail, ensure_ascii=False, indent=1)[1:-1] + "\n}]}\n")
+
+
+def invocation(header: dict[str, Any], tally: Tally) -> dict[str, Any]:
+    """The run as a SARIF invocation: its time, its counts, and each rejected record as a notification."""
+    notifications = [{
+        "level": "warning",
+        "message": {"text": f"record not checked: {r.message}" + (f" (field {r.field})" if r.field else "")},
+        "locations": [_rejection_location(r.source, r.location, r.record_id)],
+        "descriptor": {"id": "rejected-record"},
+    } for r in tally.rejected]
+    notifications += [{"level": "error", "message": {"text": f"rule {e.rule_id} failed on record {e.record_id}: {e.message}"},
+                       "descriptor": {"id": "rule-error"}} for e in tally.errors]
+    entry: dict[str, Any] = {"executionSuccessful": True, "properties": tally.summary()}
+    if header.get("run_time"):
+        entry["startTimeUtc"] = _utc(header["run_time"])
+    if notifications:
+        entry["toolExecutionNotifications"] = notifications
+    return entry
+
+
+def _rejection_location(source: str, location: str, record_id: str | None) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(source)}}
+    line = line_number(location)
+    if line:
+        physical["region"] = {"startLine": line}
+    found: dict[str, Any] = {"physicalLocation": physical, "message": {"text": location}}
+    if record_id:
+        found["logicalLocations"] = [{"name": record_id, "kind": "object"}]
+    return found
+
+
+def _utc(text: str) -> str:
+    return text.replace("+00:00", "Z")
