@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     testing = rule_commands.add_parser("test", help="run every rule's inline test cases")
     _rules_options(testing)
     testing.add_argument("--as-of", type=_date, metavar="DATE")
+    documenting = rule_commands.add_parser("docs", help="write one Markdown page per rule and an index by theme")
+    _rules_options(documenting)
+    documenting.add_argument("--output-dir", default="docs/rules", metavar="DIR")
 
     explain = commands.add_parser("explain", help="show how one rule decided on each record of a file")
     explain.add_argument("rule_id")
@@ -128,6 +131,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.list_rules(args, _book(args))
     if args.command == "rules" and args.rules_command == "test":
         return commands.test_rules(args, _book(args))
+    if args.command == "rules" and args.rules_command == "docs":
+        return commands.rule_docs(args, _book(args))
     if args.command == "explain":
         return commands.explain(args, _book(args))
     if args.command == "validate":

@@ -166,6 +166,14 @@ def test_rules(args: Any, book: Rulebook) -> int:
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
+def rule_docs(args: Any, book: Rulebook) -> int:
+    from .rulesdocs import write_rule_docs
+
+    written = write_rule_docs(book, args.output_dir)
+    print(f"{len(written)} pages written to {args.output_dir}")
+    return EXIT_OK
+
+
 def explain(args: Any, book: Rulebook) -> int:
     rule = book.by_id.get(args.rule_id)
     if rule is None:

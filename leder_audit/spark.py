@@ -1,0 +1,156 @@
+"""Run a rulebook over a Spark DataFrame of records (one per row) and get a DataFrame of findings.
+
+Needs the `spark` extra (`pip install "leder-audit[spark]"`). Each Spark task loads the rulebook
+once per Python worker and checks its partition with `mapInPandas`, so it runs on Spark Connect
+(Databricks serverless and shared clusters) as well as on classic clusters.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any, Iterator
+
+from .engine import Auditor, Incoming
+from .findings import Finding
+from .parallel import RulebookRecipe, rulebook_for
+from .rulebook import Rulebook
+
+if TYPE_CHECKING:
+    import pandas
+    from pyspark.sql import Column, DataFrame
+    from pyspark.sql.types import StructType
+
+# Column name and Spark SQL type of every column of the findings DataFrame, in order.
+FINDING_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("rule_id", "string"),
+    ("rule_version", "int"),
+    ("title", "string"),
+    ("severity", "string"),
+    ("tags", "array<string>"),
+    ("record_id", "string"),
+    ("record_type", "string"),
+    ("path", "string"),
+    ("message", "string"),
+    ("evidence_text", "string"),
+    ("evidence_start", "int"),
+    ("evidence_end", "int"),
+    ("evidence_context", "string"),
+    ("decided_on_unknown", "boolean"),
+    ("references", "array<struct<source:string,section:string,url:string>>"),
+    ("fingerprint", "string"),
+)
+
+
+def findings_schema() -> "StructType":
+    """The declared schema of the findings DataFrame."""
+    from pyspark.sql.types import StructType, _parse_datatype_string
+
+    return _parse_datatype_string(", ".join(f"{name}: {kind}" for name, kind in FINDING_COLUMNS))  # type: ignore[return-value]
+
+
+def finding_row(finding: Finding) -> dict[str, Any]:
+    """One finding as a row of the findings DataFrame."""
+    evidence = finding.evidence
+    return {
+        "rule_id": finding.rule_id, "rule_version": finding.rule_version, "title": finding.title,
+        "severity": finding.severity, "tags": list(finding.tags), "record_id": finding.record_id,
+        "record_type": finding.record_type, "path": finding.path, "message": finding.message,
+        "evidence_text": evidence.text if evidence else None,
+        "evidence_start": evidence.start if evidence else None,
+        "evidence_end": evidence.end if evidence else None,
+        "evidence_context": evidence.context if evidence else None,
+        "decided_on_unknown": finding.decided_on_unknown,
+        "references": [{"source": r.source, "section": r.section, "url": r.url} for r in finding.references],
+        "fingerprint": finding.fingerprint,
+    }
+
+
+def audit_dataframe(df: "DataFrame", rulebook: Rulebook | RulebookRecipe | None = None, column: str | None = "record",
+                    as_of: date | None = None) -> "DataFrame":
+    """Findings of every record in `df`, one row per finding, with the schema of `findings_schema()`.
+
+    `column` names a column holding each record as a JSON string or as a struct; with column=None
+    the whole row is the record (its columns are the record's fields). Records that do not fit
+    their model give no findings; `rejected_dataframe` lists them with the reason.
+    """
+    return _map(df, rulebook, column, as_of, "findings")
+
+
+def rejected_dataframe(df: "DataFrame", column: str | None = "record") -> "DataFrame":
+    """The records of `df` that do not fit their model: record_id, field and message."""
+    return _map(df, None, column, date.today(), "rejected")
+
+
+REJECTED_SCHEMA = "record_id: string, field: string, message: string"
+
+
+def _map(df: "DataFrame", rulebook: Rulebook | RulebookRecipe | None, column: str | None, as_of: date | None,
+         kind: str) -> "DataFrame":
+    recipe = _recipe(rulebook)
+    day = as_of or date.today()
+    records = df.select(_record_json(df, column).alias("record"))
+    if kind == "findings":
+        return records.mapInPandas(lambda batches: _findings(batches, recipe, day), schema=findings_schema())
+    return records.mapInPandas(lambda batches: _rejected(batches, recipe, day), schema=REJECTED_SCHEMA)
+
+
+def _recipe(rulebook: Rulebook | RulebookRecipe | None) -> RulebookRecipe:
+    if rulebook is None:
+        return RulebookRecipe()
+    if isinstance(rulebook, RulebookRecipe):
+        return rulebook
+    return RulebookRecipe.of(rulebook)
+
+
+def _record_json(df: "DataFrame", column: str | None) -> "Column":
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType
+
+    if column is None:
+        return F.to_json(F.struct(*[F.col(name) for name in df.columns]))
+    if isinstance(df.schema[column].dataType, StringType):
+        return F.col(column)
+    return F.to_json(F.col(column))
+
+
+def _incoming(texts: Any) -> Iterator[Incoming]:
+    for number, text in enumerate(texts, 1):
+        yield Incoming(text.encode("utf-8") if isinstance(text, str) else b"null", "<dataframe>", f"row {number}")
+
+
+def _findings(batches: Iterator["pandas.DataFrame"], recipe: RulebookRecipe, as_of: date) -> Iterator["pandas.DataFrame"]:
+    import pandas
+
+    book = rulebook_for(recipe)
+    names = [name for name, _ in FINDING_COLUMNS]
+    for batch in batches:
+        auditor = Auditor(book, as_of=as_of)
+        rows = [finding_row(f) for f in auditor.run(_incoming(batch["record"]))]
+        yield pandas.DataFrame(rows, columns=names)
+
+
+def _rejected(batches: Iterator["pandas.DataFrame"], recipe: RulebookRecipe, as_of: date) -> Iterator["pandas.DataFrame"]:
+    import pandas
+
+    from .engine import validate
+    from .errors import InputError
+
+    for batch in batches:
+        rows = []
+        for incoming in _incoming(batch["record"]):
+            try:
+                validate(incoming.data, incoming.source, incoming.location)
+            except InputError as error:
+                rows.append({"record_id": _id_of(incoming.data), "field": error.field, "message": error.message})
+        yield pandas.DataFrame(rows, columns=["record_id", "field", "message"])
+
+
+def _id_of(data: bytes) -> str | None:
+    import json
+
+    from .engine import _record_id
+
+    try:
+        return _record_id(json.loads(data))
+    except ValueError:
+        return None
