@@ -92,10 +92,9 @@ def test_sarif_carries_the_run_header_and_counts(tmp_path):
 
 
 def test_sarif_validates_against_the_sarif_2_1_0_schema(tmp_path):
-    jsonschema = pytest.importorskip("jsonschema")
+    import jsonschema
+
     schema_file = FIXTURES.parent / "tests" / "data" / "sarif-schema-2.1.0.json"
-    if not schema_file.exists():
-        pytest.skip("the SARIF 2.1.0 schema is not vendored in tests/data")
     schema = json.loads(schema_file.read_text(encoding="utf-8"))
     validator = jsonschema.validators.validator_for(schema)(schema, format_checker=jsonschema.FormatChecker())
     errors = sorted(validator.iter_errors(sarif_log(tmp_path)), key=str)
