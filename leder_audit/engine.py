@@ -81,7 +81,20 @@ class Auditor:
         self.rulebook = rulebook
         self.context = RunContext(today=as_of or date.today(), concepts=rulebook.concepts)
         self.suppressions = suppressions or Suppressions()
-        self.tally = Tally(rule_stats={rule.id: RuleStats() for rule in rulebook.rules})
+        self._tally = Tally(rule_stats={rule.id: RuleStats() for rule in rulebook.rules})
+        # How many times each record type's rules were applied, added to rule_stats when read:
+        # one count per record instead of one per rule keeps the per-record cost down.
+        self._applications = dict.fromkeys(RECORD_MODELS, 0)
+
+    @property
+    def tally(self) -> Tally:
+        """The counts so far."""
+        for record_type, count in self._applications.items():
+            if count:
+                for rule in self.rulebook.by_type[record_type]:
+                    self._tally.rule_stats[rule.id].applied += count
+                self._applications[record_type] = 0
+        return self._tally
 
     def check(self, record: Any) -> list[Finding]:
         """Findings on one record; InputError if it does not fit its model."""
@@ -92,20 +105,20 @@ class Auditor:
         """Findings of every record in turn; records that do not fit are counted as rejected."""
         for number, item in enumerate(items, 1):
             if isinstance(item, Rejection):
-                self.tally.records_read += 1
-                self.tally.reject(item)
+                self._tally.records_read += 1
+                self._tally.reject(item)
                 continue
             incoming = item if isinstance(item, Incoming) else Incoming(item, "<input>", f"record {number}")
-            self.tally.records_read += 1
+            self._tally.records_read += 1
             try:
                 model = validate(incoming.data, incoming.source, incoming.location)
             except InputError as error:
                 data = incoming.data
-                self.tally.reject(Rejection(source=error.source, location=error.location,
+                self._tally.reject(Rejection(source=error.source, location=error.location,
                                                      record_id=_record_id(data), field=error.field,
                                                      message=error.message))
                 continue
-            self.tally.records_checked += 1
+            self._tally.records_checked += 1
             yield from self._check_model(model)
 
     def _check_model(self, record: BaseModel) -> Iterator[Finding]:
@@ -120,15 +133,15 @@ class Auditor:
         context = self.context
         context.record = record
         env = {RECORD: record, CONTEXT: context}
-        stats = self.tally.rule_stats
+        stats = self._tally.rule_stats
+        self._applications[record.record_type] += 1
         for rule in rules:
-            rule_stats = stats[rule.id]
-            rule_stats.applied += 1
+            rule_stats = stats[rule.spec.id]
             try:
                 outcome = rule.compiled(env)
             except Exception as error:  # a rule's failure is reported, and the run goes on
                 rule_stats.errored += 1
-                self.tally.error(RuleError(rule_id=rule.id, record_id=top.id,
+                self._tally.error(RuleError(rule_id=rule.id, record_id=top.id,
                                                    message=f"{type(error).__name__}: {error}"))
                 continue
             if outcome is None:
@@ -141,9 +154,9 @@ class Auditor:
             finding = self._finding(rule, env, top, prefix, decided_on_unknown=outcome is None)
             suppression = self.suppressions.matching(finding, context.today)
             if suppression is not None:
-                self.tally.suppress(suppression.silence(finding))
+                self._tally.suppress(suppression.silence(finding))
                 continue
-            self.tally.count(finding)
+            self._tally.count(finding)
             yield finding
 
     def _finding(self, rule: Rule, env: dict, top: BaseModel, prefix: str, decided_on_unknown: bool) -> Finding:
