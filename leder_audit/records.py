@@ -118,6 +118,7 @@ class Family(_Part):
     invited_to_contribute: bool | None = None
     concerns_raised: bool | None = None
     concerns_text: str | None = None
+    concerns_response: str | None = Field(None, description="How the review answered the family's concerns.")
 
 
 class Health(_Part):

@@ -137,6 +137,11 @@ CASES = [
     ("LDA-REVIEW-009", review(family={"invited_to_contribute": True, "concerns_raised": True}), True),
     ("LDA-REVIEW-009", review(family={"invited_to_contribute": True, "concerns_raised": True,
                                       "concerns_text": "Not told he was moved to another ward"}), False),
+    ("LDA-REVIEW-022", review(family={"invited_to_contribute": True, "concerns_raised": True,
+                                      "concerns_text": "Not told he was moved to another ward"}), True),
+    ("LDA-REVIEW-022", review(family={"invited_to_contribute": True, "concerns_raised": True,
+                                      "concerns_text": "Not told he was moved to another ward",
+                                      "concerns_response": "Ward manager apologised; transfer checklist now tells families"}), False),
     # Mental Capacity Act.
     ("LDA-REVIEW-010", review(mca={"capacity_assessment_required": True}), True),
     ("LDA-REVIEW-010", review(mca={"capacity_assessment_required": True, "capacity_assessment_done": True}), False),
