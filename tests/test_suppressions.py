@@ -174,3 +174,50 @@ def test_check_refuses_a_bad_suppressions_file_with_exit_2(capsys, tmp_path):
 def test_check_refuses_a_missing_suppressions_file(capsys, tmp_path):
     code, _, err = run(capsys, "check", str(record_file(tmp_path)), "--suppressions", str(tmp_path / "none.yaml"))
     assert code == 2 and "none.yaml" in err
+
+
+def _report(tmp_path: Path, fmt: str, capsys) -> str:
+    records = tmp_path / "records.json"
+    records.write_text(json.dumps([RECORD]), encoding="utf-8")
+    out = tmp_path / f"report.{fmt}"
+    main(["check", str(records), "--suppressions", str(by_rule_and_record(tmp_path)), "--as-of", "2024-06-30",
+          "--format", fmt, "--output", str(out)])
+    capsys.readouterr()
+    return out.read_text(encoding="utf-8")
+
+
+def test_sarif_keeps_a_suppressed_finding_as_a_result_marked_with_its_reason(tmp_path, capsys):
+    run = json.loads(_report(tmp_path, "sarif", capsys))["runs"][0]
+    marked = [r for r in run["results"] if r.get("suppressions")]
+    assert [r["ruleId"] for r in marked] == ["LDA-DNACPR-001"]
+    (suppression,) = marked[0]["suppressions"]
+    assert suppression["kind"] == "external" and suppression["status"] == "accepted"
+    assert suppression["justification"].startswith("Decision reviewed")
+    assert all(not r.get("suppressions") for r in run["results"] if r is not marked[0])
+
+
+def test_html_lists_suppressed_findings_with_reason_reviewer_and_expiry(tmp_path, capsys):
+    from html.parser import HTMLParser
+
+    page = _report(tmp_path, "html", capsys)
+
+    class Section(HTMLParser):
+        inside, text = False, []
+
+        def handle_starttag(self, tag, attrs):
+            if ("id", "suppressed") in attrs:
+                self.inside = True
+
+        def handle_endtag(self, tag):
+            if tag == "section":
+                self.inside = False
+
+        def handle_data(self, data):
+            if self.inside:
+                self.text.append(data)
+
+    parser = Section()
+    parser.feed(page)
+    text = " ".join(parser.text)
+    assert "Suppressed findings" in text and "LDA-DNACPR-001" in text
+    assert "J Smith, CQC inspector" in text and "2024-12-31" in text

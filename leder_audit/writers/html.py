@@ -147,6 +147,7 @@ class HtmlWriter:
         self.out.write(self._summary_html(summary))
         self.out.write(self._findings_html(summary))
         self.out.write("".join(self.sections))
+        self.out.write(self._suppressed_html(tally))
         self.out.write(self._rejected_html(tally, summary))
         self.out.write("<script>" + SCRIPT + "</script>\n</body></html>\n")
 
@@ -195,6 +196,19 @@ class HtmlWriter:
                 '<table class="findings"><thead><tr><th>Severity</th><th>Rule</th><th>Record</th>'
                 '<th>Evidence, message and guidance</th></tr></thead><tbody id="finding-rows">'
                 + "\n".join(self.rows) + "</tbody></table></section>\n")
+
+    def _suppressed_html(self, tally: Tally) -> str:
+        if not tally.suppressed:
+            return ""
+        rows = "".join(
+            f"<tr><td>{escape(s.finding.rule_id)}</td><td>{escape(s.finding.record_type)} {escape(s.finding.record_id)}</td>"
+            f"<td>{escape(s.finding.title)}</td><td>{escape(s.reason)}</td><td>{escape(s.reviewer)}</td>"
+            f"<td>{s.expires.isoformat()}</td></tr>" for s in tally.suppressed)
+        return ("<section id=\"suppressed\"><h2>Suppressed findings</h2>"
+                f"<p><b id=\"suppressed-total\">{len(tally.suppressed)}</b> findings were silenced by a reviewed "
+                "suppression and are not counted above.</p>"
+                '<table class="findings"><thead><tr><th>Rule</th><th>Record</th><th>Finding</th><th>Reason</th>'
+                f"<th>Reviewer</th><th>Expires</th></tr></thead><tbody>{rows}</tbody></table></section>\n")
 
     def _rejected_html(self, tally: Tally, summary: dict[str, Any]) -> str:
         rows = "".join(f"<tr><td>{escape(r.source)}</td><td>{escape(r.location)}</td><td>{escape(r.record_id or '')}</td>"

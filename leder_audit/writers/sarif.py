@@ -91,14 +91,20 @@ class SarifWriter:
         self.out.write('{"$schema": ' + json.dumps(SARIF_SCHEMA) + ', "version": "2.1.0", "runs": [{\n "results": [')
 
     def finding(self, finding: Finding) -> None:
+        self._write(finding, {})
+
+    def _write(self, finding: Finding, extra: dict[str, Any]) -> None:
         if finding.rule_id not in self.index and finding.rule_id not in self.late_rules:
             self.late_rules[finding.rule_id] = from_finding(finding)
         origin = self.origins.of(finding.record_id) if self.origins else None
-        body = json.dumps(result(finding, self.index.get(finding.rule_id), origin), ensure_ascii=False)
+        body = json.dumps({**result(finding, self.index.get(finding.rule_id), origin), **extra}, ensure_ascii=False)
         self.out.write(("\n  " if self.first else ",\n  ") + body)
         self.first = False
 
     def finish(self, tally: Tally) -> None:
+        # SARIF keeps silenced results, marked with why: consumers show or hide them, nothing is lost.
+        for silenced in tally.suppressed:
+            self._write(silenced.finding, {"suppressions": [suppression(silenced)]})
         rules = [*self.rules.values(), *self.late_rules.values()]
         header = self.header
         tail = {
@@ -111,6 +117,13 @@ class SarifWriter:
             "properties": {"run": header, "summary": tally.summary()},
         }
         self.out.write("\n ],\n" + json.dumps(tail, ensure_ascii=False, indent=1)[1:-1] + "\n}]}\n")
+
+
+def suppression(silenced: Any) -> dict[str, Any]:
+    """A suppressed finding's SARIF suppression: external (a suppressions file), accepted, with its reason."""
+    return {"kind": "external", "status": "accepted", "justification": silenced.reason,
+            "properties": {"reviewer": silenced.reviewer, "expires": silenced.expires.isoformat(),
+                           "matched_by": silenced.matched_by, "source": silenced.source}}
 
 
 def invocation(header: dict[str, Any], tally: Tally) -> dict[str, Any]:
