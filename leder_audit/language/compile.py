@@ -198,6 +198,9 @@ class Compiler:
         return lambda env: get_index(target(env), index(env))
 
     def _listexpr(self, node: ListExpr, variables: frozenset[str]) -> Compiled:
+        if all(isinstance(i, Literal) for i in node.items):
+            constant = tuple(i.value for i in node.items)  # e.g. `any i in [0, 1, 2]`: built once
+            return lambda env: list(constant)
         items = [self.compile(i, variables) for i in node.items]
         return lambda env: [item(env) for item in items]
 
