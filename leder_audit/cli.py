@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date
-from pathlib import Path
 from typing import Sequence
 
 from . import __version__
-from .errors import InputError, LederAuditError
+from .errors import LederAuditError
 from .findings import SEVERITIES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2

@@ -20,7 +20,7 @@ from .language.nodes import Call, Duration, Node
 from .language.syntax import parse
 from .records import EMBEDDED, RECORD_MODELS
 from .resources import builtin_rules_dir
-from .yamlfile import Located, load
+from .yamlfile import Located, load_mappings
 
 RecordType = Literal["death_certificate", "dnacpr_decision", "mortality_review"]
 COHORT_FOLDER = "cohort"
@@ -153,38 +153,8 @@ def _quarter(day: date) -> str:
 PERIODS.update(quarter=_quarter, year=_year, month=_month)
 
 
-def _origin(doc: Located, path: tuple) -> Origin:
-    line, column = doc.positions.get(path, (1, 1))
-    if path in doc.block_scalars:
-        body = doc.lines[line] if line < len(doc.lines) else ""
-        return Origin(doc.file, line + 1, len(body) - len(body.lstrip()) + 1, block=True)
-    quoted = 0 < line <= len(doc.lines) and doc.lines[line - 1][column - 1:column] in ("'", '"')
-    return Origin(doc.file, line, column + (1 if quoted else 0))
-
-
-def _spec_error(doc: Located, base: tuple, error: ValidationError) -> RuleError:
-    first = sorted(error.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
-    loc = base + tuple(p for p in first["loc"] if not isinstance(p, str) or p not in ("str", "dict[str,str]"))
-    where = ".".join(str(p) for p in loc[len(base):])
-    if first["type"] == "extra_forbidden":
-        parent = CohortRuleSpec if len(loc) == len(base) + 1 else {"population": Population, "measure": Measure}.get(
-            str(loc[len(base)]), CohortRuleSpec)
-        hint = did_you_mean(str(loc[-1]), parent.model_fields) or f"keys are: {', '.join(parent.model_fields)}"
-        position = doc.key_positions.get(loc, doc.positions.get(base, (1, 1)))
-        return doc.error((), f"unknown key `{where}`", hint) if position == (1, 1) else _at(doc, position,
-                                                                                          f"unknown key `{where}`", hint)
-    if first["type"] == "missing":
-        return _at(doc, doc.positions.get(loc[:-1], (1, 1)), f"the cohort rule has no `{where}`",
-                   "a cohort rule needs kind, id, version, title, severity, tags, references, rationale,"
-                   " population, measure, raise_when and message")
-    position = doc.positions.get(loc, doc.positions.get(loc[:-1], doc.positions.get(base, (1, 1))))
-    return _at(doc, position, f"`{where}`: {first['msg']}", None)
-
-
-def _at(doc: Located, position: tuple[int, int], message: str, hint: str | None) -> RuleError:
-    line, column = position
-    source = doc.lines[line - 1] if 0 < line <= len(doc.lines) else ""
-    return RuleError(message, Origin(doc.file, line, column), source_line=source, hint=hint, caret=column)
+_COHORT_NEEDS = ("a cohort rule needs kind, id, version, title, severity, tags, references, rationale,"
+                 " population, measure, raise_when and message")
 
 
 class _Builder:
@@ -196,7 +166,7 @@ class _Builder:
 
     def _checker(self, text: str, path: tuple, model: type[BaseModel] | None = None,
                  concepts: frozenset[str] | None = None) -> tuple[Checker, Node]:
-        origin = _origin(self.doc, self.base + path)
+        origin = self.doc.text_origin(self.base + path)
         node = parse(text, origin)
         checker = Checker(model or self.model, self.concept_names if concepts is None else concepts, text, origin)
         return checker, node
@@ -280,18 +250,13 @@ def _build(spec: CohortRuleSpec, doc: Located, base: tuple, concept_names: froze
 def load_cohort_file(path: Path, concept_names: frozenset[str], display: str | None = None) -> list[CohortRule]:
     """Read, check and compile every cohort rule in one YAML file."""
     name = display or str(path)
-    doc = load(path.read_text(encoding="utf-8"), name)
-    documents = doc.data if isinstance(doc.data, list) else [doc.data]
+    doc, entries = load_mappings(path.read_text(encoding="utf-8"), name, "a cohort rule", "start with `kind: cohort`")
     rules = []
-    for position, raw in enumerate(documents):
-        base: tuple = (position,) if isinstance(doc.data, list) else ()
-        if not isinstance(raw, dict):
-            raise _at(doc, doc.positions.get(base, (1, 1)), "a cohort rule must be a mapping of keys to values",
-                      "start with `kind: cohort`")
+    for base, raw in entries:
         try:
             spec = CohortRuleSpec.model_validate(raw)
         except ValidationError as error:
-            raise _spec_error(doc, base, error) from None
+            raise doc.invalid(base, error, CohortRuleSpec, "cohort rule", _COHORT_NEEDS) from None
         rules.append(_build(spec, doc, base, concept_names, name))
     return rules
 

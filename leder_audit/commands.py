@@ -25,7 +25,7 @@ from .rulebook import Rulebook
 from .origins import Origins
 from .progress import progress
 from .redact import Redactor
-from .writers import WRITERS, make_writer, summary_line
+from .writers import make_writer, summary_line
 from .writers.html import DEFAULT_MAX_FINDINGS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2

@@ -18,7 +18,7 @@ from .language.nodes import Node
 from .language.syntax import parse
 from .records import RECORD_MODELS
 from .resources import builtin_rules_dir
-from .yamlfile import Located, load
+from .yamlfile import Located, load_mappings
 
 RecordType = Literal["death_certificate", "dnacpr_decision", "mortality_review"]
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.\[\]\-]*)\}")
@@ -92,42 +92,7 @@ def _rule_files(root: Path) -> list[Path]:
                   and p.name not in ("profiles.yaml",))
 
 
-def _condition_origin(doc: Located, path: tuple) -> Origin:
-    line, column = doc.positions[path]
-    if path in doc.block_scalars:
-        lines = doc.lines
-        body = lines[line] if line < len(lines) else ""
-        return Origin(doc.file, line + 1, len(body) - len(body.lstrip()) + 1, block=True)
-    quoted = doc.lines[line - 1][column - 1:column] in ("'", '"')
-    return Origin(doc.file, line, column + (1 if quoted else 0))
-
-
-def _spec_error(doc: Located, base: tuple, error: ValidationError) -> RuleError:
-    # An unknown key often explains a "missing" one (a misspelling), so it is reported first.
-    first = sorted(error.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
-    loc = base + tuple(first["loc"])
-    known = tuple(RuleSpec.model_fields) + ("pass",)
-    if first["type"] == "extra_forbidden":
-        key = loc[-1]
-        position = doc.key_positions.get(loc, doc.positions.get(base, (1, 1)))
-        hint = did_you_mean(str(key), known) or f"keys are: {', '.join(sorted(RuleSpec.model_fields))}"
-        return _at(doc, position, f"unknown key `{key}`", hint)
-    if first["type"] == "missing":
-        position = doc.positions.get(base, (1, 1))
-        return _at(doc, position, f"the rule has no `{loc[-1]}`", "every rule needs id, version, title, severity,"
-                   " applies_to, tags, references, rationale, when and message")
-    position = doc.positions.get(loc, doc.positions.get(loc[:-1], doc.positions.get(base, (1, 1))))
-    where = ".".join(str(p) for p in first["loc"])
-    hint = None
-    if "applies_to" in first["loc"]:
-        hint = f"record types are: {', '.join(RECORD_MODELS)}"
-    return _at(doc, position, f"`{where}`: {first['msg']}", hint)
-
-
-def _at(doc: Located, position: tuple[int, int], message: str, hint: str | None) -> RuleError:
-    line, column = position
-    source = doc.lines[line - 1] if 0 < line <= len(doc.lines) else ""
-    return RuleError(message, Origin(doc.file, line, column), source_line=source, hint=hint, caret=column)
+_RULE_NEEDS = "every rule needs id, version, title, severity, applies_to, tags, references, rationale, when and message"
 
 
 def _compile_placeholders(spec: RuleSpec, doc: Located, base: tuple, concept_names: frozenset[str]) -> tuple[Placeholder, ...]:
@@ -149,25 +114,20 @@ def _compile_placeholders(spec: RuleSpec, doc: Located, base: tuple, concept_nam
 def load_rule_file(path: Path, concept_names: frozenset[str], display: str | None = None) -> list[Rule]:
     """Read, check and compile every rule in one YAML file."""
     name = display or str(path)
-    text = path.read_text(encoding="utf-8")
-    doc = load(text, name)
-    documents = doc.data if isinstance(doc.data, list) else [doc.data]
+    doc, entries = load_mappings(path.read_text(encoding="utf-8"), name, "a rule", "start with `id: ...`")
     rules = []
-    for position, raw in enumerate(documents):
-        base: tuple = (position,) if isinstance(doc.data, list) else ()
-        if not isinstance(raw, dict):
-            raise _at(doc, doc.positions.get(base, (1, 1)), "a rule must be a mapping of keys to values",
-                      "start with `id: ...`")
+    for base, raw in entries:
         try:
             spec = RuleSpec.model_validate(raw)
         except ValidationError as error:
-            raise _spec_error(doc, base, error) from None
+            raise doc.invalid(base, error, RuleSpec, "rule", _RULE_NEEDS,
+                              {"applies_to": f"record types are: {', '.join(RECORD_MODELS)}"}) from None
         rules.append(_build(spec, doc, base, concept_names, name))
     return rules
 
 
 def _build(spec: RuleSpec, doc: Located, base: tuple, concept_names: frozenset[str], name: str) -> Rule:
-    origin = _condition_origin(doc, base + ("when",))
+    origin = doc.text_origin(base + ("when",))
     node = parse(spec.when, origin)
     check(node, RECORD_MODELS[spec.applies_to], concept_names, spec.when, origin)
     placeholders = _compile_placeholders(spec, doc, base, concept_names)

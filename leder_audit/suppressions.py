@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import Origin, RuleError
 from .findings import Finding, SuppressedFinding
-from .language.check import did_you_mean
 from .yamlfile import Located, load
 
 
@@ -96,41 +95,24 @@ def _entry_list(doc: Located) -> tuple[list[Any], tuple]:
         return data["suppressions"], ("suppressions",)
     if isinstance(data, list):
         return data, ()
-    raise _at(doc, (), "a suppressions file holds a list of entries under `suppressions:`",
-              "suppressions:\n    - {rule_id: ..., record_id: ..., reason: ..., reviewer: ..., expires: 2025-03-31}")
+    raise doc.error((), "a suppressions file holds a list of entries under `suppressions:`",
+                    "suppressions:\n    - {rule_id: ..., record_id: ..., reason: ..., reviewer: ..., expires: 2025-03-31}",
+                    kind=SuppressionError)
+
+
+_NEEDS = "every suppression needs a reason, a reviewer and an expires date"
 
 
 def _entry(doc: Located, path: tuple, raw: Any) -> Suppression:
     if not isinstance(raw, dict):
-        raise _at(doc, path, "a suppression must be a mapping of keys to values",
-                  f"keys are: {', '.join(_KEYS)}")
+        raise doc.error(path, "a suppression must be a mapping of keys to values", f"keys are: {', '.join(_KEYS)}",
+                        kind=SuppressionError)
     if "source" in raw:
-        raise _at(doc, path + ("source",), "unknown key `source`", f"keys are: {', '.join(_KEYS)}", key=True)
+        raise doc.error(path + ("source",), "unknown key `source`", f"keys are: {', '.join(_KEYS)}", key=True,
+                        kind=SuppressionError)
     line = doc.positions.get(path, (1, 1))[0]
     try:
         return Suppression.model_validate({**raw, "source": f"{doc.file}:{line}"})
     except ValidationError as error:
-        first = sorted(error.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
-        loc = path + tuple(first["loc"])
-        if first["type"] == "extra_forbidden":
-            key = str(loc[-1])
-            return _raise(doc, loc, f"unknown key `{key}`", did_you_mean(key, _KEYS) or f"keys are: {', '.join(_KEYS)}",
-                          key=True)
-        if first["type"] == "missing":
-            return _raise(doc, path, f"the suppression has no `{loc[-1]}`",
-                          "every suppression needs a reason, a reviewer and an expires date")
-        field = ".".join(str(p) for p in first["loc"])
-        message = first["msg"].removeprefix("Value error, ")
-        hint = "write the date as 2025-03-31" if field == "expires" else None
-        return _raise(doc, loc if loc in doc.positions else path, f"`{field}`: {message}" if field else message, hint)
-
-
-def _raise(doc: Located, path: tuple, message: str, hint: str | None, key: bool = False) -> Suppression:
-    raise _at(doc, path, message, hint, key)
-
-
-def _at(doc: Located, path: tuple, message: str, hint: str | None, key: bool = False) -> SuppressionError:
-    positions = doc.key_positions if key and path in doc.key_positions else doc.positions
-    line, column = positions.get(path, doc.positions.get(path[:-1], (1, 1)) if path else (1, 1))
-    source = doc.lines[line - 1] if 0 < line <= len(doc.lines) else ""
-    return SuppressionError(message, Origin(doc.file, line, column), source_line=source, hint=hint, caret=column)
+        raise doc.invalid(path, error, Suppression, "suppression", _NEEDS, {"expires": "write the date as 2025-03-31"},
+                          kind=SuppressionError) from None

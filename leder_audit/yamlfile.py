@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
+import types as pytypes
+import typing
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from .errors import Origin, RuleError
 
@@ -29,10 +33,93 @@ class Located:
         line, column = self.positions.get(path, self.positions.get((), (1, 1)))
         return Origin(self.file, line, column)
 
-    def error(self, path: Path_, message: str, hint: str | None = None, text: str = "") -> RuleError:
+    def error(self, path: Path_, message: str, hint: str | None = None, key: bool = False,
+              kind: type[RuleError] = RuleError) -> RuleError:
+        """An error at a value (or, with key, at its key), showing the file's line with a caret."""
+        line, column = self._position(path, key)
+        source = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return kind(message, Origin(self.file, line, column), source_line=source, hint=hint, caret=column)
+
+    def _position(self, path: Path_, key: bool) -> tuple[int, int]:
+        # The nearest place written in the file: the key itself, its value, or the mapping holding it.
+        if key and path in self.key_positions:
+            return self.key_positions[path]
+        while path and path not in self.positions:
+            path = path[:-1]
+        return self.positions.get(path, (1, 1))
+
+    def text_origin(self, path: Path_) -> Origin:
+        """Where the text of a scalar starts, so errors inside a condition point into the file."""
         line, column = self.positions.get(path, (1, 1))
-        source = text or (self.lines[line - 1] if 0 < line <= len(self.lines) else "")
-        return RuleError(message, Origin(self.file, line, column), source_line=source, hint=hint, caret=column)
+        if path in self.block_scalars:
+            body = self.lines[line] if line < len(self.lines) else ""
+            return Origin(self.file, line + 1, len(body) - len(body.lstrip()) + 1, block=True)
+        quoted = 0 < line <= len(self.lines) and self.lines[line - 1][column - 1:column] in ("'", '"')
+        return Origin(self.file, line, column + (1 if quoted else 0))
+
+    def invalid(self, base: Path_, error: ValidationError, model: type[BaseModel], what: str, needs: str,
+                hints: dict[str, str] | None = None, kind: type[RuleError] = RuleError) -> RuleError:
+        """The first problem pydantic found in the mapping at base, placed and explained."""
+        # An unknown key often explains a "missing" one (a misspelling), so it is reported first.
+        first = sorted(error.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
+        loc = tuple(p for p in first["loc"] if not _union_tag(p))
+        where = ".".join(str(p) for p in loc)
+        if first["type"] == "extra_forbidden":
+            known = _keys(_model_at(model, loc[:-1]))
+            close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+            hint = f"did you mean `{close[0]}`?" if close else f"keys are: {', '.join(known)}"
+            return self.error(base + loc, f"unknown key `{where}`", hint, key=True, kind=kind)
+        if first["type"] == "missing":
+            return self.error(base + loc[:-1], f"the {what} has no `{where}`", needs, kind=kind)
+        message = first["msg"].removeprefix("Value error, ")
+        hint = next((h for name, h in (hints or {}).items() if name in loc), None)
+        return self.error(base + loc, f"`{where}`: {message}" if where else message, hint, kind=kind)
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel]:
+    """The model of the mapping at loc inside model, for suggesting the keys it allows."""
+    for part in loc:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        if field is None:
+            continue
+        inner = _nested_model(field.annotation)
+        if inner is None:
+            break
+        model = inner
+    return model
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (typing.Union, pytypes.UnionType, list, typing.Annotated):
+        for arg in typing.get_args(annotation):
+            found = _nested_model(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _union_tag(part: Any) -> bool:
+    # pydantic names the member of a union it tried ('str', 'dict[str,str]'); it is not a key in the file.
+    return isinstance(part, str) and (part in ("str", "int", "float", "bool", "dict", "list") or "[" in part)
+
+
+def _keys(model: type[BaseModel]) -> list[str]:
+    return sorted(info.alias or name for name, info in model.model_fields.items())
+
+
+def load_mappings(text: str, file: str, what: str, start_hint: str) -> tuple[Located, list[tuple[Path_, dict]]]:
+    """A YAML file of one mapping or a list of them (rules), each with the key path it sits at."""
+    doc = load(text, file)
+    documents = doc.data if isinstance(doc.data, list) else [doc.data]
+    entries = []
+    for position, raw in enumerate(documents):
+        base: Path_ = (position,) if isinstance(doc.data, list) else ()
+        if not isinstance(raw, dict):
+            raise doc.error(base, f"{what} must be a mapping of keys to values", start_hint)
+        entries.append((base, raw))
+    return doc, entries
 
 
 def _walk(node: yaml.Node, path: Path_, positions: dict, blocks: set, budget: list[int], keys: dict) -> None:

@@ -110,7 +110,7 @@ REGEX_TIMEOUT_SECONDS = 0.25
 NESTED_REPETITION = re.compile(r"\((?:[^()\\]|\\.)*(?:[+*]|\{\d*,\})(?:[^()\\]|\\.)*\)(?:[+*]|\{\d*,\})")
 
 
-def compile_regex(source: str) -> "regex.Pattern":
+def compile_regex(source: str) -> Any:
     """A rule's regular expression, case-insensitive; ValueError when it cannot be used safely."""
     import regex
 
