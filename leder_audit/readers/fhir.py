@@ -10,8 +10,7 @@ from typing import Any, Iterator
 
 from ..engine import Incoming
 from ..findings import Rejection
-
-BOM = b"\xef\xbb\xbf"
+from .jsonfile import BOM, load_document
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 ICD10_SYSTEMS = ("http://hl7.org/fhir/sid/icd-10", "http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10-uk")
@@ -50,17 +49,11 @@ def read_fhir(path: Path) -> Iterator[Incoming | Rejection]:
     if path.suffix.lower() in (".ndjson", ".jsonl"):
         yield from _read_lines(path)
         return
-    source = str(path)
-    try:
-        document = json.loads(path.read_bytes().removeprefix(BOM).decode("utf-8"))
-    except UnicodeDecodeError as error:
-        yield Rejection(source=source, location=f"byte {error.start}", message="the file is not valid UTF-8")
+    document = load_document(path)
+    if isinstance(document, Rejection):
+        yield document
         return
-    except json.JSONDecodeError as error:
-        yield Rejection(source=source, location=f"line {error.lineno}, column {error.colno}",
-                        message=f"invalid JSON: {error.msg}; no record in this file was checked")
-        return
-    yield from records_from_document(document, source, "")
+    yield from records_from_document(document, str(path), "")
 
 
 def _read_lines(path: Path) -> Iterator[Incoming | Rejection]:

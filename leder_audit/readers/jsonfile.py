@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from ..engine import Incoming
 from ..findings import Rejection
@@ -12,18 +12,24 @@ from ..findings import Rejection
 BOM = b"\xef\xbb\xbf"
 
 
+def load_document(path: Path) -> Any:
+    """A whole JSON file parsed, or the Rejection that says why it cannot be (none of it is checked then)."""
+    source = str(path)
+    try:
+        return json.loads(path.read_bytes().removeprefix(BOM).decode("utf-8"))
+    except UnicodeDecodeError as error:
+        return Rejection(source=source, location=f"byte {error.start}", message="the file is not valid UTF-8")
+    except json.JSONDecodeError as error:
+        return Rejection(source=source, location=f"line {error.lineno}, column {error.colno}",
+                         message=f"invalid JSON: {error.msg}; no record in this file was checked")
+
+
 def read_json(path: Path) -> Iterator[Incoming | Rejection]:
     """A .json file holding one record object or a list of them."""
     source = str(path)
-    raw = path.read_bytes()
-    try:
-        data = json.loads(raw.removeprefix(BOM).decode("utf-8"))
-    except UnicodeDecodeError as error:
-        yield Rejection(source=source, location=f"byte {error.start}", message="the file is not valid UTF-8")
-        return
-    except json.JSONDecodeError as error:
-        yield Rejection(source=source, location=f"line {error.lineno}, column {error.colno}",
-                        message=f"invalid JSON: {error.msg}; no record in this file was checked")
+    data = load_document(path)
+    if isinstance(data, Rejection):
+        yield data
         return
     records = data if isinstance(data, list) else [data]
     for number, record in enumerate(records, 1):
