@@ -9,10 +9,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import InputError, Origin, RuleError
-from .findings import Evidence, Finding, Reference, Severity, Step
+from .findings import Evidence, Finding, Step
 from .language.check import Checker, did_you_mean
 from .language.compile import CONTEXT, RECORD, Compiled, compile_condition
 from .language.functions import RunContext
@@ -20,9 +20,9 @@ from .language.nodes import Call, Duration, Node
 from .language.syntax import parse
 from .records import EMBEDDED, RECORD_MODELS
 from .resources import builtin_rules_dir
+from .rulebook import RecordType, RuleMetadata
 from .yamlfile import Located, load_mappings
 
-RecordType = Literal["death_certificate", "dnacpr_decision", "mortality_review"]
 COHORT_FOLDER = "cohort"
 PERIODS: dict[str, Callable[[date], str]] = {}  # filled below: quarter(), year(), month()
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -55,32 +55,15 @@ class Measure(BaseModel):
         return self
 
 
-class CohortRuleSpec(BaseModel):
+class CohortRuleSpec(RuleMetadata):
     """A cohort rule as written in YAML."""
 
-    model_config = ConfigDict(extra="forbid")
     kind: Literal["cohort"]
-    id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$")
-    version: int = Field(ge=1)
-    title: str = Field(min_length=1)
-    severity: Severity
-    tags: list[str] = Field(min_length=1)
-    references: list[Reference] = Field(min_length=1)
-    rationale: str = Field(min_length=1)
     population: Population
     group_by: list[str | dict[str, str]] = []
     measure: Measure
     raise_when: str = Field(min_length=1)
     small_numbers: int = Field(5, ge=0)
-    message: str = Field(min_length=1)
-
-    @field_validator("tags")
-    @classmethod
-    def _tags_are_words(cls, tags: list[str]) -> list[str]:
-        for tag in tags:
-            if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", tag):
-                raise ValueError(f"tag {tag!r} must be lower-case words joined by hyphens")
-        return tags
 
 
 class GroupMeasure(BaseModel):

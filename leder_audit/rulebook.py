@@ -34,23 +34,18 @@ class TestCases(BaseModel):
     pass_: list[dict[str, Any]] = Field([], alias="pass")
 
 
-class RuleSpec(BaseModel):
-    """A rule as written in YAML."""
+class RuleMetadata(BaseModel):
+    """What every rule says about itself, per record or over a cohort: identity, weight, themes, grounds."""
 
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$")
     version: int = Field(ge=1)
     title: str = Field(min_length=1)
     severity: Severity
-    applies_to: RecordType
     tags: list[str] = Field(min_length=1)
     references: list[Reference] = Field(min_length=1)
     rationale: str = Field(min_length=1)
-    when: str = Field(min_length=1)
-    when_unknown: Literal["pass", "fire"] = "pass"
     message: str = Field(min_length=1)
-    profiles: list[str] = []
-    tests: TestCases = TestCases()
 
     @field_validator("tags")
     @classmethod
@@ -59,6 +54,16 @@ class RuleSpec(BaseModel):
             if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", tag):
                 raise ValueError(f"tag {tag!r} must be lower-case words joined by hyphens")
         return tags
+
+
+class RuleSpec(RuleMetadata):
+    """A rule over one record, as written in YAML."""
+
+    applies_to: RecordType
+    when: str = Field(min_length=1)
+    when_unknown: Literal["pass", "fire"] = "pass"
+    profiles: list[str] = []
+    tests: TestCases = TestCases()
 
 
 @dataclass(frozen=True, slots=True)
