@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -63,7 +65,7 @@ class Hit:
 class TriggerSet:
     """All context triggers, indexed for fast finding, and the ConText scope rules."""
 
-    __slots__ = ("specs", "_by_first_word", "_patterns", "_hits")
+    __slots__ = ("specs", "_by_first_word", "_patterns", "_hits", "_indexed")
 
     def __init__(self, specs: Iterable[TriggerSpec]):
         self.specs: tuple[TriggerSpec, ...] = tuple(s for s in specs if s.enabled)
@@ -77,6 +79,7 @@ class TriggerSet:
             if s.pattern is not None
         ]
         self._hits = lru_cache(maxsize=2048)(self._find_hits)
+        self._indexed = lru_cache(maxsize=8)(self._index)
 
     def hits(self, text: str) -> tuple[Hit, ...]:
         """Every trigger in text, the longest where they overlap; pseudo-triggers dropped."""
@@ -131,43 +134,92 @@ class TriggerSet:
 
     def classify(self, text: str, start: int, end: int) -> Context:
         """The context of the span text[start:end]."""
-        hits = self.hits(text)
-        if not any(h.trigger.category != "terminate" for h in hits):
+        index = self._indexed(text)
+        if not index.deciders:
             return AFFIRMED
-        terminators = [h for h in hits if h.trigger.category == "terminate"]
         deciding: dict[str, tuple[int, Hit]] = {}
-        for hit in hits:
-            category = hit.trigger.category
-            if category == "terminate":
-                continue
-            distance = _reach(text, hit, start, end, terminators)
-            if distance is not None and (category not in deciding or distance < deciding[category][0]):
-                deciding[category] = (distance, hit)
+        # Walk outwards from the span, nearest trigger first, so the walk can stop at the first
+        # terminator that ends every scope: the work per mention stays within its clause, and a
+        # long text with many mentions costs time in proportion to its length.
+        first_after = bisect_left(index.starts, end)
+        last_before = bisect_right(index.ends, start) - 1
+        self._walk(index, range(last_before, -1, -1), start, end, "forward", deciding)
+        self._walk(index, range(first_after, len(index.hits)), start, end, "backward", deciding)
         return _context_from(deciding)
 
+    def _walk(self, index: _Indexed, order: range, start: int, end: int, direction: str,
+              deciding: dict[str, tuple[int, Hit]]) -> None:
+        before = direction == "forward"
+        wanted = index.categories[direction]
+        cut: set[str] = set()
+        seen = 0
+        for position in order:
+            hit = index.hits[position]
+            trigger = hit.trigger
+            if trigger.category == "terminate":
+                if trigger.direction in (direction, "bidirectional"):
+                    if not trigger.stops:
+                        return
+                    cut |= trigger.stops
+                continue
+            seen += 1
+            words = index.words_between(hit.end, start) if before else index.words_between(end, hit.start)
+            if seen > MAX_TRIGGERS_WALKED or _settled(deciding, wanted - cut, words, before):
+                return
+            category = trigger.category
+            if trigger.direction not in (direction, "bidirectional") or category in cut:
+                continue
+            if trigger.max_scope is not None and words > trigger.max_scope:
+                continue
+            best = deciding.get(category)
+            # On equal distance the trigger that comes first in the text decides.
+            if best is None or words < best[0] or (words == best[0] and hit.start < best[1].start):
+                deciding[category] = (words, hit)
 
-def _reach(text: str, hit: Hit, start: int, end: int, terminators: list[Hit]) -> int | None:
-    """How many words separate the trigger from the span, or None when it does not reach it."""
-    trigger = hit.trigger
-    if hit.end <= start and trigger.direction in ("forward", "bidirectional"):
-        gap, cut_by = (hit.end, start), "forward"
-    elif hit.start >= end and trigger.direction in ("backward", "bidirectional"):
-        gap, cut_by = (end, hit.start), "backward"
-    else:
-        return None
-    for t in terminators:
-        if gap[0] <= t.start and t.end <= gap[1] and _cuts(t.trigger, trigger.category, cut_by):
-            return None
-    words = len(TOKEN_RE.findall(text, gap[0], gap[1]))
-    if trigger.max_scope is not None and words > trigger.max_scope:
-        return None
-    return words
+    def _index(self, text: str) -> _Indexed:
+        hits = self._hits(text)
+        starts, ends = array("q"), array("q")
+        if hits:
+            for match in TOKEN_RE.finditer(text):
+                starts.append(match.start())
+                ends.append(match.end())
+        return _Indexed(hits, starts, ends)
 
 
-def _cuts(terminator: Trigger, category: str, direction: str) -> bool:
-    if terminator.stops and category not in terminator.stops:
+def _settled(deciding: dict[str, tuple[int, Hit]], wanted: set[str], words: int, before: bool) -> bool:
+    """True when no trigger this far away or farther could change the decision."""
+    if not wanted <= deciding.keys():
         return False
-    return terminator.direction in (direction, "bidirectional")
+    # Before the span a farther trigger at the same distance still wins a tie (it comes first).
+    return all(deciding[c][0] < words if before else deciding[c][0] <= words for c in wanted)
+
+
+# A mention is judged by at most this many triggers on each side; only a run-on text with no
+# punctuation (a pasted dump, or a hostile record) ever reaches the bound.
+MAX_TRIGGERS_WALKED = 64
+
+
+class _Indexed:
+    """The triggers of one text and where its words are, for counting words between two points."""
+
+    __slots__ = ("hits", "starts", "ends", "deciders", "categories", "_word_starts", "_word_ends")
+
+    def __init__(self, hits: tuple[Hit, ...], word_starts: array, word_ends: array) -> None:
+        self.hits = hits
+        self.starts = [h.start for h in hits]
+        self.ends = [h.end for h in hits]
+        self.deciders = any(h.trigger.category != "terminate" for h in hits)
+        self.categories = {
+            direction: {h.trigger.category for h in hits if h.trigger.category != "terminate"
+                        and h.trigger.direction in (direction, "bidirectional")}
+            for direction in ("forward", "backward")
+        }
+        self._word_starts = word_starts
+        self._word_ends = word_ends
+
+    def words_between(self, start: int, end: int) -> int:
+        """How many whole words lie in text[start:end]."""
+        return max(0, bisect_right(self._word_ends, end) - bisect_left(self._word_starts, start))
 
 
 def _context_from(deciding: dict[str, tuple[int, Hit]]) -> Context:

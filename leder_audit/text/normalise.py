@@ -91,7 +91,7 @@ def within_one_edit(a: str, b: str) -> bool:
 class FuzzyIndex:
     """Finds the vocabulary word a misspelt word stands for (symmetric-delete lookup)."""
 
-    __slots__ = ("_by_deletion", "_key_of", "_known", "_blocked", "_cache")
+    __slots__ = ("_by_deletion", "_key_of", "_known", "_blocked", "_cache", "_longest")
 
     def __init__(self, vocabulary: Iterable[str], known: Iterable[str], blocked: Iterable[str]):
         # Plural spellings are indexed too, so "difficulites" is one swap from "difficulties".
@@ -107,6 +107,7 @@ class FuzzyIndex:
         self._known = frozenset(known)
         self._blocked = frozenset(word_key(w) for w in blocked)
         self._cache: dict[str, str | None] = {}
+        self._longest = max(map(len, self._key_of), default=0)
 
     def correct(self, key: str) -> str | None:
         """The key of the one vocabulary word this lower-case word misspells, or None."""
@@ -119,7 +120,9 @@ class FuzzyIndex:
         return found
 
     def _lookup(self, key: str) -> str | None:
-        if len(key) < FUZZY_MIN_LENGTH - 1 or key in self._known or key in self._blocked:
+        # A word longer than any vocabulary word by two letters is no misspelling of one; checking
+        # it anyway would cost time in the square of its length (a 10 MB "word" in a free-text field).
+        if not FUZZY_MIN_LENGTH - 1 <= len(key) <= self._longest + 1 or key in self._known or key in self._blocked:
             return None
         if not key.isalpha():
             return None
