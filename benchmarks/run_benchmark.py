@@ -76,6 +76,7 @@ def measure(path: Path, size: int, repeat: int, jobs: list[int]) -> dict:
     hand = [sys.executable, str(HERE / "handwritten_four_checks.py"), str(path), "--as-of", AS_OF]
     row: dict = {"records": size}
     row["rulebook"] = best_of(check, repeat)
+    row["validate_only"] = best_of([*leder_audit(), "validate", str(path)], repeat)
     row["handwritten_json"] = best_of(hand, repeat)
     try:
         import orjson  # noqa: F401

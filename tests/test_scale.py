@@ -180,3 +180,14 @@ def test_jobs_2_writes_exactly_what_jobs_1_writes(fmt, records_file, tmp_path, c
     assert code == 1 and "2502 records read: 2500 checked, 2 rejected" in summary_line
     if fmt == "json":
         assert json.loads(text)["summary"]["records_rejected"] == 2
+
+
+def test_text_caches_stay_bounded_over_many_distinct_texts(book):
+    records = ({"record_type": "dnacpr_decision", "id": f"D{n}",
+                "rationale": f"Frailty score {n}, metastatic disease {n * 7}; CPR would not succeed"}
+               for n in range(6000))
+    auditor = Auditor(book, as_of=AS_OF)
+    for _ in auditor.run(records):
+        pass
+    info = book.concepts._mentions.cache_info()
+    assert info.maxsize is not None and info.currsize <= info.maxsize < 6000
