@@ -78,7 +78,12 @@ def output(path: str | None) -> Iterator[IO[str]]:
 def records_of(paths: list[str], input_format: str | None, mapping: str | None = None) -> Iterator[Incoming | Rejection]:
     loaded = load_mapping(mapping) if mapping else None
     for path in paths:
-        yield from read(path, input_format, loaded)
+        count = 0
+        for item in read(path, input_format, loaded):
+            count += 1
+            yield item
+        if not count:
+            print(f"leder-audit: {path}: the file holds no records", file=sys.stderr)
 
 
 def _strictly(items: Iterator[Incoming | Rejection]) -> Iterator[Incoming | Rejection]:

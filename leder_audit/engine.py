@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Iterator
@@ -55,6 +56,11 @@ def rejection_from(error: ValidationError, source: str, location: str, record_id
 
 
 def _record_id(data: Any) -> str | None:
+    if isinstance(data, (bytes, str)):  # only on the way to a rejection, so parsing again costs nothing
+        try:
+            data = json.loads(data)
+        except (ValueError, RecursionError):
+            return None
     value = data.get("id") if isinstance(data, dict) else None
     return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
 
@@ -67,11 +73,51 @@ def validate(data: Any, source: str = "<input>", location: str = "") -> BaseMode
         if isinstance(data, (bytes, str)):
             return record_adapter.validate_json(data)
         if not isinstance(data, dict):
-            raise InputError(f"a record must be a JSON object, not {type(data).__name__}", source, location)
+            raise InputError(f"a record must be a JSON object, not {json_kind(data)}", source, location)
         return record_adapter.validate_python(data)
     except ValidationError as error:
         rejection = rejection_from(error, source, location, _record_id(data))
-        raise InputError(rejection.message, source, location, rejection.field) from None
+        message = _not_a_json_object(data, error) or rejection.message
+        raise InputError(message, source, location, rejection.field) from None
+
+
+_JSON_KINDS = {list: "an array", int: "a number", float: "a number", str: "a string", bool: "true or false",
+               type(None): "null"}
+
+
+def json_kind(value: Any) -> str:
+    """What a parsed JSON value is, in JSON's words: an array, a number, a string, null."""
+    return _JSON_KINDS.get(type(value), type(value).__name__)
+
+
+def _not_a_json_object(data: Any, error: ValidationError) -> str | None:
+    """What is wrong with a line of JSON text that is no record object: its bytes, its syntax or its kind."""
+    if not isinstance(data, (bytes, str)):
+        return None
+    first = error.errors(include_url=False, include_input=False)[0]
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if first["type"] == "dict_type":
+        try:
+            return f"a record must be a JSON object, not {json_kind(json.loads(raw))}"
+        except (ValueError, RecursionError):
+            return None
+    if first["type"] != "json_invalid":
+        return None
+    nul = raw.find(b"\0")
+    if nul >= 0:
+        return f"NUL byte at byte {nul + 1} of the line: a binary file, or text saved as UTF-16? Save it as UTF-8"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return (f"not valid UTF-8: byte {bad.start + 1} of the line is 0x{raw[bad.start]:02X}; "
+                "save the file as UTF-8")
+    try:
+        json.loads(raw.rstrip(b"\r\n"))
+    except json.JSONDecodeError as bad:
+        return f"invalid JSON at column {bad.colno}: {bad.msg.removesuffix(' at')}"
+    except RecursionError:
+        return "the JSON is nested too deeply to read"
+    return None
 
 
 class Auditor:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -13,6 +14,12 @@ from .fieldpaths import BadPath, FieldPath, kind_at, set_path
 from .mapping import Mapping
 
 Column = tuple[int, str, FieldPath]
+
+# A cell may hold a long free-text note (Python's csv refuses cells over 128 KB by default); the limit
+# still stops an unclosed quote from reading a whole multi-gigabyte file into one cell.
+MAX_CELL_CHARACTERS = 64 * 1024 * 1024
+# Bytes that are not valid in the file's encoding, kept by the surrogateescape error handler.
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 
 def read_csv(path: Path, mapping: Mapping | None = None) -> Iterator[Incoming | Rejection]:
@@ -27,8 +34,9 @@ def read_tsv(path: Path, mapping: Mapping | None = None) -> Iterator[Incoming | 
 
 def _read(path: Path, mapping: Mapping, delimiter: str) -> Iterator[Incoming | Rejection]:
     source = str(path)
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARACTERS))
     try:
-        handle = path.open(encoding=mapping.encoding, newline="")
+        handle = path.open(encoding=mapping.encoding, errors="surrogateescape", newline="")
     except LookupError:
         raise InputError(f"unknown encoding {mapping.encoding!r} in the mapping file", source) from None
     with handle:
@@ -45,6 +53,12 @@ def _read(path: Path, mapping: Mapping, delimiter: str) -> Iterator[Incoming | R
                 if len(cells) != len(header):
                     yield Rejection(source=source, location=f"row {row_number}",
                                     message=f"the row has {len(cells)} cells but the header has {len(header)}")
+                    continue
+                bad = _undecodable(cells, header)
+                if bad:
+                    yield Rejection(source=source, location=f"row {row_number}", field=bad[0],
+                                    message=f"not valid {mapping.encoding} text: byte 0x{bad[1]:02X} in this cell "
+                                            "(save the file as CSV UTF-8, or give `encoding:` in a mapping file)")
                     continue
                 yield Incoming(record_from_row(cells, columns, mapping), source, f"row {row_number}")
         except UnicodeDecodeError:
@@ -100,3 +114,11 @@ def _record_type(cells: list[str], columns: list[Column], mapping: Mapping) -> s
     constant = mapping.constants.get(("record_type",))
     return str(constant) if constant is not None else None
 
+
+def _undecodable(cells: list[str], header: list[str]) -> tuple[str, int] | None:
+    """The column and value of the first byte the file's encoding could not decode in this row."""
+    for name, cell in zip(header, cells):
+        found = _UNDECODABLE.search(cell)
+        if found:
+            return name, ord(found.group()) - 0xDC00
+    return None

@@ -53,6 +53,8 @@ def read_fhir(path: Path) -> Iterator[Incoming | Rejection]:
     if isinstance(document, Rejection):
         yield document
         return
+    if document == []:  # a blank file
+        return
     yield from records_from_document(document, str(path), "")
 
 
@@ -67,6 +69,9 @@ def _read_lines(path: Path) -> Iterator[Incoming | Rejection]:
                 document = json.loads(line)
             except (UnicodeDecodeError, json.JSONDecodeError) as error:
                 yield Rejection(source=source, location=f"line {number}", message=f"invalid JSON: {error}")
+                continue
+            except RecursionError:
+                yield Rejection(source=source, location=f"line {number}", message="the JSON is nested too deeply to read")
                 continue
             yield from records_from_document(document, source, f"line {number}")
 

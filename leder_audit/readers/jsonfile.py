@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..engine import Incoming
+from ..engine import Incoming, json_kind
 from ..findings import Rejection
 
 BOM = b"\xef\xbb\xbf"
@@ -16,12 +16,22 @@ def load_document(path: Path) -> Any:
     """A whole JSON file parsed, or the Rejection that says why it cannot be (none of it is checked then)."""
     source = str(path)
     try:
-        return json.loads(path.read_bytes().removeprefix(BOM).decode("utf-8"))
+        text = path.read_bytes().removeprefix(BOM).decode("utf-8")
+        # A blank file holds no records, like an empty list; it is not a broken one.
+        return json.loads(text) if text.strip() else []
     except UnicodeDecodeError as error:
-        return Rejection(source=source, location=f"byte {error.start}", message="the file is not valid UTF-8")
+        before = error.object[: error.start]
+        line, line_start = before.count(b"\n") + 1, before.rfind(b"\n") + 1
+        return Rejection(source=source, location=f"line {line}",
+                         message=f"not valid UTF-8: byte {error.start - line_start + 1} of the line is "
+                                 f"0x{error.object[error.start]:02X}; save the file as UTF-8; "
+                                 "no record in this file was checked")
+    except RecursionError:
+        return Rejection(source=source, location="document",
+                         message="the JSON is nested too deeply to read; no record in this file was checked")
     except json.JSONDecodeError as error:
         return Rejection(source=source, location=f"line {error.lineno}, column {error.colno}",
-                         message=f"invalid JSON: {error.msg}; no record in this file was checked")
+                         message=f"invalid JSON: {error.msg.removesuffix(' at')}; no record in this file was checked")
 
 
 def read_json(path: Path) -> Iterator[Incoming | Rejection]:
@@ -33,7 +43,12 @@ def read_json(path: Path) -> Iterator[Incoming | Rejection]:
         return
     records = data if isinstance(data, list) else [data]
     for number, record in enumerate(records, 1):
-        yield Incoming(record, source, f"record {number}" if isinstance(data, list) else "record 1")
+        location = f"record {number}" if isinstance(data, list) else "record 1"
+        if isinstance(record, dict):
+            yield Incoming(record, source, location)
+        else:  # a string here is a value, never JSON text to parse again
+            yield Rejection(source=source, location=location,
+                            message=f"a record must be a JSON object, not {json_kind(record)}")
 
 
 def read_ndjson(path: Path) -> Iterator[Incoming | Rejection]:

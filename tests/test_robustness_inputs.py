@@ -1,0 +1,131 @@
+"""Bad data tried on purpose: every reader finishes, every item read is checked or rejected with its place."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from leder_audit.cli import main
+from leder_audit.engine import Auditor
+from leder_audit.findings import Rejection
+from leder_audit.readers import read
+
+GOOD = b'{"record_type": "dnacpr_decision", "id": "D1", "rationale": "frail"}'
+GOOD2 = b'{"record_type": "dnacpr_decision", "id": "D2", "rationale": "frail"}'
+NESTED = b"[" * 100_000 + b"]" * 100_000
+HEADER = b"record_type,id,rationale,person.age,decision_date\n"
+
+
+def dnacpr(**fields) -> bytes:
+    return json.dumps({"record_type": "dnacpr_decision", "id": "D9", **fields}).encode()
+
+
+# (case, file name, content, records checked, [(location, field, words in the message)])
+CASES = [
+    ("truncated .json", "a.json", GOOD[:-12], 0, [("line 1, column 48", None, "invalid JSON")]),
+    ("truncated .ndjson line", "a.ndjson", GOOD + b"\n" + GOOD2[:-12] + b"\n", 1,
+     [("line 2", None, "invalid JSON at column 48")]),
+    ("array, number, string, null and boolean lines", "a.ndjson", b'[1, 2]\n42\n"text"\nnull\ntrue\n', 0,
+     [("line 1", None, "JSON object, not an array"), ("line 2", None, "not a number"),
+      ("line 3", None, "not a string"), ("line 4", None, "not null"), ("line 5", None, "not true or false")]),
+    ("a .json list of non-objects", "a.json", b'[1, "x", null, ' + GOOD + b"]", 1,
+     [("record 1", None, "not a number"), ("record 2", None, "not a string"), ("record 3", None, "not null")]),
+    ("wrong types", "a.ndjson", b"\n".join([dnacpr(person={"age": "forty"}), dnacpr(decision_date="31/02/2022"),
+                                            dnacpr(decision_date="2022-13-01"), dnacpr(decision_date="2022-02-31"),
+                                            dnacpr(person_has_capacity="perhaps"), dnacpr(form="napkin")]), 0,
+     [("line 1", "person.age", "valid integer"), ("line 2", "decision_date", "valid date"),
+      ("line 3", "decision_date", "month value is outside"), ("line 4", "decision_date", "day value is outside"),
+      ("line 5", "person_has_capacity", "valid boolean"), ("line 6", "form", "'dnacpr', 'respect' or 'tep'")]),
+    ("unknown record_type, missing and empty id", "a.ndjson",
+     b'{"record_type": "autopsy", "id": "X"}\n{"record_type": "dnacpr_decision"}\n'
+     b'{"record_type": "dnacpr_decision", "id": ""}\n{"id": "Y"}\n', 0,
+     [("line 1", "record_type", "must be one of"), ("line 2", "id", "Field required"),
+      ("line 3", "id", "at least 1 character"), ("line 4", "record_type", "must be one of")]),
+    ("deeply nested .json", "a.json", NESTED, 0, [("document", None, "nested too deeply")]),
+    ("deeply nested .ndjson line", "a.ndjson", GOOD + b"\n" + NESTED + b"\n", 1,
+     [("line 2", None, "nested too deeply")]),
+    ("deeply nested FHIR", "a.json", b'{"resourceType": "Bundle", "entry": ' + NESTED + b"}", 0,
+     [("document", None, "nested too deeply")]),
+    ("non-UTF-8 in an .ndjson line", "a.ndjson", GOOD + b"\n" + dnacpr(rationale="cafX").replace(b"X", b"\xe9") + b"\n",
+     1, [("line 2", None, "not valid UTF-8: byte 65 of the line is 0xE9")]),
+    ("non-UTF-8 in a .json file", "a.json", b"[\n" + GOOD + b",\n" + dnacpr(rationale="\xe9").replace(
+        b"\\u00e9", b"\xe9") + b"]", 0, [("line 3", None, "not valid UTF-8: byte 62 of the line is 0xE9")]),
+    ("non-UTF-8 in a CSV cell", "a.csv", HEADER + b"dnacpr_decision,C1,caf\xe9,,\ndnacpr_decision,C2,ok,,\n", 1,
+     [("row 2", "rationale", "byte 0xE9")]),
+    ("UTF-8 BOM in .json", "a.json", b"\xef\xbb\xbf" + GOOD, 1, []),
+    ("UTF-8 BOM in .ndjson", "a.ndjson", b"\xef\xbb\xbf" + GOOD + b"\n", 1, []),
+    ("UTF-8 BOM in .csv", "a.csv", b"\xef\xbb\xbf" + HEADER + b"dnacpr_decision,C1,frail,,\n", 1, []),
+    ("NUL bytes in an .ndjson line", "a.ndjson", GOOD + b"\n\x00\x00\x00\n" + GOOD2 + b"\n", 2,
+     [("line 2", None, "NUL byte at byte 1")]),
+    ("UTF-16 saved .ndjson", "a.ndjson", GOOD.decode().encode("utf-16-le") + b"\n\x00", 0,
+     [("line 1", None, "NUL byte"), ("line 2", None, "NUL byte")]),
+    ("NUL byte inside a JSON string", "a.ndjson", GOOD.replace(b"frail", b"fr\x00ail") + b"\n", 0,
+     [("line 1", None, "NUL byte at byte 64")]),
+    ("ragged CSV rows", "a.csv", HEADER + b"dnacpr_decision,C1,frail,,\ndnacpr_decision,C2\n"
+     b"dnacpr_decision,C3,a,b,c,d,e\n", 1, [("row 3", None, "2 cells but the header has 5"),
+                                            ("row 4", None, "7 cells but the header has 5")]),
+    ("wrong types in a CSV", "a.csv", HEADER + b"dnacpr_decision,C1,frail,forty,\ndnacpr_decision,C2,,,31/02/2022\n", 0,
+     [("row 2", "person.age", "valid integer"), ("row 3", "decision_date", "valid date")]),
+    ("a 10 MB CSV cell", "a.csv", HEADER + b"dnacpr_decision,C1," + b"x" * 10_000_000 + b",,\n"
+     b"dnacpr_decision,C2,frail,,\n", 2, []),
+    ("FHIR Bundle with junk entries", "a.json", b'{"resourceType": "Bundle", "entry": [1, {"resource": 5}]}', 0,
+     [("document", None, "no death record")]),
+]
+
+
+def run(path):
+    auditor = Auditor(__import__("leder_audit").load_rulebook())
+    list(auditor.run(read(path)))
+    return auditor.tally
+
+
+@pytest.mark.parametrize(("case", "name", "content", "checked", "rejected"), CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_rejected_with_its_place_and_the_rest_is_checked(tmp_path, case, name, content, checked, rejected):
+    path = tmp_path / name
+    path.write_bytes(content)
+    tally = run(path)
+    assert tally.records_checked + tally.rejected_count == tally.records_read
+    assert tally.records_checked == checked
+    assert len(tally.rejected) == len(rejected)
+    for rejection, (location, field, words) in zip(tally.rejected, rejected):
+        assert (rejection.source, rejection.location, rejection.field) == (str(path), location, field)
+        assert words in rejection.message
+
+
+@pytest.mark.parametrize("name", ["empty.json", "empty.ndjson", "empty.csv", "blank.json", "list.json", "header.csv"])
+def test_an_empty_file_is_zero_records_clearly_said(tmp_path, capsys, name):
+    content = {"blank.json": b"  \n\n", "list.json": b"[]", "header.csv": HEADER}.get(name, b"")
+    (tmp_path / name).write_bytes(content)
+    code = main(["check", str(tmp_path / name), "--format", "json", "--output", str(tmp_path / "out.json")])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert f"{tmp_path / name}: the file holds no records" in err
+    assert "0 records read: 0 checked, 0 rejected" in err
+    assert json.loads((tmp_path / "out.json").read_text())["summary"]["records_read"] == 0
+
+
+def test_rejected_ndjson_lines_name_the_record_id_when_the_json_parses(tmp_path):
+    (tmp_path / "a.ndjson").write_bytes(dnacpr(decision_date="yesterday") + b"\n")
+    (rejection,) = run(tmp_path / "a.ndjson").rejected
+    assert (rejection.record_id, rejection.field) == ("D9", "decision_date")
+
+
+@pytest.mark.parametrize(("case", "name", "content", "checked", "rejected"),
+                         [c for c in CASES if c[4]], ids=[c[0] for c in CASES if c[4]])
+def test_strict_stops_at_the_first_bad_record_with_exit_2(tmp_path, capsys, case, name, content, checked, rejected):
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert main(["check", str(path), "--strict", "--format", "json", "--output", str(tmp_path / "out.json")]) == 2
+    err = capsys.readouterr().err
+    location, field, words = rejected[0]
+    assert f"{path}, {location}: " in err and words in err
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_every_reader_yields_only_records_or_rejections(tmp_path):
+    for number, (_, name, content, _, _) in enumerate(CASES):
+        path = tmp_path / f"{number}{name}"
+        path.write_bytes(content)
+        for item in read(path):
+            assert isinstance(item, Rejection) or type(item).__name__ == "Incoming"
