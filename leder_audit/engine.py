@@ -165,6 +165,8 @@ class Auditor:
                                                      message=error.message))
                 continue
             self._tally.records_checked += 1
+            self._tally.duplicates.note(model.record_type, model.id, incoming.source, incoming.location,
+                                        self._tally.records_checked)
             yield from self._check_model(model)
 
     def _check_model(self, record: BaseModel) -> Iterator[Finding]:

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .duplicates import Duplicate, DuplicateIds
+
 Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
 
@@ -148,6 +150,7 @@ class Tally:
     suppressed: list[SuppressedFinding] = field(default_factory=list)
     rejected_count: int = 0
     errors_count: int = 0
+    duplicates: DuplicateIds = field(default_factory=DuplicateIds)
 
     def reject(self, rejection: Rejection) -> None:
         self.rejected_count += 1
@@ -161,6 +164,7 @@ class Tally:
 
     def merge(self, other: "Tally") -> None:
         """Add the counts of a later part of the same input (from another process) to these."""
+        self.duplicates.replay(other.duplicates, self.records_checked)
         self.records_read += other.records_read
         self.records_checked += other.records_checked
         for rejection in other.rejected:
@@ -200,6 +204,7 @@ class Tally:
             "by_severity": {s: self.by_severity[s] for s in SEVERITIES if self.by_severity[s]},
             "by_theme": dict(sorted(self.by_theme.items())),
             "rule_errors": self.errors_count,
+            "duplicate_ids": self.duplicates.count,
         }
 
 
@@ -217,6 +222,8 @@ class AuditResult(BaseModel):
     records_rejected: int = Field(0, description="All rejected records; `rejected` lists the first 1000.")
     rule_errors: int = Field(0, description="All rule errors; `errors` lists the first 1000.")
     suppressed: list[SuppressedFinding] = Field([], description="Findings silenced by a suppression, with its reason.")
+    duplicate_ids: int = Field(0, description="Records whose type and id repeat an earlier record's; all were checked.")
+    duplicates: list[Duplicate] = Field([], description="The first 1000 of those records, with their place.")
 
     @classmethod
     def from_tally(cls, findings: list[Finding], tally: Tally) -> "AuditResult":
@@ -232,4 +239,6 @@ class AuditResult(BaseModel):
             records_rejected=tally.rejected_count,
             rule_errors=tally.errors_count,
             suppressed=tally.suppressed,
+            duplicate_ids=tally.duplicates.count,
+            duplicates=tally.duplicates.listed,
         )

@@ -63,6 +63,7 @@ def check_chunk(recipe: RulebookRecipe, as_of: date, items: list[Packed],
                 suppressions: Suppressions | None = None) -> tuple[list[Finding], Tally]:
     """Findings and counts of one chunk of records, in order."""
     auditor = Auditor(rulebook_for(recipe), as_of=as_of, suppressions=suppressions)
+    auditor.tally.duplicates.order = []  # replayed in input order by the parent, to find repeats across chunks
     findings = list(auditor.run(item if isinstance(item, Rejection) else Incoming(*item) for item in items))
     return findings, auditor.tally
 

@@ -129,3 +129,35 @@ def test_every_reader_yields_only_records_or_rejections(tmp_path):
         path.write_bytes(content)
         for item in read(path):
             assert isinstance(item, Rejection) or type(item).__name__ == "Incoming"
+
+
+def test_duplicate_ids_are_reported_and_both_records_checked(tmp_path, capsys):
+    lines = [GOOD, GOOD2, GOOD.replace(b"frail", b"LD"), b'{"record_type": "death_certificate", "id": "D1"}']
+    (tmp_path / "a.ndjson").write_bytes(b"\n".join(lines) + b"\n")
+    (tmp_path / "b.json").write_bytes(b"[" + GOOD2 + b"]")
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}.json"
+        main(["check", str(tmp_path / "a.ndjson"), str(tmp_path / "b.json"), "--format", "json", "--output", str(out),
+              "--jobs", jobs, "--as-of", "2024-06-30"])
+        assert "2 duplicate ids" in capsys.readouterr().err
+        report = json.loads(out.read_text())
+        assert report["summary"]["records_checked"] == 5 and report["summary"]["duplicate_ids"] == 2
+        assert report["duplicates"] == [
+            {"record_type": "dnacpr_decision", "record_id": "D1", "source": str(tmp_path / "a.ndjson"), "location": "line 3"},
+            {"record_type": "dnacpr_decision", "record_id": "D2", "source": str(tmp_path / "b.json"), "location": "record 1"},
+        ]
+        report["run"].pop("run_time")
+        outputs.append(report)
+    assert outputs[0] == outputs[1]
+
+
+def test_duplicate_tracking_memory_is_capped(monkeypatch):
+    from leder_audit import duplicates
+
+    monkeypatch.setattr(duplicates, "MAX_IDS_TRACKED", 3)
+    ids = duplicates.DuplicateIds()
+    for number, record_id in enumerate(["a", "b", "c", "d", "e", "a", "e"], 1):
+        ids.note("dnacpr_decision", record_id, "s", f"line {number}", number)
+    assert len(ids.seen) == 3 and ids.tracking_stopped_at == 4
+    assert [d.record_id for d in ids.listed] == ["a"]  # "e" came after tracking stopped

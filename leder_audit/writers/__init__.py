@@ -36,6 +36,7 @@ class JsonWriter:
             "rejected": [r.model_dump() for r in tally.rejected],
             "rule_errors": [e.model_dump() for e in tally.errors],
             "suppressed": [s.model_dump(mode="json") for s in tally.suppressed],
+            "duplicates": [d.model_dump() for d in tally.duplicates.listed],
         }
         body = json.dumps(tail, ensure_ascii=False, indent=1)
         self.out.write(body[2:] + "\n")
@@ -94,6 +95,9 @@ class TableWriter:
             self.out.write(f"  rejected {rejection.source}, {rejection.location}{field}: {rejection.message}\n")
         for error in tally.errors:
             self.out.write(f"  rule error {error.rule_id} on record {error.record_id}: {error.message}\n")
+        for repeat in tally.duplicates.listed:
+            self.out.write(f"  duplicate id {repeat.source}, {repeat.location}: {repeat.record_type} {repeat.record_id}"
+                           " was seen earlier; both were checked\n")
         for silenced in tally.suppressed:
             f = silenced.finding
             self.out.write(f"  suppressed {f.rule_id} on {f.record_type} {f.record_id}: {silenced.reason} "
@@ -114,7 +118,8 @@ def summary_line(tally: Tally) -> str:
             f"{summary['records_rejected']} rejected; {summary['findings']} findings"
             + (f" ({severities})" if severities else "")
             + (f"; {summary['suppressed']} suppressed" if summary["suppressed"] else "")
-            + (f"; {summary['rule_errors']} rule errors" if summary["rule_errors"] else ""))
+            + (f"; {summary['rule_errors']} rule errors" if summary["rule_errors"] else "")
+            + (f"; {summary['duplicate_ids']} duplicate ids" if summary.get("duplicate_ids") else ""))
 
 
 def _more_writers() -> dict[str, type]:

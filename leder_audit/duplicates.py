@@ -1,0 +1,62 @@
+"""Records that share an id: both are checked, and each repeat is reported, in bounded memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from hashlib import blake2b
+
+from pydantic import BaseModel, ConfigDict
+
+# Ids are remembered as 64-bit hashes of (record_type, id), about 70 bytes each in a Python set, so
+# MAX_IDS_TRACKED distinct ids take about 140 MB. Past it, new ids are no longer remembered (repeats of
+# ids already seen are still found) and `tracking_stopped_at` says after which record. Two different ids
+# share a hash with probability about n^2 / 2^65: one in ten million for two million ids.
+MAX_IDS_TRACKED = 2_000_000
+LISTED = 1000  # repeats listed with their place; past this they are only counted
+
+
+class Duplicate(BaseModel):
+    """A record whose type and id were already seen earlier in the run; it was checked all the same."""
+
+    model_config = ConfigDict(frozen=True)
+    record_type: str
+    record_id: str
+    source: str
+    location: str
+
+
+@dataclass
+class DuplicateIds:
+    """The ids seen so far, and the records that repeated one."""
+
+    count: int = 0
+    listed: list[Duplicate] = field(default_factory=list)
+    tracking_stopped_at: int | None = None
+    seen: set[int] = field(default_factory=set, repr=False)
+    # A worker process keeps the ids of its chunk in order, so the parent can replay them exactly.
+    order: list[tuple[int, Duplicate]] | None = field(default=None, repr=False)
+
+    def note(self, record_type: str, record_id: str, source: str, location: str, number: int = 0) -> None:
+        """Remember one checked record's id, reporting it when it was seen before."""
+        key = int.from_bytes(blake2b(f"{record_type}\0{record_id}".encode("utf-8", "surrogatepass"),
+                                     digest_size=8).digest(), "big")
+        if self.order is not None:
+            self.order.append((key, Duplicate(record_type=record_type, record_id=record_id, source=source,
+                                              location=location)))
+        self._note_key(key, lambda: Duplicate(record_type=record_type, record_id=record_id, source=source,
+                                              location=location), number)
+
+    def _note_key(self, key: int, duplicate, number: int) -> None:
+        if key in self.seen:
+            self.count += 1
+            if len(self.listed) < LISTED:
+                self.listed.append(duplicate())
+        elif len(self.seen) < MAX_IDS_TRACKED:
+            self.seen.add(key)
+        elif self.tracking_stopped_at is None:
+            self.tracking_stopped_at = number
+
+    def replay(self, other: "DuplicateIds", records_before: int) -> None:
+        """Note, in order, the ids a worker saw in a later part of the same input."""
+        for offset, (key, duplicate) in enumerate(other.order or (), 1):
+            self._note_key(key, lambda d=duplicate: d, records_before + offset)
