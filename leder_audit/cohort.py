@@ -21,7 +21,7 @@ from .language.syntax import parse
 from .records import EMBEDDED, RECORD_MODELS
 from .resources import builtin_rules_dir
 from .rulebook import RecordType, RuleMetadata
-from .yamlfile import Located, load_mappings
+from .yamlfile import Located, load_mappings, read_text
 
 COHORT_FOLDER = "cohort"
 PERIODS: dict[str, Callable[[date], str]] = {}  # filled below: quarter(), year(), month()
@@ -233,7 +233,7 @@ def _build(spec: CohortRuleSpec, doc: Located, base: tuple, concept_names: froze
 def load_cohort_file(path: Path, concept_names: frozenset[str], display: str | None = None) -> list[CohortRule]:
     """Read, check and compile every cohort rule in one YAML file."""
     name = display or str(path)
-    doc, entries = load_mappings(path.read_text(encoding="utf-8"), name, "a cohort rule", "start with `kind: cohort`")
+    doc, entries = load_mappings(read_text(path, name), name, "a cohort rule", "start with `kind: cohort`")
     rules = []
     for base, raw in entries:
         try:

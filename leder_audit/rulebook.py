@@ -18,7 +18,7 @@ from .language.nodes import Node
 from .language.syntax import parse
 from .records import RECORD_MODELS
 from .resources import builtin_rules_dir
-from .yamlfile import Located, load_mappings
+from .yamlfile import Located, load_mappings, read_text
 
 RecordType = Literal["death_certificate", "dnacpr_decision", "mortality_review"]
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.\[\]\-]*)\}")
@@ -119,7 +119,7 @@ def _compile_placeholders(spec: RuleSpec, doc: Located, base: tuple, concept_nam
 def load_rule_file(path: Path, concept_names: frozenset[str], display: str | None = None) -> list[Rule]:
     """Read, check and compile every rule in one YAML file."""
     name = display or str(path)
-    doc, entries = load_mappings(path.read_text(encoding="utf-8"), name, "a rule", "start with `id: ...`")
+    doc, entries = load_mappings(read_text(path, name), name, "a rule", "start with `id: ...`")
     rules = []
     for base, raw in entries:
         try:

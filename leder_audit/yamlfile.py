@@ -16,6 +16,8 @@ from .errors import Origin, RuleError
 Path_ = tuple[Any, ...]
 # A document whose aliases expand it past this many nodes is refused (a "billion laughs" guard).
 MAX_NODES = 200_000
+# Rule files are small; a bigger one is a mistake (or an attack) that would only slow every run down.
+MAX_CHARACTERS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +132,15 @@ def _walk(node: yaml.Node, path: Path_, positions: dict, blocks: set, budget: li
     if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
         blocks.add(path)
     if isinstance(node, yaml.MappingNode):
+        here: set[str] = set()
         for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                raise yaml.MarkedYAMLError(problem="a key must be a plain word, not a list or mapping",
+                                           problem_mark=key.start_mark)
+            if key.value in here:
+                raise yaml.MarkedYAMLError(problem=f"the key `{key.value}` is given twice in this mapping",
+                                           problem_mark=key.start_mark)
+            here.add(key.value)
             keys.setdefault(path + (key.value,), (key.start_mark.line + 1, key.start_mark.column + 1))
             _walk(value, path + (key.value,), positions, blocks, budget, keys)
     elif isinstance(node, yaml.SequenceNode):
@@ -142,8 +152,23 @@ class _TooBig(Exception):
     pass
 
 
+def read_text(path: Any, file: str) -> str:
+    """The text of a YAML file, or a RuleError naming the line and byte that is not UTF-8."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        before = raw[: error.start]
+        line, column = before.count(b"\n") + 1, error.start - (before.rfind(b"\n") + 1) + 1
+        raise RuleError(f"the file is not valid UTF-8 (byte 0x{raw[error.start]:02X})", Origin(file, line, column),
+                        hint="save it as UTF-8") from None
+
+
 def load(text: str, file: str) -> Located:
     """Parse YAML safely (no tags that build objects); errors name file, line and column."""
+    if len(text) > MAX_CHARACTERS:
+        raise RuleError(f"the file is larger than {MAX_CHARACTERS:,} characters", Origin(file),
+                        hint="a rule file holds rules, not data; split it, or check it is the file you meant")
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -165,10 +190,17 @@ def load(text: str, file: str) -> Located:
         source = lines[line - 1] if 0 < line <= len(lines) else ""
         hint = "tags such as !!python/object are not allowed" if "constructor" in type(error).__name__.lower() else (
             "check the indentation and quoting on this line or the one before")
+        if "'\\t'" in str(error.problem):
+            hint = "YAML indents with spaces only: replace the tab with spaces"
+        elif "given twice" in str(error.problem):
+            hint = "keep one of them: YAML would silently use the last"
         raise RuleError(f"YAML error: {error.problem}", Origin(file, line, column), source_line=source,
                         hint=hint, caret=column) from None
     except yaml.YAMLError as error:
         raise RuleError(f"YAML error: {error}", Origin(file)) from None
+    except RecursionError:
+        raise RuleError("YAML error: the document is nested too deeply", Origin(file),
+                        hint="rules nest a few levels at most; look for runaway brackets") from None
     finally:
         loader.dispose()
     return Located(data, positions, frozenset(blocks), file, tuple(text.splitlines()), keys)

@@ -1,0 +1,94 @@
+"""Bad rule files tried on purpose: each is refused with file, line, column and a hint, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from leder_audit import load_rulebook
+from leder_audit.cli import main
+from leder_audit.errors import RuleError
+from leder_audit.text.concepts import ConceptError, load_concepts
+
+RULE = """\
+id: T-1
+version: 1
+title: t
+severity: low
+applies_to: dnacpr_decision
+tags: [dnacpr-process]
+references: [{source: s}]
+rationale: r
+when: exists(rationale)
+message: m
+"""
+
+# (case, file content, line, column, words in the message, words in the hint)
+CASES = [
+    ("a list of scalars", "- a\n- b\n", 1, 3, "must be a mapping", "id:"),
+    ("one scalar", "hello\n", 1, 1, "must be a mapping", "id:"),
+    ("a tab in the indentation", RULE.replace("title: t", "\ttitle: t"), 3, 1, "'\\t'", "spaces"),
+    ("a key given twice", RULE + "id: T-2\n", 11, 1, "`id` is given twice", "keep one"),
+    ("a list as a key", "? [a]\n: 1\n", 1, 3, "plain word", None),
+    ("tests that is a list", RULE + "tests: [1, 2]\n", 11, 8, "`tests`", None),
+    ("tests.fire that is a number", RULE + "tests:\n  fire: 3\n", 12, 9, "`tests.fire`", None),
+    ("a when that is a number", RULE.replace("when: exists(rationale)", "when: 42"), 9, 7, "`when`", None),
+    ("a when that is a list", RULE.replace("when: exists(rationale)", "when: [a]"), 9, 7, "`when`", None),
+    ("two YAML documents", RULE + "---\n" + RULE, 11, 1, "another document", None),
+    ("a custom tag", RULE.replace("title: t", "title: !secret x"), 3, 8, "!secret", "tags"),
+    ("a YAML merge of an unknown key", "base: &b {version: 1}\n<<: *b\n" + RULE, 1, 1, "unknown key `base`", "keys are"),
+    ("runaway nesting", "a: " + "[" * 10_000 + "]" * 10_000 + "\n", 1, 1, "nested too deeply", "brackets"),
+    ("a huge document", RULE.replace("rationale: r", "rationale: " + "x" * 1_100_000), 1, 1, "larger than", "split"),
+]
+
+
+@pytest.mark.parametrize(("case", "text", "line", "column", "words", "hint"), CASES, ids=[c[0] for c in CASES])
+def test_a_bad_rule_file_is_refused_with_its_place(tmp_path, case, text, line, column, words, hint):
+    (tmp_path / "r.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(RuleError) as caught:
+        load_rulebook(tmp_path, builtin=False)
+    error = caught.value
+    assert (error.file, error.line, error.column) == (str(tmp_path / "r.yaml"), line, column)
+    assert words in error.message
+    if hint:
+        assert hint in (error.hint or "")
+
+
+@pytest.mark.parametrize("content", [b"\x00\xff\xfe\x89PNG", RULE.encode("utf-16"),
+                                     RULE.replace("title: t", "title: caf\xe9").encode("latin-1")],
+                         ids=["binary", "utf-16", "latin-1"])
+def test_a_rule_file_that_is_not_utf8_is_refused_naming_the_byte(tmp_path, content):
+    (tmp_path / "r.yaml").write_bytes(content)
+    with pytest.raises(RuleError) as caught:
+        load_rulebook(tmp_path, builtin=False)
+    assert "not valid UTF-8 (byte 0x" in caught.value.message and caught.value.hint == "save it as UTF-8"
+
+
+def test_a_utf8_bom_in_a_rule_file_is_fine(tmp_path):
+    (tmp_path / "r.yaml").write_bytes(b"\xef\xbb\xbf" + RULE.encode())
+    assert [r.id for r in load_rulebook(tmp_path, builtin=False).rules] == ["T-1"]
+
+
+def test_the_command_line_shows_a_bad_rule_file_and_exits_2(tmp_path, capsys):
+    (tmp_path / "r.yaml").write_text(RULE + "id: T-2\n", encoding="utf-8")
+    assert main(["rules", "list", "--rules", str(tmp_path), "--no-builtin"]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'r.yaml'}:11:1:" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("tag", ["!!python/object/apply:os.system ['echo hacked']", "!!python/name:os.system", "!x y"])
+def test_yaml_tags_in_a_concepts_file_are_refused_not_run(tmp_path, tag):
+    (tmp_path / "concepts").mkdir()
+    (tmp_path / "concepts" / "mine.yaml").write_text(
+        f"concepts:\n  mine:\n    preferred: {tag}\n    terms: [x]\n", encoding="utf-8")
+    with pytest.raises(ConceptError) as caught:
+        load_concepts(tmp_path)
+    assert "mine.yaml:3:" in str(caught.value)
+
+
+def test_yaml_tags_in_a_csv_mapping_file_are_refused_not_run(tmp_path, capsys):
+    (tmp_path / "map.yaml").write_text("columns:\n  Id: !!python/object/apply:os.system ['echo hacked']\n",
+                                       encoding="utf-8")
+    (tmp_path / "a.csv").write_text("record_type,Id\ndnacpr_decision,D1\n", encoding="utf-8")
+    assert main(["check", str(tmp_path / "a.csv"), "--mapping", str(tmp_path / "map.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "map.yaml" in err and "hacked" not in capsys.readouterr().out
