@@ -131,6 +131,7 @@ class Auditor:
         # How many times each record type's rules were applied, added to rule_stats when read:
         # one count per record instead of one per rule keeps the per-record cost down.
         self._applications = dict.fromkeys(RECORD_MODELS, 0)
+        self._where: tuple[str | None, str | None] = (None, None)  # the record being checked: source, location
 
     @property
     def tally(self) -> Tally:
@@ -167,7 +168,9 @@ class Auditor:
             self._tally.records_checked += 1
             self._tally.duplicates.note(model.record_type, model.id, incoming.source, incoming.location,
                                         self._tally.records_checked)
+            self._where = (incoming.source, incoming.location)
             yield from self._check_model(model)
+        self._where = (None, None)
 
     def _check_model(self, record: BaseModel) -> Iterator[Finding]:
         yield from self._apply(self.rulebook.by_type[record.record_type], record, record, "")
@@ -218,7 +221,9 @@ class Auditor:
         first_input = next((p for step in trace.steps for p in step.inputs), None)
         path = evidence.path if evidence and evidence.path else (prefix + first_input if first_input else None)
         spec = rule.spec
+        source, location = self._where
         return Finding(
+            source=source, location=location,
             rule_id=spec.id, rule_version=spec.version, title=spec.title, severity=spec.severity,
             tags=list(spec.tags), record_id=top.id, record_type=top.record_type,
             message=_message(rule, env, evidence, path, top.id), path=path, evidence=evidence,

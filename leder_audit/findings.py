@@ -71,6 +71,8 @@ class Finding(BaseModel):
     decided_on_unknown: bool = Field(
         False, description="True when the rule fired because the data it needs was not recorded."
     )
+    source: str | None = Field(None, description="The input the record was read from, when it was read from one.")
+    location: str | None = Field(None, description="Where in that input: 'line 12', 'row 4', 'entry 2'.")
 
     def model_post_init(self, __context: Any) -> None:
         if not self.fingerprint:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections import deque
+from collections import OrderedDict
 from typing import Any, Iterable, Iterator
 
 from .engine import Incoming
@@ -13,38 +13,35 @@ _LINE_OR_ROW = re.compile(r"^(?:line|row) (\d+)")
 
 
 class Origins:
-    """The source and location of the most recent records read, looked up by record id.
+    """The most recent records read, by where they were read, so writers can quote a finding's own record.
 
-    Findings arrive just after the record they are about, so only a bounded window of recent records
-    is kept; an id is only worked out (parsing raw JSON lines) when a finding asks for it.
+    Each finding carries the source and location of its record; only a bounded window of recent records
+    is kept, which is enough because findings arrive just after their record (or a few chunks later with
+    --jobs).
     """
 
     def __init__(self, keep: int = 50_000) -> None:
-        self._recent: deque[list[Any]] = deque(maxlen=keep)
+        self._keep = keep
+        self._recent: OrderedDict[tuple[str, str], Incoming] = OrderedDict()
 
     def track(self, items: Iterable[Any]) -> Iterator[Any]:
-        """Pass items through, remembering where each record came from."""
+        """Pass items through, remembering each record by its source and location."""
+        recent, keep = self._recent, self._keep
         for item in items:
             if isinstance(item, Incoming):
-                self._recent.append([item, None])
+                recent[(item.source, item.location)] = item
+                if len(recent) > keep:
+                    recent.popitem(last=False)
             yield item
 
-    def _find(self, record_id: str) -> Incoming | None:
-        for entry in reversed(self._recent):
-            if entry[1] is None:
-                entry[1] = _record_id(entry[0].data)
-            if entry[1] == record_id:
-                return entry[0]
-        return None
+    def of(self, finding: Any) -> tuple[str, str] | None:
+        """(source, location) of the record a finding is about, when it was read from an input."""
+        return (finding.source, finding.location) if finding.source and finding.location else None
 
-    def of(self, record_id: str) -> tuple[str, str] | None:
-        """(source, location) of the most recent record with this id, if still remembered."""
-        found = self._find(record_id)
-        return (found.source, found.location) if found else None
-
-    def record(self, record_id: str) -> Any:
-        """The record as read (a dict), if still remembered."""
-        found = self._find(record_id)
+    def record(self, finding: Any) -> Any:
+        """The record a finding is about, as read (a dict), if still remembered."""
+        where = self.of(finding)
+        found = self._recent.get(where) if where else None
         return _as_dict(found.data) if found else None
 
 
@@ -57,12 +54,6 @@ def _as_dict(data: Any) -> Any:
     if hasattr(data, "model_dump"):
         return data.model_dump(mode="json")
     return data
-
-
-def _record_id(data: Any) -> str:
-    data = _as_dict(data)
-    value = data.get("id") if isinstance(data, dict) else None
-    return str(value) if value is not None else ""
 
 
 def text_at(record: Any, path: str | None) -> str | None:

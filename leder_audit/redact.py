@@ -105,12 +105,12 @@ class Redactor:
     def __init__(self, origins: Any = None) -> None:
         self.origins = origins
 
-    def known(self, record_id: str) -> list[tuple[str, str]]:
-        record = self.origins.record(record_id) if self.origins is not None else None
+    def known(self, finding: Finding) -> list[tuple[str, str]]:
+        record = self.origins.record(finding) if self.origins is not None else None
         return known_identifiers(record) if record is not None else []
 
     def text(self, text: str, known: Iterable[tuple[str, str]] = ()) -> str:
         return redact_text(text, known)
 
     def __call__(self, finding: Finding) -> Finding:
-        return redact_finding(finding, self.known(finding.record_id))
+        return redact_finding(finding, self.known(finding))

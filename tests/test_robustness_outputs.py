@@ -107,8 +107,6 @@ def test_same_input_gives_byte_identical_output_in_every_format_and_with_jobs(tm
     assert reports[0]
 
 
-@pytest.mark.xfail(strict=True, reason="with --jobs the reader runs ahead, and a finding is placed at the latest "
-                   "record read with its id, not the record it is about (leder_audit/origins.py)")
 @pytest.mark.parametrize("fmt", ["csv", "sarif", "html"])
 def test_findings_on_a_repeated_id_point_at_their_own_record_with_jobs(tmp_path, capsys, fmt):
     inputs = messy_inputs(tmp_path) + sorted(str(p) for p in FIXTURES.glob("*.ndjson"))

@@ -48,7 +48,7 @@ class CsvWriter:
         self.rows.writeheader()
 
     def finding(self, finding: Finding) -> None:
-        origin = self.origins.of(finding.record_id) if self.origins else None
+        origin = self.origins.of(finding) if self.origins else None
         self.rows.writerow(finding_row(finding, origin))
 
     def finish(self, tally: Tally) -> None:

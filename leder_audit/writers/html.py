@@ -108,7 +108,7 @@ class HtmlWriter:
             self.rows.append(self._row(finding))
 
     def _row(self, finding: Finding) -> str:
-        origin = self.origins.of(finding.record_id) if self.origins else None
+        origin = self.origins.of(finding) if self.origins else None
         where = f'<div class="muted">{escape(origin[0])}, {escape(origin[1])}</div>' if origin else ""
         path = f'<div class="muted">at <code>{escape(finding.path)}</code></div>' if finding.path else ""
         refs = "".join(f"<li>{_reference_html(r)}</li>" for r in finding.references)
@@ -125,9 +125,9 @@ class HtmlWriter:
         evidence = finding.evidence
         if evidence is None:
             return ""
-        record = self.origins.record(finding.record_id) if self.origins else None
+        record = self.origins.record(finding) if self.origins else None
         source = text_at(record, evidence.path)
-        known = self.redactor.known(finding.record_id) if self.redactor is not None else []
+        known = self.redactor.known(finding) if self.redactor is not None else []
         clean = (lambda t: self.redactor.text(t, known)) if self.redactor is not None else (lambda t: t)
         start, end = evidence.start, evidence.end
         if source is None or start is None or end is None or source[start:end] != _unredacted(evidence.text, source[start:end], self.redactor):

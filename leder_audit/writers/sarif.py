@@ -96,7 +96,7 @@ class SarifWriter:
     def _write(self, finding: Finding, extra: dict[str, Any]) -> None:
         if finding.rule_id not in self.index and finding.rule_id not in self.late_rules:
             self.late_rules[finding.rule_id] = from_finding(finding)
-        origin = self.origins.of(finding.record_id) if self.origins else None
+        origin = self.origins.of(finding) if self.origins else None
         body = json.dumps({**result(finding, self.index.get(finding.rule_id), origin), **extra}, ensure_ascii=False)
         self.out.write(("\n  " if self.first else ",\n  ") + body)
         self.first = False
