@@ -102,6 +102,10 @@ def check(args: Any, book: Rulebook) -> int:
             raise InputError("no such file", path)
     suppressions = _suppressions(getattr(args, "suppressions", []), as_of)
     jobs = getattr(args, "jobs", 1)
+    if jobs > 1 and args.format == "html":
+        # The report's trend and cohort charts count each record with its own findings as it is checked.
+        print("leder-audit: the HTML report is made in one process; --jobs is not used for it", file=sys.stderr)
+        jobs = 1
     if jobs == 1:
         auditor: Any = Auditor(book, as_of=as_of, suppressions=suppressions)
     else:
@@ -120,13 +124,38 @@ def check(args: Any, book: Rulebook) -> int:
         writer = make_writer(args.format, out, rulebook=book, origins=origins, redact=redactor,
                              max_findings=getattr(args, "html_max_findings", DEFAULT_MAX_FINDINGS))
         writer.start(run_header(book, args.paths, as_of))
-        for finding in auditor.run(items):
+        charts = ReportCharts(book, as_of) if args.format == "html" else None
+        for finding in auditor.run(items, observe=charts.observe) if charts else auditor.run(items):
             writer.finding(redactor(finding) if redactor else finding)
             worst = max(worst, SEVERITIES.index(finding.severity))
+        if charts:
+            writer.sections.append(charts.section(auditor.tally))
         writer.finish(auditor.tally)
     if args.format != "table" or args.output:
         print(summary_line(auditor.tally), file=sys.stderr)
     return EXIT_FINDINGS if worst >= threshold and not args.exit_zero else EXIT_OK
+
+
+class ReportCharts:
+    """The HTML report's cohort measures and change over time, counted in the same pass as the findings."""
+
+    def __init__(self, book: Rulebook, as_of: date) -> None:
+        from .cohort import CohortRun, load_cohort_rules
+        from .trend import TrendCounter
+
+        # Representation needs population figures, which belong to `leder-audit cohort --population`.
+        rules = [r for r in load_cohort_rules(concepts=book.concepts) if r.spec.measure.kind != "representation"]
+        self.cohort = CohortRun(rules, as_of=as_of, concepts=book.concepts)
+        self.trend = TrendCounter(book)
+
+    def observe(self, record: Any, findings: list) -> None:
+        self.trend.observe(record, findings)
+        self.cohort.add(record)
+
+    def section(self, tally: Any) -> str:
+        from .cohort_svg import html_section
+
+        return html_section(self.cohort.results(), self.trend.result(tally))
 
 
 def _suppressions(paths: list[str], as_of: date) -> Any:

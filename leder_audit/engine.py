@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from pydantic import BaseModel, ValidationError
 
@@ -148,8 +148,12 @@ class Auditor:
         model = validate(record)
         return list(self._check_model(model))
 
-    def run(self, items: Iterable[Any]) -> Iterator[Finding]:
-        """Findings of every record in turn; records that do not fit are counted as rejected."""
+    def run(self, items: Iterable[Any], observe: Callable[[BaseModel, list[Finding]], None] | None = None
+            ) -> Iterator[Finding]:
+        """Findings of every record in turn; records that do not fit are counted as rejected.
+
+        `observe`, when given, sees each checked record with its findings (for per-period counts).
+        """
         for number, item in enumerate(items, 1):
             if isinstance(item, Rejection):
                 self._tally.records_read += 1
@@ -169,7 +173,12 @@ class Auditor:
             self._tally.duplicates.note(model.record_type, model.id, incoming.source, incoming.location,
                                         self._tally.records_checked)
             self._where = (incoming.source, incoming.location)
-            yield from self._check_model(model)
+            if observe is None:
+                yield from self._check_model(model)
+            else:
+                found = list(self._check_model(model))
+                observe(model, found)
+                yield from found
         self._where = (None, None)
 
     def _check_model(self, record: BaseModel) -> Iterator[Finding]:

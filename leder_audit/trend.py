@@ -10,9 +10,8 @@ from typing import Any, Iterable
 from pydantic import BaseModel, Field
 
 from .cohort_stats import previous_quarter, quarter_of, wilson
-from .engine import Auditor, Incoming, validate
-from .errors import InputError
-from .findings import Rejection
+from .engine import Auditor
+from .findings import Finding
 from .records import EMBEDDED
 from .rulebook import Rulebook
 
@@ -81,38 +80,43 @@ def _themes(book: Rulebook, record: Any) -> set[str]:
     return {tag for t in types for rule in book.by_type.get(t, []) for tag in rule.spec.tags}
 
 
+class TrendCounter:
+    """Counts, record by record as a run checks them, each theme's records and records with a finding."""
+
+    def __init__(self, book: Rulebook, by: str = "area.ics", small_numbers: int = SMALL_NUMBERS) -> None:
+        self.book, self.by, self.small_numbers = book, by, small_numbers
+        self.counts: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+        self.undated = 0
+
+    def observe(self, record: Any, findings: list[Finding]) -> None:
+        """Count one checked record with the findings it raised."""
+        day = getattr(record, PERIOD_FIELDS[record.record_type], None)
+        if not isinstance(day, date):
+            self.undated += 1
+            return
+        area_value = _path_value(record, self.by) if self.by != "none" else "all"
+        area = "unknown" if area_value in (None, "") else str(area_value)
+        fired = {tag for finding in findings for tag in finding.tags}
+        for theme in _themes(self.book, record):
+            cell = self.counts[(theme, area, quarter_of(day))]
+            cell[1] += 1
+            cell[0] += theme in fired
+
+    def result(self, tally: Any) -> Trend:
+        """The rates and changes counted so far, with the run's record counts."""
+        rows = [_row(key, cell, self.small_numbers) for key, cell in sorted(self.counts.items())]
+        return Trend(by=self.by, rows=rows, changes=_changes(rows, self.small_numbers), records_read=tally.records_read,
+                     records_checked=tally.records_checked, records_rejected=tally.rejected_count, undated=self.undated)
+
+
 def compute_trend(items: Iterable[Any], book: Rulebook, by: str = "area.ics", as_of: date | None = None,
                   small_numbers: int = SMALL_NUMBERS) -> Trend:
     """Check every record with the rulebook, counting by theme, area and quarter; records are not kept."""
     auditor = Auditor(book, as_of=as_of)
-    counts: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
-    read = checked = rejected = undated = 0
-    for number, item in enumerate(items, 1):
-        read += 1
-        if isinstance(item, Rejection):
-            rejected += 1
-            continue
-        incoming = item if isinstance(item, Incoming) else Incoming(item, "<input>", f"record {number}")
-        try:
-            record = validate(incoming.data, incoming.source, incoming.location)
-        except InputError:
-            rejected += 1
-            continue
-        checked += 1
-        day = getattr(record, PERIOD_FIELDS[record.record_type], None)
-        if not isinstance(day, date):
-            undated += 1
-            continue
-        area_value = _path_value(record, by) if by != "none" else "all"
-        area = "unknown" if area_value in (None, "") else str(area_value)
-        fired = {tag for finding in auditor.check(record) for tag in finding.tags}
-        for theme in _themes(book, record):
-            cell = counts[(theme, area, quarter_of(day))]
-            cell[1] += 1
-            cell[0] += theme in fired
-    rows = [_row(key, cell, small_numbers) for key, cell in sorted(counts.items())]
-    return Trend(by=by, rows=rows, changes=_changes(rows, small_numbers), records_read=read,
-                 records_checked=checked, records_rejected=rejected, undated=undated)
+    counter = TrendCounter(book, by, small_numbers)
+    for _ in auditor.run(items, observe=counter.observe):
+        pass
+    return counter.result(auditor.tally)
 
 
 def _row(key: tuple[str, str, str], cell: list[int], small_numbers: int) -> TrendRow:
