@@ -33,16 +33,16 @@ class DuplicateIds:
     listed: list[Duplicate] = field(default_factory=list)
     tracking_stopped_at: int | None = None
     seen: set[int] = field(default_factory=set, repr=False)
-    # A worker process keeps the ids of its chunk in order, so the parent can replay them exactly.
-    order: list[tuple[int, Duplicate]] | None = field(default=None, repr=False)
+    # A worker process keeps the ids of its chunk in order, so the parent can replay them exactly; as
+    # plain tuples, because pickling a model per record would cost more than checking the record.
+    order: list[tuple[int, str, str, str, str]] | None = field(default=None, repr=False)
 
     def note(self, record_type: str, record_id: str, source: str, location: str, number: int = 0) -> None:
         """Remember one checked record's id, reporting it when it was seen before."""
         key = int.from_bytes(blake2b(f"{record_type}\0{record_id}".encode("utf-8", "surrogatepass"),
                                      digest_size=8).digest(), "big")
         if self.order is not None:
-            self.order.append((key, Duplicate(record_type=record_type, record_id=record_id, source=source,
-                                              location=location)))
+            self.order.append((key, record_type, record_id, source, location))
         self._note_key(key, lambda: Duplicate(record_type=record_type, record_id=record_id, source=source,
                                               location=location), number)
 
@@ -58,5 +58,6 @@ class DuplicateIds:
 
     def replay(self, other: "DuplicateIds", records_before: int) -> None:
         """Note, in order, the ids a worker saw in a later part of the same input."""
-        for offset, (key, duplicate) in enumerate(other.order or (), 1):
-            self._note_key(key, lambda d=duplicate: d, records_before + offset)
+        for offset, (key, record_type, record_id, source, location) in enumerate(other.order or (), 1):
+            self._note_key(key, lambda t=record_type, i=record_id, s=source, l=location: Duplicate(
+                record_type=t, record_id=i, source=s, location=l), records_before + offset)

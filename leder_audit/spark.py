@@ -7,6 +7,7 @@ once per Python worker and checks its partition with `mapInPandas`, so it runs o
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -43,9 +44,12 @@ FINDING_COLUMNS: tuple[tuple[str, str], ...] = (
 
 def findings_schema() -> "StructType":
     """The declared schema of the findings DataFrame."""
-    from pyspark.sql.types import StructType, _parse_datatype_string
+    from pyspark.sql.types import ArrayType, BooleanType, IntegerType, StringType, StructField, StructType
 
-    return _parse_datatype_string(", ".join(f"{name}: {kind}" for name, kind in FINDING_COLUMNS))  # type: ignore[return-value]
+    reference = StructType([StructField(name, StringType()) for name in ("source", "section", "url")])
+    types = {"string": StringType(), "int": IntegerType(), "boolean": BooleanType(),
+             "array<string>": ArrayType(StringType()), FINDING_COLUMNS[-2][1]: ArrayType(reference)}
+    return StructType([StructField(name, types[kind]) for name, kind in FINDING_COLUMNS])
 
 
 def finding_row(finding: Finding) -> dict[str, Any]:
@@ -146,8 +150,6 @@ def _rejected(batches: Iterator["pandas.DataFrame"], recipe: RulebookRecipe, as_
 
 
 def _id_of(data: bytes) -> str | None:
-    import json
-
     from .engine import _record_id
 
     try:
