@@ -247,7 +247,7 @@ class Auditor:
 
 def _message(rule: Rule, env: dict, evidence: Evidence | None, path: str | None, record_id: str) -> str:
     fixed = {"evidence": evidence.text if evidence else "", "context": (evidence.context or "") if evidence else "",
-             "path": path or "", "record_id": record_id}
+             "path": path or "", "record_id": record_id, "as_of": env[CONTEXT].today.isoformat()}
     message = " ".join(rule.spec.message.split())
     for placeholder in rule.placeholders:
         if placeholder.value is None:

@@ -22,7 +22,7 @@ from .yamlfile import Located, load_mappings, read_text
 
 RecordType = Literal["death_certificate", "dnacpr_decision", "mortality_review"]
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.\[\]\-]*)\}")
-_TEMPLATE_NAMES = ("evidence", "context", "path", "record_id")
+_TEMPLATE_NAMES = ("evidence", "context", "path", "record_id", "as_of")
 NOT_RULES = ("concepts", "cohort")  # sub-folders of a rules folder that hold other data
 
 

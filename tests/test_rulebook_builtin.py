@@ -103,10 +103,12 @@ CASES = [
     ("LDA-DNACPR-006", decision(review_date=None), True),
     ("LDA-DNACPR-006", decision(), False),
     # Timeliness, judged at AS_OF for open reviews.
-    ("LDA-REVIEW-001", review(notification_date="2023-06-01", review_completed_date=None), True),
     ("LDA-REVIEW-001", review(notification_date="2023-06-01", review_completed_date="2024-01-15"), True),
-    ("LDA-REVIEW-001", review(notification_date="2024-02-01", review_completed_date=None), False),
+    ("LDA-REVIEW-001", review(notification_date="2023-06-01", review_completed_date=None), False),
     ("LDA-REVIEW-001", review(notification_date="2023-06-01", review_completed_date="2023-12-01"), False),
+    ("LDA-REVIEW-023", review(notification_date="2023-06-01", review_completed_date=None), True),
+    ("LDA-REVIEW-023", review(notification_date="2024-02-01", review_completed_date=None), False),
+    ("LDA-REVIEW-023", review(notification_date="2023-06-01", review_completed_date="2024-01-15"), False),
     # Transition: ages 14 and 25 are in, 13 and 26 are out; missing documentation fires.
     ("LDA-REVIEW-002", young(14), True),
     ("LDA-REVIEW-002", young(25, transition_plan_documented=False), True),
