@@ -48,14 +48,6 @@ def previous_quarter(quarter: str) -> str:
     return f"{year - 1}Q4" if number == 1 else f"{year}Q{number - 1}"
 
 
-def quarter_bounds(quarter: str) -> tuple[date, date]:
-    """The first and last day of a quarter written 2023Q1."""
-    year, number = int(quarter[:4]), int(quarter[5:])
-    first = date(year, 3 * number - 2, 1)
-    last = date(year + 1, 1, 1) if number == 4 else date(year, 3 * number + 1, 1)
-    return first, date.fromordinal(last.toordinal() - 1)
-
-
 def percent(value: float) -> str:
     """A proportion as a whole percentage, 0.5833 -> 58%."""
     return f"{value * 100:.0f}%"

@@ -17,11 +17,6 @@ Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
 
 
-def severity_rank(severity: str) -> int:
-    """Position of a severity on the scale info < low < medium < high < critical."""
-    return SEVERITIES.index(severity)
-
-
 class Reference(BaseModel):
     """A recommendation or piece of guidance a rule rests on."""
 

@@ -189,8 +189,3 @@ RECORD_MODELS: dict[str, type[_Record]] = {
 EMBEDDED: dict[str, str] = {"death_certificate": "death_certificate", "dnacpr": "dnacpr_decision"}
 
 record_adapter: TypeAdapter[DeathCertificate | DnacprDecision | MortalityReview] = TypeAdapter(Record)
-
-
-def json_schema(record_type: str) -> dict:
-    """The JSON Schema of one record type."""
-    return RECORD_MODELS[record_type].model_json_schema()

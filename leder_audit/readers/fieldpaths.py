@@ -42,14 +42,6 @@ def parse_path(name: str) -> FieldPath:
     return tuple(segments)
 
 
-def render_path(path: FieldPath) -> str:
-    """('part1', 0, 'text') -> part1[0].text, the way findings and rejections name fields."""
-    text = ""
-    for segment in path:
-        text += f"[{segment}]" if isinstance(segment, int) else (f".{segment}" if text else segment)
-    return text
-
-
 def set_path(record: dict[str, Any], path: FieldPath, value: Any) -> None:
     """Put a value into nested dicts and lists, creating what is missing; list gaps become {}."""
     target: Any = record

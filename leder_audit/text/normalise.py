@@ -22,11 +22,6 @@ def tokens(text: str) -> list[str]:
     return TOKEN_RE.findall(text)
 
 
-def token_spans(text: str) -> list[tuple[int, int]]:
-    """The (start, end) of every word token of text."""
-    return [m.span() for m in TOKEN_RE.finditer(text)]
-
-
 def plain_apostrophes(token: str) -> str:
     """The token with every kind of apostrophe written as a straight one."""
     return _APOSTROPHE_RE.sub("'", token)
