@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
 from .errors import InputError
 from .findings import AuditResult, Evidence, Finding, Rejection, RuleError, RuleStats, Step, Tally
-from .language.compile import CONTEXT, RECORD
+from .language.compile import CONTEXT, MEMO, RECORD
 from .language.functions import RunContext
 from .language.interpret import Trace, interpret, plain
 from .records import EMBEDDED, RECORD_MODELS, record_adapter
@@ -19,8 +18,7 @@ from .rulebook import Rule, Rulebook
 from .suppressions import Suppressions
 
 
-@dataclass(frozen=True, slots=True)
-class Incoming:
+class Incoming(NamedTuple):
     """One record as read from a source, not yet validated: a dict, or JSON bytes."""
 
     data: Any
@@ -40,6 +38,7 @@ def render_loc(loc: tuple) -> str:
 
 
 _MODEL_NAMES = set(RECORD_MODELS)
+_validate_json = record_adapter.validator.validate_json  # straight to pydantic-core, once per record
 
 
 def rejection_from(error: ValidationError, source: str, location: str, record_id: str | None) -> Rejection:
@@ -71,7 +70,7 @@ def validate(data: Any, source: str = "<input>", location: str = "") -> BaseMode
         return data
     try:
         if isinstance(data, (bytes, str)):
-            return record_adapter.validate_json(data)
+            return _validate_json(data)
         if not isinstance(data, dict):
             raise InputError(f"a record must be a JSON object, not {json_kind(data)}", source, location)
         return record_adapter.validate_python(data)
@@ -146,7 +145,7 @@ class Auditor:
     def check(self, record: Any) -> list[Finding]:
         """Findings on one record; InputError if it does not fit its model."""
         model = validate(record)
-        return list(self._check_model(model))
+        return self._check_model(model)
 
     def run(self, items: Iterable[Any], observe: Callable[[BaseModel, list[Finding]], None] | None = None
             ) -> Iterator[Finding]:
@@ -173,37 +172,39 @@ class Auditor:
             self._tally.duplicates.note(model.record_type, model.id, incoming.source, incoming.location,
                                         self._tally.records_checked)
             self._where = (incoming.source, incoming.location)
-            if observe is None:
-                yield from self._check_model(model)
-            else:
-                found = list(self._check_model(model))
+            found = self._check_model(model)
+            if observe is not None:
                 observe(model, found)
+            if found:
                 yield from found
         self._where = (None, None)
 
-    def _check_model(self, record: BaseModel) -> Iterator[Finding]:
-        yield from self._apply(self.rulebook.by_type[record.record_type], record, record, "")
+    def _check_model(self, record: BaseModel) -> list[Finding]:
+        found: list[Finding] = []
+        self._apply(record.record_type, record, record, "", found)
         if record.record_type == "mortality_review":
             for field_name, record_type in EMBEDDED.items():
                 embedded = getattr(record, field_name)
                 if embedded is not None:
-                    yield from self._apply(self.rulebook.by_type[record_type], embedded, record, f"{field_name}.")
+                    self._apply(record_type, embedded, record, f"{field_name}.", found)
+        return found
 
-    def _apply(self, rules: list[Rule], record: BaseModel, top: BaseModel, prefix: str) -> Iterator[Finding]:
+    def _apply(self, record_type: str, record: BaseModel, top: BaseModel, prefix: str, found: list[Finding]) -> None:
         context = self.context
         context.record = record
-        env = {RECORD: record, CONTEXT: context}
-        stats = self._tally.rule_stats
-        self._applications[record.record_type] += 1
-        for rule in rules:
-            rule_stats = stats[rule.spec.id]
+        env = {RECORD: record, CONTEXT: context, MEMO: {}}
+        self._applications[record_type] += 1
+        for rule, compiled in self.rulebook.plans[record_type]:
             try:
-                outcome = rule.compiled(env)
+                outcome = compiled(env)
             except Exception as error:  # a rule's failure is reported, and the run goes on
-                rule_stats.errored += 1
+                self._tally.rule_stats[rule.spec.id].errored += 1
                 self._tally.error(RuleError(rule_id=rule.id, record_id=top.id,
                                                    message=f"{type(error).__name__}: {error}"))
                 continue
+            if outcome is False:
+                continue
+            rule_stats = self._tally.rule_stats[rule.spec.id]
             if outcome is None:
                 rule_stats.unknown += 1
                 if rule.spec.when_unknown != "fire":
@@ -217,7 +218,7 @@ class Auditor:
                 self._tally.suppress(suppression.silence(finding))
                 continue
             self._tally.count(finding)
-            yield finding
+            found.append(finding)
 
     def _finding(self, rule: Rule, env: dict, top: BaseModel, prefix: str, decided_on_unknown: bool) -> Finding:
         trace = Trace()

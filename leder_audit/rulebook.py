@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import Origin, RuleError
 from .findings import Reference, Severity
 from .language.check import check, did_you_mean
-from .language.compile import Compiled, compile_condition
+from .language.compile import Compiled, compile_condition, compile_shared
 from .language.nodes import Node
 from .language.syntax import parse
 from .records import RECORD_MODELS
@@ -150,6 +150,10 @@ class Rulebook:
         self.concepts = concepts
         self.sources = sources
         self.by_type: dict[str, list[Rule]] = {t: [r for r in rules if r.spec.applies_to == t] for t in RECORD_MODELS}
+        # What the engine runs on each record type: every rule with its condition compiled together with the
+        # others of that type, so a sub-expression several rules share is computed once per record.
+        self.plans: dict[str, list[tuple[Rule, Compiled]]] = {
+            t: list(zip(typed, compile_shared([r.condition for r in typed]))) for t, typed in self.by_type.items()}
         self.by_id = {r.id: r for r in rules}
         # (paths, builtin) given to load_rulebook, so other processes can load the same rules.
         self.loaded_with: tuple[tuple[str, ...], bool] | None = None

@@ -126,7 +126,7 @@ def test_a_rule_failing_at_run_time_is_reported_and_the_run_goes_on(tmp_path, mo
     def broken(env):
         raise ValueError("boom")
 
-    object.__setattr__(rule, "compiled", broken)
+    book.plans["mortality_review"] = [(rule, broken)]
     result = audit([{"record_type": "mortality_review", "id": "R1"}, {"record_type": "mortality_review", "id": "R2"}],
                    rulebook=book)
     assert result.records_checked == 2

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from leder_audit.language.check import check
-from leder_audit.language.compile import CONTEXT, RECORD, compile_condition
+from leder_audit.language.compile import CONTEXT, MEMO, RECORD, compile_condition, compile_shared
+from leder_audit.language.functions import FUNCTIONS
 from leder_audit.language.functions import RunContext
 from leder_audit.language.interpret import Trace, interpret
 from leder_audit.language.syntax import parse
@@ -184,3 +186,64 @@ def test_compiled_evaluation_equals_the_reference_interpreter(source, data):
     interpreted = interpret(node, {RECORD: record, CONTEXT: context}, Trace())
     assert compiled is interpreted or compiled == interpreted
     assert compiled in (True, False, None)
+
+
+# Rules of one record type compiled together share their common sub-expressions through MEMO.
+shared_pool = st.sampled_from([
+    "age_at(date_of_death) >= 14", "age_at(date_of_death) < 14",
+    "exists(notification_date) and today() > notification_date + 6 months",
+    "review_completed_date > notification_date + 6 months",
+    "let a = age_at(date_of_death); exists(a) and a >= 14 and a <= 25",
+    "let a = age_at(date_of_death); let young = exists(a) and a < 18; young or care_grading >= 5",
+    "let young = exists(person.age) and person.age < 18; young and transition.ehc_plan == false",
+    "let lines = completed(death_certificate.part1); len(lines) >= 1 and mentions(lines[-1].text, ld_or_related)",
+    "let lines = completed(death_certificate.part1); len(lines) >= 2 and not mentions(lines[-1].text, ld_or_related)",
+    "mentions(dnacpr.rationale, ld_or_related) or missing(dnacpr.rationale)",
+])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(shared_pool, conditions), min_size=1, max_size=6), reviews)
+def test_conditions_compiled_together_agree_with_the_interpreter_one_by_one(sources, data):
+    nodes = [parse(source) for source in sources]
+    for node, source in zip(nodes, sources):
+        check(node, MortalityReview, CONCEPTS.names(), source)
+    record = MortalityReview.model_validate({"id": "r", **data})
+    context = RunContext(today=TODAY, concepts=CONCEPTS, record=record)
+    env = {RECORD: record, CONTEXT: context, MEMO: {}}  # one MEMO for the record, as the engine keeps it
+    for node, compiled in zip(nodes, compile_shared(nodes)):
+        expected = interpret(node, {RECORD: record, CONTEXT: context}, Trace())
+        value = compiled(env)
+        assert value is expected or value == expected
+
+
+def test_a_sub_expression_several_rules_share_is_computed_once_per_record(monkeypatch):
+    calls = []
+    age_at = FUNCTIONS["age_at"]
+
+    def counted(ctx, *args):
+        calls.append(args)
+        return age_at.impl(ctx, *args)
+
+    monkeypatch.setitem(FUNCTIONS, "age_at", replace(age_at, impl=counted))
+    sources = ["age_at(date_of_death) >= 14",
+               "let a = age_at(date_of_death); exists(a) and a <= 25",
+               "let derived = age_at(date_of_death); let teen = derived >= 13 and derived <= 19; teen"]
+    nodes = [parse(s) for s in sources]
+    record = MortalityReview.model_validate({"id": "r", "date_of_death": "2024-01-01",
+                                             "person": {"date_of_birth": "2008-06-01"}})
+    context = RunContext(today=TODAY, concepts=CONCEPTS, record=record)
+    env = {RECORD: record, CONTEXT: context, MEMO: {}}
+    assert [compiled(env) for compiled in compile_shared(nodes)] == [True, True, True]
+    assert len(calls) == 1
+    calls.clear()
+    assert [compile_condition(node)({RECORD: record, CONTEXT: context}) for node in nodes] == [True, True, True]
+    assert len(calls) == 3  # compiled one by one, each rule computes it itself
+
+
+def test_a_let_that_two_rules_share_is_not_confused_with_a_different_let_of_the_same_name():
+    nodes = [parse("let x = person.age; x >= 18"), parse("let x = care_grading; x >= 5")]
+    record = MortalityReview.model_validate({"id": "r", "care_grading": 2, "person": {"age": 40}})
+    context = RunContext(today=TODAY, concepts=CONCEPTS, record=record)
+    env = {RECORD: record, CONTEXT: context, MEMO: {}}
+    assert [compiled(env) for compiled in compile_shared(nodes)] == [True, False]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import operator
 from datetime import date
+from dataclasses import replace
 from typing import Any, Callable
 
 from .functions import CONCEPT, FUNCTIONS, Function, prepare_literal
@@ -170,61 +171,102 @@ def literal_arguments(node: Call) -> list[Any]:
     return prepared
 
 
+Scope = dict[str, "Node | None"]  # variables in scope: a let's value (inlined), or None for a quantifier's
+
+
 class Compiler:
-    """Builds one closure per node, once; evaluation never walks the tree again."""
+    """Builds one closure per node, once; evaluation never walks the tree again.
 
-    def compile(self, node: Node, variables: frozenset[str] = frozenset()) -> Compiled:
-        return getattr(self, f"_{type(node).__name__.lower()}")(node, variables)
+    With `shared`, sub-expressions that several rules of a rulebook compute (the same function call or
+    let value over the same fields) are computed once per record and kept in the environment's MEMO.
+    """
 
-    def _literal(self, node: Literal, variables: frozenset[str]) -> Compiled:
+    def __init__(self, shared: frozenset[Node] | None = None, seen: dict[Node, int] | None = None) -> None:
+        self.memo = shared is not None  # closures may use the environment's MEMO
+        self.shared = shared or frozenset()
+        self.seen = seen  # when given, counts how often each candidate sub-expression occurs
+        self.memoised: dict[Node, Compiled] = {}
+
+    def compile(self, node: Node, variables: Scope | frozenset[str] = frozenset(), let_value: bool = False) -> Compiled:
+        if not isinstance(variables, dict):
+            variables = dict.fromkeys(variables)
+        compiled = getattr(self, f"_{type(node).__name__.lower()}")(node, variables)
+        if self.seen is None and not self.memo:
+            return compiled
+        if not (_worth_sharing(node) or let_value and not isinstance(node, (Literal, Name, Field))):
+            return compiled
+        key = inline(node, variables)
+        if key is None:
+            return compiled
+        if self.seen is not None:
+            self.seen[key] = self.seen.get(key, 0) + 1
+            return compiled
+        if key not in self.shared and not let_value:
+            return compiled
+        memoised = self.memoised.get(key)
+        if memoised is None:
+            memoised = self.memoised[key] = _memoised(compiled, len(self.memoised))
+        return memoised
+
+    def _literal(self, node: Literal, variables: Scope) -> Compiled:
         value = node.value
         return lambda env: value
 
-    def _name(self, node: Name, variables: frozenset[str]) -> Compiled:
+    def _name(self, node: Name, variables: Scope) -> Compiled:
         name = node.name
+        if name in variables and self.memo and variables[name] is not None:
+            return self.compile(variables[name], let_value=True)  # a let's value, computed once per record
         if name in variables:
             return lambda env: env[name]
         return lambda env: getattr(env[RECORD], name, None)
 
-    def _field(self, node: Field, variables: frozenset[str]) -> Compiled:
+    def _field(self, node: Field, variables: Scope) -> Compiled:
         path = _record_path(node, variables)
         if path is not None:
             return _path_getter(path)
         target, name = self.compile(node.target, variables), node.name
         return lambda env: get_field(target(env), name)
 
-    def _index(self, node: Index, variables: frozenset[str]) -> Compiled:
+    def _index(self, node: Index, variables: Scope) -> Compiled:
         target, index = self.compile(node.target, variables), self.compile(node.index, variables)
         return lambda env: get_index(target(env), index(env))
 
-    def _listexpr(self, node: ListExpr, variables: frozenset[str]) -> Compiled:
+    def _listexpr(self, node: ListExpr, variables: Scope) -> Compiled:
         if all(isinstance(i, Literal) for i in node.items):
             constant = tuple(i.value for i in node.items)  # e.g. `any i in [0, 1, 2]`: built once
             return lambda env: list(constant)
         items = [self.compile(i, variables) for i in node.items]
         return lambda env: [item(env) for item in items]
 
-    def _unary(self, node: Unary, variables: frozenset[str]) -> Compiled:
+    def _unary(self, node: Unary, variables: Scope) -> Compiled:
         operand = self.compile(node.operand, variables)
         if node.op == "not":
             return lambda env: logical_not(operand(env))
         return lambda env: negate(operand(env))
 
-    def _binary(self, node: Binary, variables: frozenset[str]) -> Compiled:
-        left, right, op = self.compile(node.left, variables), self.compile(node.right, variables), node.op
-        if op == "and":
-            return _and(left, right)
-        if op == "or":
-            return _or(left, right)
+    def _binary(self, node: Binary, variables: Scope) -> Compiled:
+        op = node.op
+        if op in ("and", "or"):
+            parts = [self.compile(part, variables) for part in _operands(node, op)]
+            return _all(parts) if op == "and" else _any(parts)
+        left = self.compile(node.left, variables)
         if op in _ORDER:
-            return _comparison(_ORDER[op], left, right)
+            order = _ORDER[op]
+            if isinstance(node.right, Literal) and node.right.value is not None \
+                    and not isinstance(node.right.value, Duration):
+                path = _record_path(node.left, variables)
+                if path is not None and len(path) <= 2:
+                    return _path_comparison(order, path, node.right.value)
+                return _constant_comparison(order, left, node.right.value)
+            return _comparison(order, left, self.compile(node.right, variables))
+        right = self.compile(node.right, variables)
         if op in ("in", "not in"):
             return lambda env: contains(op, left(env), right(env))
         return lambda env: arithmetic(op, left(env), right(env))
 
-    def _quantifier(self, node: Quantifier, variables: frozenset[str]) -> Compiled:
+    def _quantifier(self, node: Quantifier, variables: Scope) -> Compiled:
         source = self.compile(node.source, variables)
-        body = self.compile(node.body, variables | {node.variable})
+        body = self.compile(node.body, {**variables, node.variable: None})
         kind, variable = node.kind, node.variable
 
         def run(env: Env) -> Any:
@@ -239,10 +281,21 @@ class Compiler:
 
         return run
 
-    def _let(self, node: Let, variables: frozenset[str]) -> Compiled:
-        value = self.compile(node.value, variables)
-        body = self.compile(node.body, variables | {node.name})
+    def _let(self, node: Let, variables: Scope) -> Compiled:
+        value = self.compile(node.value, variables, let_value=True)
+        key = inline(node.value, variables)
+        body = self.compile(node.body, {**variables, node.name: key})
         name = node.name
+        if self.memo and key is not None:
+            # The body reads the value from MEMO; computing it first keeps a let's value evaluated before its body.
+            if isinstance(node.value, (Literal, Name, Field)):
+                return body
+
+            def first_value(env: Env) -> Any:
+                value(env)
+                return body(env)
+
+            return first_value
 
         def run(env: Env) -> Any:
             saved = env.get(name)
@@ -254,18 +307,91 @@ class Compiler:
 
         return run
 
-    def _call(self, node: Call, variables: frozenset[str]) -> Compiled:
+    def _call(self, node: Call, variables: Scope) -> Compiled:
         function = FUNCTIONS[node.function]
         constants = literal_arguments(node)
+        keywords = {k: v.value for k, v in node.keywords}
+        if not keywords and function.name in ("exists", "missing"):
+            path = _record_path(node.args[0], variables)
+            if path is not None and len(path) <= 2:
+                return _path_blank(path, function.name == "missing")
+        if not keywords and len(node.args) >= 2 and constants[0] is None and None not in constants[1:]:
+            return _call_with_constant(function, self.compile(node.args[0], variables), tuple(constants[1:]))
         args = [(lambda env, c=c: c) if c is not None else self.compile(a, variables)
                 for a, c in zip(node.args, constants)]
-        keywords = {k: v.value for k, v in node.keywords}
         if not keywords and len(args) in (1, 2):
             return _direct_call(function, args)
         if len(args) == 1:
             (only,) = args
             return lambda env: call(function, env[CONTEXT], [only(env)], keywords)
         return lambda env: call(function, env[CONTEXT], [a(env) for a in args], keywords)
+
+
+MEMO = "$memo"  # per-record values of sub-expressions shared between rules, in the engine's environment
+_CHEAP = frozenset({"exists", "missing", "len", "lower", "today"})  # cheaper to call again than to look up
+
+
+def _worth_sharing(node: Node) -> bool:
+    """Sub-expressions that cost more to compute than a dictionary look-up: calls, date arithmetic, quantifiers."""
+    if isinstance(node, Call):
+        return node.function not in _CHEAP
+    return isinstance(node, Quantifier) or isinstance(node, Binary) and node.op in ("+", "-", "*", "/")
+
+
+def inline(node: Node, variables: Scope) -> Node | None:
+    """The node with each let variable replaced by its value, so equal computations compare equal.
+
+    None when the node reads a quantifier's variable (its value changes item by item) or holds a let or
+    quantifier of its own.
+    """
+    if isinstance(node, Name):
+        if node.name not in variables:
+            return node
+        return variables[node.name]
+    if isinstance(node, (Let, Quantifier)):
+        return None
+    if isinstance(node, Literal):
+        return node
+    changes = {}
+    for name in ("target", "index", "operand", "left", "right"):
+        child = getattr(node, name, None)
+        if child is not None:
+            changes[name] = inline(child, variables)
+            if changes[name] is None:
+                return None
+    for name in ("args", "items"):
+        children_ = getattr(node, name, None)
+        if children_ is not None:
+            replaced = tuple(inline(c, variables) for c in children_)
+            if any(c is None for c in replaced):
+                return None
+            changes[name] = replaced
+    if isinstance(node, Call) and node.keywords:
+        keywords = tuple((k, inline(v, variables)) for k, v in node.keywords)
+        if any(v is None for _, v in keywords):
+            return None
+        changes["keywords"] = keywords
+    return replace(node, **changes)
+
+
+def _operands(node: Node, op: str) -> list[Node]:
+    """`a and b and c` as [a, b, c]: a chain of the same connective, flattened."""
+    if isinstance(node, Binary) and node.op == op:
+        return _operands(node.left, op) + _operands(node.right, op)
+    return [node]
+
+
+def compile_shared(conditions: list[Node]) -> list[Compiled]:
+    """Compile the conditions of the rules one record type runs, sharing their common sub-expressions.
+
+    The closures need MEMO in the environment, a fresh dict for each record.
+    """
+    seen: dict[Node, int] = {}
+    counter = Compiler(seen=seen)
+    for node in conditions:
+        counter.compile(node)
+    compiler = Compiler(shared=frozenset(k for k, n in seen.items() if n > 1))
+    return [compiler.compile(node) for node in conditions]
 
 
 # Specialised closures for the hottest nodes: the same results as both/either/compare/call, with no
@@ -287,6 +413,18 @@ def _record_path(node: Node, variables: frozenset[str]) -> tuple[str, ...] | Non
 def _path_getter(path: tuple[str, ...]) -> Compiled:
     """One closure for a whole field path, each step as get_field."""
     first, rest = path[0], path[1:]
+    if not rest:
+        return lambda env: getattr(env[RECORD], first, None)
+    if len(rest) == 1:
+        (second,) = rest
+
+        def two(env: Env) -> Any:
+            value = getattr(env[RECORD], first, None)
+            if value is None:
+                return None
+            return value.get(second) if isinstance(value, dict) else getattr(value, second, None)
+
+        return two
 
     def run(env: Env) -> Any:
         value = getattr(env[RECORD], first, None)
@@ -295,6 +433,146 @@ def _path_getter(path: tuple[str, ...]) -> Compiled:
                 return None
             value = value.get(name) if isinstance(value, dict) else getattr(value, name, None)
         return value
+
+    return run
+
+
+def _path_comparison(order: Callable[[Any, Any], bool], path: tuple[str, ...], constant: Any) -> Compiled:
+    """`transition.ehc_plan == true`: the field read and compared in one closure (paths of one or two names)."""
+    if len(path) == 1:
+        (first,) = path
+
+        def one(env: Env) -> bool | None:
+            value = getattr(env[RECORD], first, None)
+            return None if value is None else order(value, constant)
+
+        return one
+    first, second = path
+
+    def two(env: Env) -> bool | None:
+        value = getattr(env[RECORD], first, None)
+        if value is None:
+            return None
+        value = value.get(second) if isinstance(value, dict) else getattr(value, second, None)
+        return None if value is None else order(value, constant)
+
+    return two
+
+
+def _constant_comparison(order: Callable[[Any, Any], bool], left: Compiled, constant: Any) -> Compiled:
+    """A comparison with a literal that is neither null nor a duration on the right."""
+    def run(env: Env) -> bool | None:
+        value = left(env)
+        return None if value is None else order(value, constant)
+
+    return run
+
+
+def _path_blank(path: tuple[str, ...], missing: bool) -> Compiled:
+    """`exists(path)` or `missing(path)` in one closure (paths of one or two names)."""
+    first = path[0]
+    second = path[1] if len(path) == 2 else None
+
+    def run(env: Env) -> bool:
+        value = getattr(env[RECORD], first, None)
+        if second is not None and value is not None:
+            value = value.get(second) if isinstance(value, dict) else getattr(value, second, None)
+        blank = value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, list) and not value)
+        return blank is missing
+
+    return run
+
+
+def _call_with_constant(function: Function, arg: Compiled, constants: tuple[Any, ...]) -> Compiled:
+    """`mentions(text, concept)`, `code_in(code, "F70-F79")`: one computed argument, the rest fixed by the rule."""
+    impl = function.impl
+    if function.sees_unknown:
+        return lambda env: impl(env[CONTEXT], arg(env), *constants)
+    if len(constants) == 1:
+        (constant,) = constants
+
+        def one(env: Env) -> Any:
+            value = arg(env)
+            return None if value is None else impl(env[CONTEXT], value, constant)
+
+        return one
+
+    def run(env: Env) -> Any:
+        value = arg(env)
+        return None if value is None else impl(env[CONTEXT], value, *constants)
+
+    return run
+
+
+_UNSET = object()
+
+
+def _memoised(compiled: Compiled, slot: int) -> Compiled:
+    """A shared sub-expression: computed by the first rule that needs it on a record, then looked up."""
+    def run(env: Env) -> Any:
+        memo = env[MEMO]
+        value = memo.get(slot, _UNSET)
+        if value is _UNSET:
+            value = memo[slot] = compiled(env)
+        return value
+
+    return run
+
+
+def _all(parts: list[Compiled]) -> Compiled:
+    """Kleene `and` over a chain: false wins, then unknown; stops at the first false."""
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        return _and(*parts)
+    if len(parts) == 3:
+        first, second, third = parts
+
+        def three(env: Env) -> bool | None:
+            a = first(env)
+            if a is False:
+                return False
+            b = second(env)
+            if b is False:
+                return False
+            c = third(env)
+            if c is False:
+                return False
+            return None if a is None or b is None or c is None else True
+
+        return three
+    chain = tuple(parts)
+
+    def run(env: Env) -> bool | None:
+        unknown = False
+        for part in chain:
+            value = part(env)
+            if value is False:
+                return False
+            if value is None:
+                unknown = True
+        return None if unknown else True
+
+    return run
+
+
+def _any(parts: list[Compiled]) -> Compiled:
+    """Kleene `or` over a chain: true wins, then unknown; stops at the first true."""
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        return _or(*parts)
+    chain = tuple(parts)
+
+    def run(env: Env) -> bool | None:
+        unknown = False
+        for part in chain:
+            value = part(env)
+            if value is True:
+                return True
+            if value is None:
+                unknown = True
+        return None if unknown else False
 
     return run
 
