@@ -116,7 +116,9 @@ def check(args: Any, book: Rulebook) -> int:
     if args.strict:
         items = _strictly(items)
     origins = Origins()
-    items = origins.track(progress(items, sys.stderr))
+    items = progress(items, sys.stderr)
+    if args.format == "html" or getattr(args, "redact", False):
+        items = origins.track(items)  # only these quote a finding's record from what was read
     redactor = Redactor(origins) if getattr(args, "redact", False) else None
     threshold = SEVERITIES.index(args.fail_on)
     worst = -1

@@ -43,6 +43,9 @@ class DuplicateIds:
                                      digest_size=8).digest(), "big")
         if self.order is not None:
             self.order.append((key, record_type, record_id, source, location))
+        elif key not in self.seen and len(self.seen) < MAX_IDS_TRACKED:
+            self.seen.add(key)  # the usual case, a new id, without building anything
+            return
         self._note_key(key, lambda: Duplicate(record_type=record_type, record_id=record_id, source=source,
                                               location=location), number)
 
