@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import operator
-from datetime import date
+from datetime import date, timedelta
 from dataclasses import replace
 from typing import Any, Callable
 
@@ -76,9 +76,9 @@ def add_months(day: date, months: int) -> date:
 
 def shift(day: date, duration: Duration, sign: int) -> date:
     """A date moved by a duration, forwards (sign 1) or back (sign -1)."""
-    from datetime import timedelta
-
-    return add_months(day, sign * duration.months) + timedelta(days=sign * duration.days)
+    if duration.months:
+        day = add_months(day, sign * duration.months)
+    return day + timedelta(days=sign * duration.days) if duration.days else day
 
 
 def arithmetic(op: str, left: Any, right: Any) -> Any:
@@ -225,10 +225,31 @@ class Compiler:
         if path is not None:
             return _path_getter(path)
         target, name = self.compile(node.target, variables), node.name
-        return lambda env: get_field(target(env), name)
+
+        def field_of(env: Env) -> Any:
+            value = target(env)
+            if value is None:
+                return None
+            return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+
+        return field_of
 
     def _index(self, node: Index, variables: Scope) -> Compiled:
-        target, index = self.compile(node.target, variables), self.compile(node.index, variables)
+        target = self.compile(node.target, variables)
+        if isinstance(node.index, Literal) and type(node.index.value) is int:
+            position = node.index.value
+
+            def item_at(env: Env) -> Any:  # `lines[-1]`
+                value = target(env)
+                if value is None:
+                    return None
+                try:
+                    return value[position]
+                except (IndexError, TypeError):
+                    return None
+
+            return item_at
+        index = self.compile(node.index, variables)
         return lambda env: get_index(target(env), index(env))
 
     def _listexpr(self, node: ListExpr, variables: Scope) -> Compiled:
@@ -259,6 +280,10 @@ class Compiler:
                     return _path_comparison(order, path, node.right.value)
                 return _constant_comparison(order, left, node.right.value)
             return _comparison(order, left, self.compile(node.right, variables))
+        if op in ("+", "-") and isinstance(node.right, Literal) and isinstance(node.right.value, Duration):
+            return _shifted(left, node.right.value, 1 if op == "+" else -1)
+        if op in _NUMBER_OPS and isinstance(node.right, Literal) and type(node.right.value) in (int, float):
+            return _number_arithmetic(_NUMBER_OPS[op], left, node.right.value)
         right = self.compile(node.right, variables)
         if op in ("in", "not in"):
             return lambda env: contains(op, left(env), right(env))
@@ -268,18 +293,39 @@ class Compiler:
         source = self.compile(node.source, variables)
         body = self.compile(node.body, {**variables, node.variable: None})
         kind, variable = node.kind, node.variable
+        if kind == "count":
+            def run(env: Env) -> Any:
+                items = source(env)
+                if items is None:
+                    return None
+                saved = env.get(variable)
+                try:
+                    return quantify(kind, (_bind(env, variable, item, body) for item in items))
+                finally:
+                    env[variable] = saved
 
-        def run(env: Env) -> Any:
+            return run
+        decisive = kind == "any"  # any stops at the first true, all at the first false
+
+        def until_decided(env: Env) -> Any:
             items = source(env)
             if items is None:
                 return None
             saved = env.get(variable)
+            unknown = False
             try:
-                return quantify(kind, (_bind(env, variable, item, body) for item in items))
+                for item in items:
+                    env[variable] = item
+                    result = body(env)
+                    if result is decisive:
+                        return decisive
+                    if result is None:
+                        unknown = True
             finally:
                 env[variable] = saved
+            return None if unknown else not decisive
 
-        return run
+        return until_decided
 
     def _let(self, node: Let, variables: Scope) -> Compiled:
         value = self.compile(node.value, variables, let_value=True)
@@ -500,6 +546,31 @@ def _call_with_constant(function: Function, arg: Compiled, constants: tuple[Any,
     def run(env: Env) -> Any:
         value = arg(env)
         return None if value is None else impl(env[CONTEXT], value, *constants)
+
+    return run
+
+
+_NUMBER_OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+
+
+def _number_arithmetic(apply: Callable[[Any, Any], Any], left: Compiled, constant: int | float) -> Compiled:
+    """`len(lines) - 1`: arithmetic with a number written in the rule (never a date or duration)."""
+    def run(env: Env) -> Any:
+        value = left(env)
+        return None if value is None else apply(value, constant)
+
+    return run
+
+
+def _shifted(left: Compiled, duration: Duration, sign: int) -> Compiled:
+    """`notification_date + 6 months`: a date (or duration) moved by a duration written in the rule."""
+    def run(env: Env) -> Any:
+        value = left(env)
+        if value is None:
+            return None
+        if isinstance(value, date):
+            return shift(value, duration, sign)
+        return arithmetic("+" if sign == 1 else "-", value, duration)
 
     return run
 
