@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from hashlib import blake2b
 
 from pydantic import BaseModel, ConfigDict
 
-# Ids are remembered as 64-bit hashes of (record_type, id), about 70 bytes each in a Python set, so
+# Ids are remembered as Python's 64-bit hashes of (record_type, id), about 70 bytes each in a set, so
 # MAX_IDS_TRACKED distinct ids take about 140 MB. Past it, new ids are no longer remembered (repeats of
 # ids already seen are still found) and `tracking_stopped_at` says after which record. Two different ids
 # share a hash with probability about n^2 / 2^65: one in ten million for two million ids.
@@ -34,15 +33,15 @@ class DuplicateIds:
     tracking_stopped_at: int | None = None
     seen: set[int] = field(default_factory=set, repr=False)
     # A worker process keeps the ids of its chunk in order, so the parent can replay them exactly; as
-    # plain tuples, because pickling a model per record would cost more than checking the record.
-    order: list[tuple[int, str, str, str, str]] | None = field(default=None, repr=False)
+    # plain tuples, because pickling a model per record would cost more than checking the record. The
+    # parent hashes them again: string hashes differ from one process to another.
+    order: list[tuple[str, str, str, str]] | None = field(default=None, repr=False)
 
     def note(self, record_type: str, record_id: str, source: str, location: str, number: int = 0) -> None:
         """Remember one checked record's id, reporting it when it was seen before."""
-        key = int.from_bytes(blake2b(f"{record_type}\0{record_id}".encode("utf-8", "surrogatepass"),
-                                     digest_size=8).digest(), "big")
+        key = hash((record_type, record_id))
         if self.order is not None:
-            self.order.append((key, record_type, record_id, source, location))
+            self.order.append((record_type, record_id, source, location))
         elif key not in self.seen and len(self.seen) < MAX_IDS_TRACKED:
             self.seen.add(key)  # the usual case, a new id, without building anything
             return
@@ -61,6 +60,6 @@ class DuplicateIds:
 
     def replay(self, other: "DuplicateIds", records_before: int) -> None:
         """Note, in order, the ids a worker saw in a later part of the same input."""
-        for offset, (key, record_type, record_id, source, location) in enumerate(other.order or (), 1):
-            self._note_key(key, lambda t=record_type, i=record_id, s=source, l=location: Duplicate(
+        for offset, (record_type, record_id, source, location) in enumerate(other.order or (), 1):
+            self._note_key(hash((record_type, record_id)), lambda t=record_type, i=record_id, s=source, l=location: Duplicate(
                 record_type=t, record_id=i, source=s, location=l), records_before + offset)
