@@ -19,14 +19,11 @@ from .findings import SEVERITIES, Rejection
 from .language.compile import CONTEXT, RECORD
 from .language.interpret import Trace, interpret
 from .readers import read
-from .readers.mapping import load_mapping
 from .records import RECORD_MODELS
 from .rulebook import Rulebook
 from .origins import Origins
 from .progress import progress
-from .redact import Redactor
-from .writers import make_writer, summary_line
-from .writers.html import DEFAULT_MAX_FINDINGS
+from .writers import DEFAULT_MAX_FINDINGS, make_writer, summary_line
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -76,7 +73,11 @@ def output(path: str | None) -> Iterator[IO[str]]:
 
 
 def records_of(paths: list[str], input_format: str | None, mapping: str | None = None) -> Iterator[Incoming | Rejection]:
-    loaded = load_mapping(mapping) if mapping else None
+    loaded = None
+    if mapping:
+        from .readers.mapping import load_mapping
+
+        loaded = load_mapping(mapping)
     for path in paths:
         count = 0
         for item in read(path, input_format, loaded):
@@ -119,7 +120,11 @@ def check(args: Any, book: Rulebook) -> int:
     items = progress(items, sys.stderr)
     if args.format == "html" or getattr(args, "redact", False):
         items = origins.track(items)  # only these quote a finding's record from what was read
-    redactor = Redactor(origins) if getattr(args, "redact", False) else None
+    redactor = None
+    if getattr(args, "redact", False):
+        from .redact import Redactor
+
+        redactor = Redactor(origins)
     threshold = SEVERITIES.index(args.fail_on)
     worst = -1
     with output(args.output) as out:

@@ -160,6 +160,26 @@ def test_schema_command_writes_every_schema(capsys, tmp_path):
     assert json.loads((tmp_path / "finding.schema.json").read_text())["title"] == "Finding"
 
 
+def test_an_ndjson_check_leaves_other_formats_unimported(tmp_path):
+    """Start-up time: readers, writers and the redactor are imported only for the formats and options used."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("import sys; from leder_audit.cli import main; main(sys.argv[1:]); "
+              "print(' '.join(m for m in sys.modules if m.startswith('leder_audit')))")
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", script, "check", FILES[0], "--format", "ndjson", "--output",
+                           str(tmp_path / "out.ndjson"), "--as-of", "2024-06-30"], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(root)}, check=True)
+    loaded = set(done.stdout.split())
+    assert "leder_audit.readers.jsonfile" in loaded
+    assert not loaded & {"leder_audit.readers.csvfile", "leder_audit.readers.fhir", "leder_audit.readers.mapping",
+                         "leder_audit.writers.csvout", "leder_audit.writers.sarif", "leder_audit.writers.fhirissues",
+                         "leder_audit.writers.html", "leder_audit.redact"}
+
+
 def test_console_script_is_installed():
     import shutil
     import subprocess

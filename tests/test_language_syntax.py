@@ -6,8 +6,12 @@ from datetime import date
 
 import pytest
 from hypothesis import given, settings, strategies as st
+from lark import Token
+from lark.exceptions import UnexpectedInput
 
+from leder_audit import load_rulebook
 from leder_audit.errors import Origin, RuleSyntaxError
+from leder_audit.language import syntax
 from leder_audit.language.nodes import Binary, Call, Duration, Field, Index, Let, ListExpr, Literal, Name, Quantifier, Unary
 from leder_audit.language.syntax import parse
 
@@ -128,3 +132,46 @@ def test_parser_raises_only_its_own_syntax_error(text):
         parse(text)
     except RuleSyntaxError as error:
         assert error.line >= 1 and error.column >= 1
+
+
+def test_the_stored_parser_tables_are_those_of_this_grammar_and_lark():
+    assert syntax._stored_parser(syntax._grammar()) is not None, (
+        "leder_audit/language/tables.json is out of date: "
+        "run python -c 'from leder_audit.language.syntax import write_tables; write_tables()'")
+
+
+def _outcome(parser, text):
+    """What a lark parser makes of text: the tree with every token's place, or the error and what it expected."""
+    try:
+        tree = parser.parse(text)
+    except UnexpectedInput as error:
+        return (type(error).__name__, error.line, error.column, sorted(getattr(error, "expected", None) or ()),
+                sorted(getattr(error, "allowed", None) or ()))
+    tokens = [(t.type, str(t), t.line, t.column, t.end_column) for t in tree.scan_values(lambda v: isinstance(v, Token))]
+    return tree, tokens
+
+
+_SOURCES = [
+    "a and b", "not any l in part1: l.text == 'x' and b", "count(l in part1: exists(l.text)) >= 2",
+    "let x = 1; x + 2 months", "f(a, b=1)[0].c", "-x * (y - 3.5)", 'x in ["a", "b"] or 2024-02-29 < d',
+    "a\n  and # comment\n  b", "a ==", "a & b", "(", "x = 1", "[1, 2", "f(a=1, b)", "a b", "'open", "2024-13-45x",
+    "any in x: y", "", "let ; x",
+]
+
+
+@pytest.fixture(scope="module")
+def parsers():
+    """The parser loaded from tables.json, and one built from grammar.lark."""
+    return syntax._stored_parser(syntax._grammar()), syntax.build_parser(syntax._grammar())
+
+
+@pytest.mark.parametrize("text", _SOURCES)
+def test_the_stored_tables_parse_as_the_grammar_does(parsers, text):
+    stored, built = parsers
+    assert _outcome(stored, text) == _outcome(built, text)
+
+
+def test_the_stored_tables_parse_every_builtin_condition_as_the_grammar_does(parsers):
+    stored, built = parsers
+    conditions = [rule.spec.when for rule in load_rulebook().rules]
+    assert conditions and all(_outcome(stored, c) == _outcome(built, c) for c in conditions)

@@ -37,6 +37,10 @@ CASES = [
     ("a custom tag", RULE.replace("title: t", "title: !secret x"), 3, 8, "!secret", "tags"),
     ("a YAML merge of an unknown key", "base: &b {version: 1}\n<<: *b\n" + RULE, 1, 1, "unknown key `base`", "keys are"),
     ("runaway nesting", "a: " + "[" * 10_000 + "]" * 10_000 + "\n", 1, 1, "nested too deeply", "brackets"),
+    ("nesting deep enough to crash libyaml's composer", "a: " + "[" * 400_000 + "]" * 400_000 + "\n", 1, 1,
+     "nested too deeply", "brackets"),
+    ("a control character", RULE.replace("title: t", "title: a\x07b"), 3, 9, "#x0007", "printable"),
+    ("a tab libyaml reports without naming it", "\t" + RULE, 1, 1, "'\\t'", "spaces"),
     ("a huge document", RULE.replace("rationale: r", "rationale: " + "x" * 1_100_000), 1, 1, "larger than", "split"),
 ]
 

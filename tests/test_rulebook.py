@@ -182,4 +182,5 @@ def test_builtin_rules_ship_in_the_wheel(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "leder_audit/builtin_rules/dnacpr_decision/LDA-DNACPR-001.yaml" in names
     assert "leder_audit/language/grammar.lark" in names
+    assert "leder_audit/language/tables.json" in names
     assert any(n.startswith("leder_audit/builtin_rules/concepts/") and n.endswith(".yaml") for n in names)

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from datetime import date
 from functools import lru_cache
 from importlib.resources import files
+from pathlib import Path
+from typing import Any
 
+import lark
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.grammar import Rule
+from lark.lexer import TerminalDef
 
 from ..errors import Origin, RuleSyntaxError
 from .nodes import Binary, Call, Duration, Field, Index, Let, ListExpr, Literal, Name, Node, Quantifier, Unary
 
+TABLES = "tables.json"  # the parser's LALR tables, built by write_tables from grammar.lark
 _ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t"}
 _UNITS = {"day": (1, 0), "week": (7, 0), "month": (0, 1), "year": (0, 12)}
 
@@ -27,8 +35,50 @@ _TOKEN_NAMES = {
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    grammar = files("leder_audit.language").joinpath("grammar.lark").read_text(encoding="utf-8")
+    grammar = _grammar()
+    return _stored_parser(grammar) or build_parser(grammar)
+
+
+def _grammar() -> str:
+    return files("leder_audit.language").joinpath("grammar.lark").read_text(encoding="utf-8")
+
+
+def build_parser(grammar: str) -> Lark:
+    """The parser lark builds from the grammar (tens of milliseconds: it computes the LALR tables)."""
     return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+
+
+def _stored_parser(grammar: str) -> Lark | None:
+    """The parser from the tables in tables.json, if this grammar and this version of lark made them."""
+    try:
+        text = files("leder_audit.language").joinpath(TABLES).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    stored = json.loads(text, object_pairs_hook=_int_keys)
+    if (stored["grammar_sha256"], stored["lark_version"]) != (_sha256(grammar), lark.__version__):
+        return None
+    return Lark._load_from_dict(stored["data"], stored["memo"])
+
+
+def _int_keys(pairs: list[tuple[str, Any]]) -> dict[Any, Any]:
+    # JSON keys are strings, but lark numbers its parser states and shared objects with ints.
+    return {int(key) if key.isdigit() else key: value for key, value in pairs}
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def write_tables(path: Path = Path(__file__).with_name(TABLES)) -> None:
+    """Store the built parser's tables, so that runs load them instead of building them.
+
+    Run `python -c 'from leder_audit.language.syntax import write_tables; write_tables()'` after changing
+    grammar.lark or upgrading lark; until then each run builds the parser from the grammar (slower, same results).
+    """
+    grammar = _grammar()
+    data, memo = build_parser(grammar).memo_serialize([TerminalDef, Rule])
+    stored = {"grammar_sha256": _sha256(grammar), "lark_version": lark.__version__, "data": data, "memo": memo}
+    path.write_text(json.dumps(stored, indent=1) + "\n", encoding="utf-8")
 
 
 def _unescape(quoted: str) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import types as pytypes
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from pydantic import BaseModel
 
@@ -84,6 +86,7 @@ def from_annotation(annotation: object) -> Type:
     return ANY
 
 
-def fields_of(model: type[BaseModel]) -> dict[str, Type]:
-    """Every declared field of a record model, with its language type."""
-    return {name: from_annotation(info.annotation) for name, info in model.model_fields.items()}
+@lru_cache(maxsize=None)
+def fields_of(model: type[BaseModel]) -> Mapping[str, Type]:
+    """Every declared field of a record model, with its language type (worked out once per model)."""
+    return pytypes.MappingProxyType({name: from_annotation(info.annotation) for name, info in model.model_fields.items()})

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import re
+from importlib import import_module
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from ..engine import Incoming
 from ..errors import InputError
 from ..findings import Rejection
-from . import csvfile, fhir, jsonfile
-from .mapping import Mapping, load_mapping
+
+if TYPE_CHECKING:
+    from .mapping import Mapping
 
 Item = Incoming | Rejection
 
-READERS = {"json": jsonfile.read_json, "ndjson": jsonfile.read_ndjson, "csv": csvfile.read_csv,
-           "tsv": csvfile.read_tsv, "fhir": fhir.read_fhir}
+# Format -> (module, function): a reader's module is imported only when a file in its format is read.
+READERS = {"json": ("jsonfile", "read_json"), "ndjson": ("jsonfile", "read_ndjson"), "csv": ("csvfile", "read_csv"),
+           "tsv": ("csvfile", "read_tsv"), "fhir": ("fhir", "read_fhir")}
 EXTENSIONS = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv"}
 # Readers that take a mapping file for column names and value spellings.
 MAPPED = {"csv", "tsv"}
@@ -58,6 +61,14 @@ def read(path: str | Path, input_format: str | None = None, mapping: Mapping | s
     if fmt not in READERS:
         raise InputError(f"unknown input format {fmt!r}: {hint_formats()}", str(path))
     if fmt in MAPPED:
+        from .mapping import Mapping, load_mapping
+
         loaded = mapping if isinstance(mapping, Mapping) or mapping is None else load_mapping(mapping)
-        return READERS[fmt](path, loaded)
-    return READERS[fmt](path)
+        return reader(fmt)(path, loaded)
+    return reader(fmt)(path)
+
+
+def reader(fmt: str) -> Callable[..., Iterator[Item]]:
+    """The function that reads files in this format."""
+    module, name = READERS[fmt]
+    return getattr(import_module(f".{module}", __package__), name)

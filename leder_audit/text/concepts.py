@@ -15,6 +15,7 @@ from leder_audit.resources import builtin_rules_dir
 from leder_audit.text.context import Context, TriggerSet
 from leder_audit.text.match import ConceptMatcher, Mention
 from leder_audit.text.specs import ConceptFile, ConceptSpec, TriggerSpec
+from leder_audit.yamlfile import SafeLoader
 
 
 class ConceptError(LederAuditError, ValueError):
@@ -137,7 +138,7 @@ def _yaml_files(folder: Path) -> list[Path]:
 
 def _read(path: Path) -> ConceptFile:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader) or {}
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)

@@ -7,6 +7,8 @@ from typing import IO, Any, Protocol
 
 from ..findings import SEVERITIES, Finding, Tally
 
+DEFAULT_MAX_FINDINGS = 2000  # findings listed in the HTML report's table; its counts stay exact
+
 
 class Writer(Protocol):
     def start(self, header: dict[str, Any]) -> None: ...
@@ -131,10 +133,12 @@ def _more_writers() -> dict[str, type]:
     return {"csv": CsvWriter, "sarif": SarifWriter, "fhir": FhirWriter, "html": HtmlWriter}
 
 
-WRITERS = {"json": JsonWriter, "ndjson": NdjsonWriter, "table": TableWriter, **_more_writers()}
+WRITERS = {"json": JsonWriter, "ndjson": NdjsonWriter, "table": TableWriter}
 
 
 def make_writer(name: str, out: IO[str], **options: Any) -> Writer:
     """A writer by format name; options (rulebook, origins, redact, max_findings) go to the writers that take them."""
-    cls = WRITERS[name]
-    return cls(out, **options) if name in ("csv", "sarif", "fhir", "html") else cls(out)
+    if name in WRITERS:
+        return WRITERS[name](out)
+    # The other writers' modules are imported only when their format is asked for.
+    return _more_writers()[name](out, **options)
