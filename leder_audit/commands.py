@@ -36,14 +36,15 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def run_header(book: Rulebook, paths: list[str], as_of: date) -> dict[str, Any]:
-    """What every report says about the run that made it."""
+def run_header(book: Rulebook, paths: list[str], as_of: date, hash_inputs: bool = True) -> dict[str, Any]:
+    """What every report says about the run that made it (the inputs' SHA-256 only when hash_inputs)."""
     return {
         "tool": "leder-audit",
         "version": __version__,
         "rulebook_hash": book.hash,
         "rule_count": len(book.rules),
-        "inputs": [{"path": p, "sha256": file_sha256(Path(p))} for p in paths if Path(p).is_file()],
+        "inputs": [{"path": p, **({"sha256": file_sha256(Path(p))} if hash_inputs else {})}
+                   for p in paths if Path(p).is_file()],
         "run_time": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "as_of": as_of.isoformat(),
     }
@@ -130,7 +131,8 @@ def check(args: Any, book: Rulebook) -> int:
     with output(args.output) as out:
         writer = make_writer(args.format, out, rulebook=book, origins=origins, redact=redactor,
                              max_findings=getattr(args, "html_max_findings", DEFAULT_MAX_FINDINGS))
-        writer.start(run_header(book, args.paths, as_of))
+        # NDJSON has no header: reading every input a second time to hash it would be wasted.
+        writer.start(run_header(book, args.paths, as_of, hash_inputs=args.format != "ndjson"))
         charts = ReportCharts(book, as_of) if args.format == "html" else None
         for finding in auditor.run(items, observe=charts.observe) if charts else auditor.run(items):
             writer.finding(redactor(finding) if redactor else finding)

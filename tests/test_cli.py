@@ -188,3 +188,17 @@ def test_console_script_is_installed():
     assert exe, "pip install did not create the leder-audit command"
     done = subprocess.run([exe, "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and "leder-audit" in done.stdout
+
+
+def test_inputs_are_hashed_for_the_run_header_only_when_the_format_has_one(capsys, tmp_path, monkeypatch):
+    from leder_audit import commands
+
+    hashed = []
+    real = commands.file_sha256
+    monkeypatch.setattr(commands, "file_sha256", lambda path: hashed.append(path) or real(path))
+    run(capsys, "check", *FILES, "--format", "ndjson", "--output", str(tmp_path / "out.ndjson"))
+    assert hashed == []
+    run(capsys, "check", *FILES, "--format", "json", "--output", str(tmp_path / "out.json"))
+    assert len(hashed) == len(FILES)
+    header = json.loads((tmp_path / "out.json").read_text())["run"]
+    assert [i["sha256"] for i in header["inputs"]] == [real(p) for p in hashed]
