@@ -153,25 +153,32 @@ class Auditor:
 
         `observe`, when given, sees each checked record with its findings (for per-period counts).
         """
+        tally = self._tally
+        note = tally.duplicates.note
         for number, item in enumerate(items, 1):
-            if isinstance(item, Rejection):
-                self._tally.records_read += 1
-                self._tally.reject(item)
+            tally.records_read += 1
+            if isinstance(item, Incoming):
+                data, source, location = item
+            elif isinstance(item, Rejection):
+                tally.reject(item)
                 continue
-            incoming = item if isinstance(item, Incoming) else Incoming(item, "<input>", f"record {number}")
-            self._tally.records_read += 1
+            else:
+                data, source, location = item, "<input>", f"record {number}"
             try:
-                model = validate(incoming.data, incoming.source, incoming.location)
+                if isinstance(data, bytes):
+                    try:
+                        model = _validate_json(data)
+                    except ValidationError:
+                        model = validate(data, source, location)  # again, to say what is wrong and where
+                else:
+                    model = validate(data, source, location)
             except InputError as error:
-                data = incoming.data
-                self._tally.reject(Rejection(source=error.source, location=error.location,
-                                                     record_id=_record_id(data), field=error.field,
-                                                     message=error.message))
+                tally.reject(Rejection(source=error.source, location=error.location, record_id=_record_id(data),
+                                       field=error.field, message=error.message))
                 continue
-            self._tally.records_checked += 1
-            self._tally.duplicates.note(model.record_type, model.id, incoming.source, incoming.location,
-                                        self._tally.records_checked)
-            self._where = (incoming.source, incoming.location)
+            tally.records_checked += 1
+            note(model.record_type, model.id, source, location, tally.records_checked)
+            self._where = (source, location)
             found = self._check_model(model)
             if observe is not None:
                 observe(model, found)
