@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from json.encoder import encode_basestring as _json_string
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -77,10 +77,17 @@ class Finding(BaseModel):
 def fingerprint(finding: Finding) -> str:
     """A stable hash of what identifies a finding across runs."""
     evidence = finding.evidence.text if finding.evidence else ""
-    key = json.dumps(
-        [finding.rule_id, finding.rule_version, finding.record_id, finding.path or "", evidence],
-        ensure_ascii=False,
-    )
+    return fingerprint_of(finding.rule_id, finding.rule_version, finding.record_id, finding.path or "", evidence)
+
+
+def fingerprint_of(rule_id: str, rule_version: int, record_id: str, path: str, evidence: str) -> str:
+    """The hash of the JSON array [rule_id, rule_version, record_id, path, evidence].
+
+    The array is written out here as json.dumps(..., ensure_ascii=False) writes it, which costs a
+    fraction of calling it.
+    """
+    key = (f"[{_json_string(rule_id)}, {int.__repr__(rule_version)}, {_json_string(record_id)}, "
+           f"{_json_string(path)}, {_json_string(evidence)}]")
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
