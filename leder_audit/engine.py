@@ -245,12 +245,21 @@ class Auditor:
         return AuditResult.from_tally(findings, self.tally)
 
 
+_TEMPLATES: dict[str, str] = {}  # each rule's message with its white space made single spaces
+
+
 def _message(rule: Rule, env: dict, evidence: Evidence | None, path: str | None, record_id: str) -> str:
-    fixed = {"evidence": evidence.text if evidence else "", "context": (evidence.context or "") if evidence else "",
-             "path": path or "", "record_id": record_id, "as_of": env[CONTEXT].today.isoformat()}
-    message = " ".join(rule.spec.message.split())
+    template = rule.spec.message
+    message = _TEMPLATES.get(template)
+    if message is None:
+        message = _TEMPLATES[template] = " ".join(template.split())
+    fixed = None
     for placeholder in rule.placeholders:
         if placeholder.value is None:
+            if fixed is None:
+                fixed = {"evidence": evidence.text if evidence else "",
+                         "context": (evidence.context or "") if evidence else "",
+                         "path": path or "", "record_id": record_id, "as_of": env[CONTEXT].today.isoformat()}
             text = fixed[placeholder.name]
         else:
             value = placeholder.value(env)
