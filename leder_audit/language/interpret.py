@@ -61,7 +61,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-_HOLDERS = (list, dict, BaseModel)
+_HOLDERS = (dict, BaseModel)
 
 # What is worked out once per node: its text, and a call's constant arguments. The caches hold the nodes
 # they describe, so an id stays theirs; they are emptied when full, for the rulebooks a process loads.
@@ -119,11 +119,14 @@ class Interpreter:
     def eval(self, node: Node, env: Env, paths: dict[str, Located]) -> Located:
         return _EVALUATORS[type(node)](self, node, env, paths)
 
-    def _read(self, located: Located) -> Located:
+    def _read(self, value: Any, path: str | None) -> Located:
+        """A value read from the record, with its path; noted as an input of the step when tracing."""
         # Only recorded values are worth showing; the records and lists that hold them are not.
-        if self.trace is not None and located.path is not None and not isinstance(located.value, _HOLDERS):
-            self.trace.reads.setdefault(located.path, plain(located.value))
-        return located
+        if isinstance(value, list):
+            return _with_items(value, path)
+        if self.trace is not None and path is not None and not isinstance(value, _HOLDERS):
+            self.trace.reads.setdefault(path, plain(value))
+        return Located(value, path)
 
     def _literal(self, node: Literal, env: Env, paths: dict[str, Located]) -> Located:
         return Located(node.value)
@@ -131,12 +134,12 @@ class Interpreter:
     def _name(self, node: Name, env: Env, paths: dict[str, Located]) -> Located:
         if node.name in paths:
             return paths[node.name]
-        return self._read(_with_items(getattr(env[RECORD], node.name, None), node.name))
+        return self._read(getattr(env[RECORD], node.name, None), node.name)
 
     def _field(self, node: Field, env: Env, paths: dict[str, Located]) -> Located:
         target = self.eval(node.target, env, paths)
         path = f"{target.path}.{node.name}" if target.path else None
-        return self._read(_with_items(get_field(target.value, node.name), path))
+        return self._read(get_field(target.value, node.name), path)
 
     def _index(self, node: Index, env: Env, paths: dict[str, Located]) -> Located:
         target = self.eval(node.target, env, paths)
@@ -145,7 +148,7 @@ class Interpreter:
         path = None
         if value is not None and isinstance(target.value, list) and target.item_paths is not None:
             path = target.item_paths[int(index)]
-        return self._read(_with_items(value, path))
+        return self._read(value, path)
 
     def _listexpr(self, node: ListExpr, env: Env, paths: dict[str, Located]) -> Located:
         return Located([self.eval(i, env, paths).value for i in node.items])
