@@ -227,8 +227,13 @@ class Auditor:
             sighting, path = trace.sightings[0]
             evidence = Evidence.trusted(sighting.text, sighting.start, sighting.end, prefix + path if path else None,
                                         sighting.context)
-        first_input = next((p for step in trace.steps for p in step.inputs), None)
-        path = evidence.path if evidence and evidence.path else (prefix + first_input if first_input else None)
+        path = evidence.path if evidence is not None else None
+        if not path:  # the first field the rule read
+            for step in trace.steps:
+                if step.inputs:
+                    first_input = next(iter(step.inputs))
+                    path = prefix + first_input if first_input else None
+                    break
         spec = rule.spec
         source, location = self._where
         # Everything here is valid already (the rule, the record and the trace were), so it is not validated again.

@@ -17,6 +17,7 @@ Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
 
 _Model = TypeVar("_Model", bound=BaseModel)
+_set = object.__setattr__
 
 
 def _trusted(model: type[_Model], values: dict[str, Any], given: frozenset[str]) -> _Model:
@@ -25,10 +26,10 @@ def _trusted(model: type[_Model], values: dict[str, Any], given: frozenset[str])
     names those a caller of the validating constructor would have passed.
     """
     made = model.__new__(model)
-    object.__setattr__(made, "__dict__", values)
-    object.__setattr__(made, "__pydantic_fields_set__", set(given))
-    object.__setattr__(made, "__pydantic_extra__", None)
-    object.__setattr__(made, "__pydantic_private__", None)
+    _set(made, "__dict__", values)
+    _set(made, "__pydantic_fields_set__", set(given))
+    _set(made, "__pydantic_extra__", None)
+    _set(made, "__pydantic_private__", None)
     return made
 
 
