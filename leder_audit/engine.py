@@ -233,32 +233,48 @@ class Auditor:
         evidence = None
         if trace.sightings:
             sighting, path = trace.sightings[0]
-            evidence = Evidence(text=sighting.text, start=sighting.start, end=sighting.end,
-                                path=prefix + path if path else None, context=sighting.context)
-        first_input = next((p for step in trace.steps for p in step.inputs), None)
-        path = evidence.path if evidence and evidence.path else (prefix + first_input if first_input else None)
+            evidence = Evidence.trusted(sighting.text, sighting.start, sighting.end, prefix + path if path else None,
+                                        sighting.context)
+        path = evidence.path if evidence is not None else None
+        if not path:  # the first field the rule read
+            for step in trace.steps:
+                if step.inputs:
+                    first_input = next(iter(step.inputs))
+                    path = prefix + first_input if first_input else None
+                    break
         spec = rule.spec
         source, location = self._where
-        return Finding(
+        # Everything here is valid already (the rule, the record and the trace were), so it is not validated again.
+        return Finding.trusted(
             source=source, location=location,
             rule_id=spec.id, rule_version=spec.version, title=spec.title, severity=spec.severity,
             tags=list(spec.tags), record_id=top.id, record_type=top.record_type,
             message=_message(rule, env, evidence, path, top.id), path=path, evidence=evidence,
             references=list(spec.references), decided_on_unknown=decided_on_unknown,
-            explanation=[Step(expression=s.expression, value=s.value,
-                              inputs={prefix + k: v for k, v in s.inputs.items()}) for s in trace.steps],
+            explanation=[Step.trusted(s.expression, s.value,
+                                      {prefix + k: v for k, v in s.inputs.items()} if prefix else s.inputs)
+                         for s in trace.steps],
         )
 
     def result(self, findings: list[Finding]) -> AuditResult:
         return AuditResult.from_tally(findings, self.tally)
 
 
+_TEMPLATES: dict[str, str] = {}  # each rule's message with its white space made single spaces
+
+
 def _message(rule: Rule, env: dict, evidence: Evidence | None, path: str | None, record_id: str) -> str:
-    fixed = {"evidence": evidence.text if evidence else "", "context": (evidence.context or "") if evidence else "",
-             "path": path or "", "record_id": record_id, "as_of": env[CONTEXT].today.isoformat()}
-    message = " ".join(rule.spec.message.split())
+    template = rule.spec.message
+    message = _TEMPLATES.get(template)
+    if message is None:
+        message = _TEMPLATES[template] = " ".join(template.split())
+    fixed = None
     for placeholder in rule.placeholders:
         if placeholder.value is None:
+            if fixed is None:
+                fixed = {"evidence": evidence.text if evidence else "",
+                         "context": (evidence.context or "") if evidence else "",
+                         "path": path or "", "record_id": record_id, "as_of": env[CONTEXT].today.isoformat()}
             text = fixed[placeholder.name]
         else:
             value = placeholder.value(env)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 from pydantic import BaseModel
 
@@ -43,8 +43,13 @@ class Trace:
 _MAX_INPUTS = 12
 
 
+_AS_THEY_ARE = frozenset({type(None), bool, int, float})
+
+
 def plain(value: Any) -> Any:
     """A JSON-ready rendering of a language value."""
+    if type(value) in _AS_THEY_ARE:
+        return value
     if isinstance(value, (date, Duration)):
         return value.isoformat() if isinstance(value, date) else str(value)
     if isinstance(value, list):
@@ -54,6 +59,25 @@ def plain(value: Any) -> Any:
     if isinstance(value, str) and len(value) > 500:
         return value[:500] + "..."
     return value
+
+
+_HOLDERS = (dict, BaseModel)
+
+# What is worked out once per node: its text, and a call's constant arguments. The caches hold the nodes
+# they describe, so an id stays theirs; they are emptied when full, for the rulebooks a process loads.
+_TEXTS: dict[int, tuple[Node, str]] = {}
+_CONSTANTS: dict[int, tuple[Node, list[Any]]] = {}
+_PER_NODE_LIMIT = 4096
+
+
+def _per_node(cache: dict[int, tuple[Node, Any]], node: Node, work: Callable[[Any], Any]) -> Any:
+    """`work(node)`, done once for each node: trees are frozen, so the answer never changes."""
+    known = cache.get(id(node))
+    if known is None:
+        if len(cache) >= _PER_NODE_LIMIT:
+            cache.clear()
+        known = cache[id(node)] = (node, work(node))
+    return known[1]
 
 
 class Interpreter:
@@ -84,20 +108,25 @@ class Interpreter:
         self.trace.reads = {}
         sightings_before = len(self.trace.sightings)
         value = self.eval(node, env, paths).value
-        self.trace.steps.append(Step(str(node), plain(value), dict(list(self.trace.reads.items())[:_MAX_INPUTS])))
+        reads = self.trace.reads
+        self.trace.reads = {}
+        inputs = reads if len(reads) <= _MAX_INPUTS else dict(list(reads.items())[:_MAX_INPUTS])
+        self.trace.steps.append(Step(_per_node(_TEXTS, node, str), plain(value), inputs))
         if value is not True:
             del self.trace.sightings[sightings_before:]
         return value
 
     def eval(self, node: Node, env: Env, paths: dict[str, Located]) -> Located:
-        return getattr(self, f"_{type(node).__name__.lower()}")(node, env, paths)
+        return _EVALUATORS[type(node)](self, node, env, paths)
 
-    def _read(self, located: Located) -> Located:
+    def _read(self, value: Any, path: str | None) -> Located:
+        """A value read from the record, with its path; noted as an input of the step when tracing."""
         # Only recorded values are worth showing; the records and lists that hold them are not.
-        if (self.trace is not None and located.path is not None
-                and not isinstance(located.value, (list, dict)) and not isinstance(located.value, BaseModel)):
-            self.trace.reads.setdefault(located.path, plain(located.value))
-        return located
+        if isinstance(value, list):
+            return _with_items(value, path)
+        if self.trace is not None and path is not None and not isinstance(value, _HOLDERS):
+            self.trace.reads.setdefault(path, plain(value))
+        return Located(value, path)
 
     def _literal(self, node: Literal, env: Env, paths: dict[str, Located]) -> Located:
         return Located(node.value)
@@ -105,12 +134,12 @@ class Interpreter:
     def _name(self, node: Name, env: Env, paths: dict[str, Located]) -> Located:
         if node.name in paths:
             return paths[node.name]
-        return self._read(_with_items(getattr(env[RECORD], node.name, None), node.name))
+        return self._read(getattr(env[RECORD], node.name, None), node.name)
 
     def _field(self, node: Field, env: Env, paths: dict[str, Located]) -> Located:
         target = self.eval(node.target, env, paths)
         path = f"{target.path}.{node.name}" if target.path else None
-        return self._read(_with_items(get_field(target.value, node.name), path))
+        return self._read(get_field(target.value, node.name), path)
 
     def _index(self, node: Index, env: Env, paths: dict[str, Located]) -> Located:
         target = self.eval(node.target, env, paths)
@@ -119,7 +148,7 @@ class Interpreter:
         path = None
         if value is not None and isinstance(target.value, list) and target.item_paths is not None:
             path = target.item_paths[int(index)]
-        return self._read(_with_items(value, path))
+        return self._read(value, path)
 
     def _listexpr(self, node: ListExpr, env: Env, paths: dict[str, Located]) -> Located:
         return Located([self.eval(i, env, paths).value for i in node.items])
@@ -159,7 +188,7 @@ class Interpreter:
 
     def _call(self, node: Call, env: Env, paths: dict[str, Located]) -> Located:
         function = FUNCTIONS[node.function]
-        constants = literal_arguments(node)
+        constants = _per_node(_CONSTANTS, node, literal_arguments)
         located = [Located(c) if c is not None else self.eval(a, env, paths) for a, c in zip(node.args, constants)]
         context = env[CONTEXT]
         context.sighting = None
@@ -170,6 +199,12 @@ class Interpreter:
         if function.name == "completed" and isinstance(value, list) and located[0].item_paths:
             return _subset(value, located[0])
         return Located(value)
+
+
+_EVALUATORS = {Literal: Interpreter._literal, Name: Interpreter._name, Field: Interpreter._field,
+               Index: Interpreter._index, ListExpr: Interpreter._listexpr, Unary: Interpreter._unary,
+               Binary: Interpreter._binary, Quantifier: Interpreter._quantifier, Let: Interpreter._let,
+               Call: Interpreter._call}
 
 
 def _with_items(value: Any, path: str | None) -> Located:

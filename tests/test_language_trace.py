@@ -1,0 +1,71 @@
+"""The tracing interpreter: the paths it gives list items, and what each step records."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from leder_audit.language import interpret as interpreting
+from leder_audit.language.compile import CONTEXT, RECORD
+from leder_audit.language.functions import RunContext
+from leder_audit.language.interpret import Trace, interpret
+from leder_audit.language.syntax import parse
+from leder_audit.records import MortalityReview
+from leder_audit.text import load_concepts
+
+CONCEPTS = load_concepts()
+TODAY = date(2024, 6, 30)
+REVIEW = {"id": "r", "person": {"age": 19}, "transition": {"transition_plan_documented": False},
+          "death_certificate": {"id": "c", "part1": [{"text": "Sepsis"}, {"text": "Down's syndrome"}, {"text": ""}]}}
+
+
+def trace_of(source: str, record: dict = REVIEW) -> tuple[object, Trace]:
+    instance = MortalityReview.model_validate(record)
+    trace = Trace()
+    outcome = interpret(parse(source), {RECORD: instance, CONTEXT: RunContext(today=TODAY, concepts=CONCEPTS,
+                                                                                 record=instance)}, trace)
+    return outcome, trace
+
+
+@pytest.mark.parametrize("source, path", [
+    ("any line in death_certificate.part1: mentions(line.text, ld_or_related)", "death_certificate.part1[1].text"),
+    ("mentions(death_certificate.part1[1].text, ld_or_related)", "death_certificate.part1[1].text"),
+    ("mentions(death_certificate.part1[-2].text, ld_or_related)", "death_certificate.part1[1].text"),
+    ("mentions(death_certificate.part1[1.0].text, ld_or_related)", "death_certificate.part1[1].text"),
+    ("let lines = completed(death_certificate.part1); mentions(lines[-1].text, ld_or_related)",
+     "death_certificate.part1[1].text"),
+    ("any line in completed(completed(death_certificate.part1)): mentions(line.text, ld_or_related)",
+     "death_certificate.part1[1].text"),
+    ('any word in ["Sepsis", "Down\'s syndrome"]: mentions(word, ld_or_related)', None),
+])
+def test_evidence_in_a_list_item_is_located_by_its_index(source, path):
+    outcome, trace = trace_of(source)
+    assert outcome is True
+    sighting, where = trace.sightings[0]
+    assert (sighting.text, where) == ("Down's syndrome", path)
+
+
+def test_an_item_read_from_a_list_is_an_input_of_its_step():
+    outcome, trace = trace_of("death_certificate.part1[-1].text == \"\"")
+    assert outcome is True
+    assert trace.steps[0].inputs == {"death_certificate.part1[2].text": ""}
+
+
+def test_values_bound_between_steps_are_not_inputs_of_the_step_before():
+    outcome, trace = trace_of("person.age >= 14 and (let plan = transition.transition_plan_documented; plan == false)")
+    assert outcome is True
+    assert [(s.expression, s.value, s.inputs) for s in trace.steps] == [
+        ("person.age >= 14", True, {"person.age": 19}), ("plan == false", True, {})]
+
+
+def test_steps_are_the_same_however_many_nodes_were_traced_before(monkeypatch):
+    monkeypatch.setattr(interpreting, "_PER_NODE_LIMIT", 2)
+    sources = ["person.age >= 14", 'matches(death_certificate.part1[0].text, "^Seps")', "person.age < 100",
+               'matches(death_certificate.part1[0].text, "^Seps")']
+    for _ in range(2):
+        for source in sources:
+            outcome, trace = trace_of(source)
+            assert outcome is True
+            assert [s.expression for s in trace.steps] == [source]
+    assert len(interpreting._TEXTS) <= 2 and len(interpreting._CONSTANTS) <= 2
