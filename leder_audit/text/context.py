@@ -109,15 +109,17 @@ class TriggerSet:
             return []
         starts, ends = split.starts, split.ends
         found: list[Hit] = []
-        i = 0
-        while i < len(words):
-            phrase = self._longest_at(i, words, split.gaps) if words[i] in first else None
+        reached = 0
+        # Only the words that begin a phrase are tried; a phrase found skips the words it covers.
+        for i in [i for i, word in enumerate(words) if word in first]:
+            if i < reached:
+                continue
+            phrase = self._longest_at(i, words, split.gaps)
             if phrase is None:
-                i += 1
                 continue
             last = i + len(phrase.words) - 1
             found.append(Hit(phrase.trigger, starts[i], ends[last], text[starts[i] : ends[last]]))
-            i = last + 1
+            reached = last + 1
         return found
 
     def _longest_at(self, i: int, words: list[str], gaps: list[str]) -> _Phrase | None:
@@ -261,6 +263,7 @@ def _plain_word(token: str) -> str:
     return token.translate(_NO_APOSTROPHES).lower()
 
 
+@lru_cache(maxsize=4096)
 def _gap(between: str) -> str:
     """What separates two words, with spaces and hyphens (interchangeable in notes) removed."""
     return _SPACE_OR_HYPHEN.sub("", between)

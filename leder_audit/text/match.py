@@ -91,20 +91,26 @@ class ConceptMatcher:
         """Every concept mention in text, left to right, longest match first."""
         if not self._may_mention(TOKEN_RE.findall(text)):
             return ()
+        return self.scan_all(text)
+
+    def scan_all(self, text: str) -> tuple[Span, ...]:
+        """What scan finds, without first rejecting texts none of whose words can start a mention."""
         split = split_tokens(text)
         raw, gaps = split.words, split.gaps
         cache = self._key_cache
         infos = [cache.get(t) or self._token_info(t) for t in raw]
         found: list[Span] = []
-        i = 0
-        while i < len(raw):
-            hit = self._longest_at(i, infos, gaps) if infos[i][2] else None
+        reached = 0
+        # Only the words that can start a mention are tried; a match skips the words it covers.
+        for i in [i for i, info in enumerate(infos) if info[2]]:
+            if i < reached:
+                continue
+            hit = self._longest_at(i, infos, gaps)
             if hit is None:
-                i += 1
                 continue
             if self._allowed(hit, raw, gaps):
                 found.append(Span(hit.concept, split.starts[hit.first], split.ends[hit.last]))
-            i = hit.last + 1
+            reached = hit.last + 1
         return tuple(found)
 
     def _may_mention(self, raw: list[str]) -> bool:

@@ -55,6 +55,7 @@ def plain_apostrophes(token: str) -> str:
     return _APOSTROPHE_RE.sub("'", token)
 
 
+@lru_cache(maxsize=65536)
 def word_key(token: str) -> str:
     """Lower case, no apostrophes, singular: the form two spellings of one word share."""
     return singular(bare(token))
