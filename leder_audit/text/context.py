@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from leder_audit.text.normalise import TOKEN_RE, tokens
+from leder_audit.text.normalise import TOKEN_RE, split_tokens, tokens
 from leder_audit.text.specs import MODIFIER_CATEGORIES, TriggerSpec
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +65,19 @@ class Hit:
 class TriggerSet:
     """All context triggers, indexed for fast finding, and the ConText scope rules."""
 
-    __slots__ = ("specs", "_by_first_word", "_patterns", "_hits", "_indexed")
+    __slots__ = ("specs", "_sizes", "_by_words", "_patterns", "_hits", "_indexed")
 
     def __init__(self, specs: Iterable[TriggerSpec]):
         self.specs: tuple[TriggerSpec, ...] = tuple(s for s in specs if s.enabled)
-        self._by_first_word: dict[str, list[_Phrase]] = {}
-        phrases = [_phrase(s) for s in self.specs if s.literal is not None]
-        for phrase in sorted(phrases, key=lambda p: -len(p.words)):
-            self._by_first_word.setdefault(phrase.words[0], []).append(phrase)
+        # A phrase is looked up by its words; _sizes lists, longest first, how many words the
+        # phrases beginning with a word have, so the longest phrase at a position is found first.
+        self._sizes: dict[str, tuple[int, ...]] = {}
+        self._by_words: dict[tuple[str, ...], list[_Phrase]] = {}
+        for phrase in (_phrase(s) for s in self.specs if s.literal is not None):
+            self._by_words.setdefault(phrase.words, []).append(phrase)
+        for words in self._by_words:
+            sizes = {*self._sizes.get(words[0], ()), len(words)}
+            self._sizes[words[0]] = tuple(sorted(sizes, reverse=True))
         self._patterns = [
             (re.compile(s.pattern, re.IGNORECASE | re.VERBOSE), _compile_trigger(s))
             for s in self.specs
@@ -97,31 +102,35 @@ class TriggerSet:
         return tuple(h for h in kept if h.trigger.category != "pseudo")
 
     def _literal_hits(self, text: str) -> list[Hit]:
-        words = [_plain_word(t) for t in TOKEN_RE.findall(text)]
-        first = self._by_first_word
-        if not any(w in first for w in words):
+        split = split_tokens(text)
+        words = list(map(_plain_word, split.words))
+        first = self._sizes
+        if first.keys().isdisjoint(words):
             return []
-        spans = [m.span() for m in TOKEN_RE.finditer(text)]
+        starts, ends = split.starts, split.ends
         found: list[Hit] = []
-        i = 0
-        while i < len(words):
-            phrase = self._longest_at(i, text, words, spans) if words[i] in first else None
+        reached = 0
+        # Only the words that begin a phrase are tried; a phrase found skips the words it covers.
+        for i in [i for i, word in enumerate(words) if word in first]:
+            if i < reached:
+                continue
+            phrase = self._longest_at(i, words, split.gaps)
             if phrase is None:
-                i += 1
                 continue
             last = i + len(phrase.words) - 1
-            found.append(Hit(phrase.trigger, spans[i][0], spans[last][1], text[spans[i][0] : spans[last][1]]))
-            i = last + 1
+            found.append(Hit(phrase.trigger, starts[i], ends[last], text[starts[i] : ends[last]]))
+            reached = last + 1
         return found
 
-    def _longest_at(self, i: int, text: str, words: list[str],
-                    spans: list[tuple[int, int]]) -> _Phrase | None:
-        for phrase in self._by_first_word.get(words[i], ()):
-            n = len(phrase.words)
-            if tuple(words[i : i + n]) == phrase.words and all(
-                _gap(text[spans[i + k][1] : spans[i + k + 1][0]]) == phrase.gaps[k] for k in range(n - 1)
-            ):
-                return phrase
+    def _longest_at(self, i: int, words: list[str], gaps: list[str]) -> _Phrase | None:
+        """The longest phrase whose words and gaps are those at word i; the first listed on a tie."""
+        for size in self._sizes[words[i]]:
+            if i + size > len(words):
+                continue
+            for phrase in self._by_words.get(tuple(words[i : i + size]), ()):
+                # gaps[i + k + 1] lies between word i + k and the next.
+                if all(_gap(gaps[i + k + 1]) == phrase.gaps[k] for k in range(size - 1)):
+                    return phrase
         return None
 
     def _pattern_hits(self, text: str) -> list[Hit]:
@@ -178,12 +187,11 @@ class TriggerSet:
 
     def _index(self, text: str) -> _Indexed:
         hits = self._hits(text)
-        starts, ends = array("q"), array("q")
-        if hits:
-            for match in TOKEN_RE.finditer(text):
-                starts.append(match.start())
-                ends.append(match.end())
-        return _Indexed(hits, starts, ends)
+        if not hits:
+            return _Indexed(hits, array("q"), array("q"))
+        # Arrays, not lists: the index of a long text is kept in a cache.
+        split = split_tokens(text)
+        return _Indexed(hits, array("q", split.starts), array("q", split.ends))
 
 
 def _settled(deciding: dict[str, tuple[int, Hit]], wanted: set[str], words: int, before: bool) -> bool:
@@ -255,6 +263,7 @@ def _plain_word(token: str) -> str:
     return token.translate(_NO_APOSTROPHES).lower()
 
 
+@lru_cache(maxsize=4096)
 def _gap(between: str) -> str:
     """What separates two words, with spaces and hyphens (interchangeable in notes) removed."""
     return _SPACE_OR_HYPHEN.sub("", between)

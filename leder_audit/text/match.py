@@ -14,6 +14,7 @@ from leder_audit.text.normalise import (
     phrase_keys,
     plain_apostrophes,
     singular,
+    split_tokens,
     word_key,
 )
 from leder_audit.text.specs import AbbreviationSpec, ConceptSpec
@@ -69,7 +70,7 @@ class ConceptMatcher:
     """Every concept's terms and abbreviations, indexed once for fast scanning."""
 
     __slots__ = ("_by_first_key", "_abbreviations", "_vocabulary", "_fuzzy", "_before", "_after",
-                 "_key_cache")
+                 "_key_cache", "_inert")
 
     def __init__(self, concepts: Mapping[str, ConceptSpec]):
         terms = [_Term(keys, name) for name, spec in concepts.items() for keys in _term_keys(spec)]
@@ -83,25 +84,41 @@ class ConceptMatcher:
         self._before = {n: frozenset(word_key(w) for w in s.exclude_before) for n, s in concepts.items()}
         self._after = {n: frozenset(word_key(w) for w in s.exclude_after) for n, s in concepts.items()}
         self._key_cache: dict[str, tuple[str | None, str | None, bool]] = {}
+        # Tokens that cannot start a mention, kept as a set so a text can be rejected in bulk.
+        self._inert: set[str] = set()
 
     def scan(self, text: str) -> tuple[Span, ...]:
         """Every concept mention in text, left to right, longest match first."""
-        raw = TOKEN_RE.findall(text)
-        infos = [self._token_info(t) for t in raw]
-        if not any(info[2] for info in infos):
+        if not self._may_mention(TOKEN_RE.findall(text)):
             return ()
-        spans = [m.span() for m in TOKEN_RE.finditer(text)]
+        return self.scan_all(text)
+
+    def scan_all(self, text: str) -> tuple[Span, ...]:
+        """What scan finds, without first rejecting texts none of whose words can start a mention."""
+        split = split_tokens(text)
+        raw, gaps = split.words, split.gaps
+        cache = self._key_cache
+        infos = [cache.get(t) or self._token_info(t) for t in raw]
         found: list[Span] = []
-        i = 0
-        while i < len(raw):
-            hit = self._longest_at(i, text, infos, spans)
-            if hit is None:
-                i += 1
+        reached = 0
+        # Only the words that can start a mention are tried; a match skips the words it covers.
+        for i in [i for i, info in enumerate(infos) if info[2]]:
+            if i < reached:
                 continue
-            if self._allowed(hit, raw, spans, text):
-                found.append(Span(hit.concept, spans[hit.first][0], spans[hit.last][1]))
-            i = hit.last + 1
+            hit = self._longest_at(i, infos, gaps)
+            if hit is None:
+                continue
+            if self._allowed(hit, raw, gaps):
+                found.append(Span(hit.concept, split.starts[hit.first], split.ends[hit.last]))
+            reached = hit.last + 1
         return tuple(found)
+
+    def _may_mention(self, raw: list[str]) -> bool:
+        """Whether any of the tokens can start a mention; tokens known not to are skipped in bulk."""
+        for token in set(raw).difference(self._inert):
+            if self._token_info(token)[2]:
+                return True
+        return False
 
     def _token_info(self, token: str) -> tuple[str | None, str | None, bool]:
         """(vocabulary key, abbreviation form, whether a mention can start here), cached."""
@@ -110,7 +127,10 @@ class ConceptMatcher:
             info = self._describe(token)
             if len(self._key_cache) > 100_000:
                 self._key_cache.clear()
+                self._inert.clear()
             self._key_cache[token] = info
+            if not info[2]:
+                self._inert.add(token)
         return info
 
     def _describe(self, token: str) -> tuple[str | None, str | None, bool]:
@@ -121,40 +141,41 @@ class ConceptMatcher:
         form = _abbreviation_form(token, self._abbreviations)
         return (key, form, key in self._by_first_key or form is not None)
 
-    def _longest_at(self, i: int, text: str, infos: list[tuple[str | None, str | None, bool]],
-                    spans: list[tuple[int, int]]) -> _Found | None:
+    def _longest_at(self, i: int, infos: list[tuple[str | None, str | None, bool]],
+                    gaps: list[str]) -> _Found | None:
         key, form, _ = infos[i]
         for term in self._by_first_key.get(key or "", ()):
             last = i + len(term.keys) - 1
-            if last < len(infos) and _continues(term.keys, i, text, infos, spans):
+            if last < len(infos) and _continues(term.keys, i, infos, gaps):
                 return _Found(term.concept, i, last)
         if form is not None:
             abbreviation = self._abbreviations[form]
             return _Found(abbreviation.concept, i, i, abbreviation)
         return None
 
-    def _allowed(self, hit: _Found, raw: list[str], spans: list[tuple[int, int]], text: str) -> bool:
-        if hit.first > 0 and _gap_is_space(text, spans[hit.first - 1][1], spans[hit.first][0]):
+    def _allowed(self, hit: _Found, raw: list[str], gaps: list[str]) -> bool:
+        # gaps[k] lies before word k.
+        if hit.first > 0 and _gap_is_space(gaps[hit.first]):
             if word_key(raw[hit.first - 1]) in self._before[hit.concept]:
                 return False
-        if hit.last + 1 < len(raw) and _gap_is_space(text, spans[hit.last][1], spans[hit.last + 1][0]):
+        if hit.last + 1 < len(raw) and _gap_is_space(gaps[hit.last + 1]):
             if word_key(raw[hit.last + 1]) in self._after[hit.concept]:
                 return False
         return hit.abbreviation is None or not _guarded(hit, raw)
 
 
-def _continues(term: tuple[str, ...], i: int, text: str,
-               infos: list[tuple[str | None, str | None, bool]], spans: list[tuple[int, int]]) -> bool:
+def _continues(term: tuple[str, ...], i: int, infos: list[tuple[str | None, str | None, bool]],
+               gaps: list[str]) -> bool:
     for offset in range(1, len(term)):
         j = i + offset
-        if infos[j][0] != term[offset] or not _gap_is_space(text, spans[j - 1][1], spans[j][0]):
+        if infos[j][0] != term[offset] or not _gap_is_space(gaps[j]):
             return False
     return True
 
 
-def _gap_is_space(text: str, start: int, end: int) -> bool:
+def _gap_is_space(gap: str) -> bool:
     # Words of one term may be split by spaces, line breaks or hyphens, never by punctuation.
-    return GAP_RE.fullmatch(text, start, end) is not None
+    return GAP_RE.fullmatch(gap) is not None
 
 
 def _guarded(hit: _Found, raw: list[str]) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from itertools import accumulate
 
 # Straight, curly, back-tick and acute apostrophes all occur in typed and pasted notes.
 APOSTROPHES = "'’‘`´ʼ"
@@ -22,11 +24,38 @@ def tokens(text: str) -> list[str]:
     return TOKEN_RE.findall(text)
 
 
+# Splitting on the token pattern in a group keeps the tokens and the text between them, so one
+# pass of the regex engine gives the words, their offsets and their gaps without a Python loop.
+_TOKEN_SPLIT_RE = re.compile(f"({TOKEN_RE.pattern})")
+
+
+class Tokens:
+    """The words of a text, where each starts and ends, and what lies between them (read only)."""
+
+    __slots__ = ("words", "starts", "ends", "gaps")
+
+    def __init__(self, text: str):
+        parts = _TOKEN_SPLIT_RE.split(text)
+        offsets = list(accumulate(map(len, parts), initial=0))
+        self.words: list[str] = parts[1::2]
+        self.starts: list[int] = offsets[1:-1:2]
+        self.ends: list[int] = offsets[2::2]
+        # gaps[k] is the text before words[k]; the last one is the text after the last word.
+        self.gaps: list[str] = parts[0::2]
+
+
+@lru_cache(maxsize=2)
+def split_tokens(text: str) -> Tokens:
+    """The Tokens of text; the matcher and the context rules of one text share them."""
+    return Tokens(text)
+
+
 def plain_apostrophes(token: str) -> str:
     """The token with every kind of apostrophe written as a straight one."""
     return _APOSTROPHE_RE.sub("'", token)
 
 
+@lru_cache(maxsize=65536)
 def word_key(token: str) -> str:
     """Lower case, no apostrophes, singular: the form two spellings of one word share."""
     return singular(bare(token))
