@@ -203,6 +203,9 @@ def load(text: str, file: str) -> Located:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if "nesting depth" in str(error.problem):  # libyaml 0.2.5 and later stop at a depth of 1,000
+            raise RuleError("YAML error: the document is nested too deeply", Origin(file, line, column),
+                            hint=_TOO_DEEP) from None
         lines = text.splitlines()
         source = lines[line - 1] if 0 < line <= len(lines) else ""
         problem = _problem(error, source, column)
@@ -213,8 +216,7 @@ def load(text: str, file: str) -> Located:
     except yaml.YAMLError as error:
         raise RuleError(f"YAML error: {error}", Origin(file)) from None
     except RecursionError:
-        raise RuleError("YAML error: the document is nested too deeply", Origin(file),
-                        hint="rules nest a few levels at most; look for runaway brackets") from None
+        raise RuleError("YAML error: the document is nested too deeply", Origin(file), hint=_TOO_DEEP) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -227,6 +229,9 @@ def _problem(error: yaml.MarkedYAMLError, source: str, column: int) -> str:
     if character and (character == "\t" or error.problem == "found character that cannot start any token"):
         return f"found character {character!r} that cannot start any token"
     return str(error.problem)
+
+
+_TOO_DEEP = "rules nest a few levels at most; look for runaway brackets"
 
 
 def _hint(error: yaml.MarkedYAMLError, problem: str, source: str) -> str:

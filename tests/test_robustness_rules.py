@@ -51,6 +51,9 @@ def test_a_bad_rule_file_is_refused_with_its_place(tmp_path, case, text, line, c
     with pytest.raises(RuleError) as caught:
         load_rulebook(tmp_path, builtin=False)
     error = caught.value
+    if words == "nested too deeply":
+        # libyaml 0.2.5 and later stop at its depth limit and say where; Python's recursion limit says no column.
+        column = error.column if error.column in (1, 3 + 1000) else column
     assert (error.file, error.line, error.column) == (str(tmp_path / "r.yaml"), line, column)
     assert words in error.message
     if hint:
