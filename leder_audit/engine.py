@@ -220,10 +220,11 @@ class Auditor:
                 continue
             rule_stats.fired += 1
             finding = self._finding(rule, env, top, prefix, decided_on_unknown=outcome is None)
-            suppression = self.suppressions.matching(finding, context.today)
-            if suppression is not None:
-                self._tally.suppress(suppression.silence(finding))
-                continue
+            if self.suppressions.entries:
+                suppression = self.suppressions.matching(finding, context.today)
+                if suppression is not None:
+                    self._tally.suppress(suppression.silence(finding))
+                    continue
             self._tally.count(finding)
             found.append(finding)
 
