@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from dataclasses import replace
 from typing import Any, Callable
 
-from .functions import CONCEPT, FUNCTIONS, Function, prepare_literal
+from .functions import CONCEPT, FUNCTIONS, Function, _blank, prepare_literal
 from .nodes import Binary, Call, Duration, Field, Index, Let, ListExpr, Literal, Name, Node, Quantifier, Unary
 
 Env = dict[str, Any]
@@ -359,7 +359,7 @@ class Compiler:
         keywords = {k: v.value for k, v in node.keywords}
         if not keywords and function.name in ("exists", "missing"):
             path = _record_path(node.args[0], variables)
-            if path is not None and len(path) <= 2:
+            if path is not None:
                 return _path_blank(path, function.name == "missing")
         if not keywords and len(node.args) >= 2 and constants[0] is None and None not in constants[1:]:
             return _call_with_constant(function, self.compile(node.args[0], variables), tuple(constants[1:]))
@@ -515,18 +515,9 @@ def _constant_comparison(order: Callable[[Any, Any], bool], left: Compiled, cons
 
 
 def _path_blank(path: tuple[str, ...], missing: bool) -> Compiled:
-    """`exists(path)` or `missing(path)` in one closure (paths of one or two names)."""
-    first = path[0]
-    second = path[1] if len(path) == 2 else None
-
-    def run(env: Env) -> bool:
-        value = getattr(env[RECORD], first, None)
-        if second is not None and value is not None:
-            value = value.get(second) if isinstance(value, dict) else getattr(value, second, None)
-        blank = value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, list) and not value)
-        return blank is missing
-
-    return run
+    """`exists(path)` or `missing(path)` without a closure for the function call."""
+    read = _path_getter(path)
+    return lambda env: _blank(read(env)) is missing
 
 
 def _call_with_constant(function: Function, arg: Compiled, constants: tuple[Any, ...]) -> Compiled:
