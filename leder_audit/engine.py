@@ -165,13 +165,7 @@ class Auditor:
             else:
                 data, source, location = item, "<input>", f"record {number}"
             try:
-                if isinstance(data, bytes):
-                    try:
-                        model = _validate_json(data)
-                    except ValidationError:
-                        model = validate(data, source, location)  # again, to say what is wrong and where
-                else:
-                    model = validate(data, source, location)
+                model = validate(data, source, location)
             except InputError as error:
                 tally.reject(Rejection(source=error.source, location=error.location, record_id=_record_id(data),
                                        field=error.field, message=error.message))
@@ -261,14 +255,8 @@ class Auditor:
         return AuditResult.from_tally(findings, self.tally)
 
 
-_TEMPLATES: dict[str, str] = {}  # each rule's message with its white space made single spaces
-
-
 def _message(rule: Rule, env: dict, evidence: Evidence | None, path: str | None, record_id: str) -> str:
-    template = rule.spec.message
-    message = _TEMPLATES.get(template)
-    if message is None:
-        message = _TEMPLATES[template] = " ".join(template.split())
+    message = rule.message
     fixed = None
     for placeholder in rule.placeholders:
         if placeholder.value is None:

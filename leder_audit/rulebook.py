@@ -79,8 +79,8 @@ class Rule:
     """A loaded, checked and compiled rule."""
 
     spec: RuleSpec
-    condition: Node
-    compiled: Compiled
+    condition: Node  # compiled with the other rules of its record type, in Rulebook.plans
+    message: str  # spec.message with its white space made single spaces, the template of every finding
     placeholders: tuple[Placeholder, ...]
     file: str
     location: Located = field(repr=False, compare=False)
@@ -136,7 +136,7 @@ def _build(spec: RuleSpec, doc: Located, base: tuple, concept_names: frozenset[s
     node = parse(spec.when, origin)
     check(node, RECORD_MODELS[spec.applies_to], concept_names, spec.when, origin)
     placeholders = _compile_placeholders(spec, doc, base, concept_names)
-    return Rule(spec, node, compile_condition(node), placeholders, name, doc)
+    return Rule(spec, node, " ".join(spec.message.split()), placeholders, name, doc)
 
 
 class Rulebook:
