@@ -225,31 +225,10 @@ class Compiler:
         if path is not None:
             return _path_getter(path)
         target, name = self.compile(node.target, variables), node.name
-
-        def field_of(env: Env) -> Any:
-            value = target(env)
-            if value is None:
-                return None
-            return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
-
-        return field_of
+        return lambda env: get_field(target(env), name)
 
     def _index(self, node: Index, variables: Scope) -> Compiled:
-        target = self.compile(node.target, variables)
-        if isinstance(node.index, Literal) and type(node.index.value) is int:
-            position = node.index.value
-
-            def item_at(env: Env) -> Any:  # `lines[-1]`
-                value = target(env)
-                if value is None:
-                    return None
-                try:
-                    return value[position]
-                except (IndexError, TypeError):
-                    return None
-
-            return item_at
-        index = self.compile(node.index, variables)
+        target, index = self.compile(node.target, variables), self.compile(node.index, variables)
         return lambda env: get_index(target(env), index(env))
 
     def _listexpr(self, node: ListExpr, variables: Scope) -> Compiled:
