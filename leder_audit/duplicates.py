@@ -42,24 +42,24 @@ class DuplicateIds:
         key = hash((record_type, record_id))
         if self.order is not None:
             self.order.append((record_type, record_id, source, location))
-        elif key not in self.seen and len(self.seen) < MAX_IDS_TRACKED:
-            self.seen.add(key)  # the usual case, a new id, without building anything
-            return
-        self._note_key(key, lambda: Duplicate(record_type=record_type, record_id=record_id, source=source,
-                                              location=location), number)
+        if self._repeated(key, number) and len(self.listed) < LISTED:
+            self.listed.append(Duplicate(record_type=record_type, record_id=record_id, source=source,
+                                         location=location))
 
-    def _note_key(self, key: int, duplicate, number: int) -> None:
+    def _repeated(self, key: int, number: int) -> bool:
+        """Whether the key was seen before; remembers it if not, while there is room."""
         if key in self.seen:
             self.count += 1
-            if len(self.listed) < LISTED:
-                self.listed.append(duplicate())
-        elif len(self.seen) < MAX_IDS_TRACKED:
+            return True
+        if len(self.seen) < MAX_IDS_TRACKED:
             self.seen.add(key)
         elif self.tracking_stopped_at is None:
             self.tracking_stopped_at = number
+        return False
 
     def replay(self, other: "DuplicateIds", records_before: int) -> None:
         """Note, in order, the ids a worker saw in a later part of the same input."""
         for offset, (record_type, record_id, source, location) in enumerate(other.order or (), 1):
-            self._note_key(hash((record_type, record_id)), lambda t=record_type, i=record_id, s=source, l=location: Duplicate(
-                record_type=t, record_id=i, source=s, location=l), records_before + offset)
+            if self._repeated(hash((record_type, record_id)), records_before + offset) and len(self.listed) < LISTED:
+                self.listed.append(Duplicate(record_type=record_type, record_id=record_id, source=source,
+                                             location=location))
