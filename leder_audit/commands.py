@@ -119,10 +119,11 @@ def check(args: Any, book: Rulebook) -> int:
         items = _strictly(items)
     origins = Origins()
     items = progress(items, sys.stderr)
-    if args.format == "html" or getattr(args, "redact", False):
+    redact = getattr(args, "redact", False)
+    if args.format == "html" or redact:
         items = origins.track(items)  # only these quote a finding's record from what was read
     redactor = None
-    if getattr(args, "redact", False):
+    if redact:
         from .redact import Redactor
 
         redactor = Redactor(origins)
