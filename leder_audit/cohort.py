@@ -361,24 +361,24 @@ class CohortRun:
         self.seen: dict[str, set[str]] = {}
         self.dates: list[date] = []  # earliest and latest period date seen, for the report's period
 
-    def add(self, record: BaseModel) -> None:
-        """Count one validated record (and the records embedded in it) under every rule."""
+    def add(self, record: dict[str, Any]) -> None:
+        """Count one checked record's data (`record_data`) and the records embedded in it under every rule."""
         targets = [record]
-        if record.record_type == "mortality_review":
-            targets += [getattr(record, f) for f in EMBEDDED if getattr(record, f) is not None]
+        if record["record_type"] == "mortality_review":
+            targets += [record[f] for f in EMBEDDED if record[f] is not None]
         for target in targets:
-            seen = self.seen.setdefault(target.record_type, set())
-            if target.id in seen:
+            seen = self.seen.setdefault(target["record_type"], set())
+            if target["id"] in seen:
                 continue  # the same certificate given alone and inside a review counts once
-            seen.add(target.id)
+            seen.add(target["id"])
             self._count(target)
 
-    def _count(self, record: BaseModel) -> None:
+    def _count(self, record: dict[str, Any]) -> None:
         context = self.context
         context.record = record
         env = {RECORD: record, CONTEXT: context}
         for rule, counters in zip(self.rules, self.counters):
-            if rule.spec.population.record_type != record.record_type:
+            if rule.spec.population.record_type != record["record_type"]:
                 continue
             if rule.where is not None and rule.where(env) is not True:
                 continue
@@ -477,7 +477,7 @@ def key_of(group: dict[str, str]) -> str:
 def finish(rule: CohortRule, group: dict[str, str], fields: dict[str, Any]) -> GroupResult:
     """A group's result, with whether its rule's raise_when holds."""
     measure = GroupMeasure(**{k: v for k, v in fields.items() if k in GroupMeasure.model_fields})
-    raised = rule.raise_when({RECORD: measure, CONTEXT: None}) is True
+    raised = rule.raise_when({RECORD: measure.model_dump(), CONTEXT: None}) is True
     return GroupResult(rule_id=rule.id, rule_version=rule.spec.version, title=rule.spec.title,
                        measure=rule.spec.measure.kind, key=key_of(group), group=group, raised=raised, **fields)
 
@@ -537,7 +537,7 @@ class CohortReport:
 def run_cohort(items: Iterable[Any], rules: list[CohortRule] | None = None, population: Any = None,
                as_of: date | None = None) -> CohortReport:
     """Evaluate cohort rules over records (dicts, models, or reader items); records that do not fit are rejected."""
-    from .engine import Incoming, validate
+    from .engine import Incoming, record_data
     from .findings import Rejection
 
     rules = load_cohort_rules() if rules is None else rules
@@ -553,13 +553,13 @@ def run_cohort(items: Iterable[Any], rules: list[CohortRule] | None = None, popu
             continue
         incoming = item if isinstance(item, Incoming) else Incoming(item, "<input>", f"record {number}")
         try:
-            model = validate(incoming.data, incoming.source, incoming.location)
+            record = record_data(incoming.data, incoming.source, incoming.location)
         except InputError as error:
             rejected.append(Rejection(source=error.source, location=error.location, field=error.field,
                                       message=error.message))
             continue
         checked += 1
-        run.add(model)
+        run.add(record)
     results = run.results()
     period = (run.dates[0], run.dates[1]) if run.dates else None
     return CohortReport(results, run.findings(results), read, checked, rejected, period, active, skipped)

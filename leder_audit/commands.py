@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any, Iterator
 
 from . import __version__
-from .engine import Auditor, Incoming, validate as validate_record
+from .engine import Auditor, Incoming, record_data
 from .errors import InputError
 from .findings import SEVERITIES, Rejection
 from .language.compile import CONTEXT, RECORD
@@ -93,7 +93,7 @@ def _strictly(items: Iterator[Incoming | Rejection]) -> Iterator[Incoming | Reje
         if isinstance(item, Rejection):
             raise InputError(item.message, item.source, item.location, item.field)
         if isinstance(item, Incoming):
-            validate_record(item.data, item.source, item.location)
+            record_data(item.data, item.source, item.location)
         yield item
 
 
@@ -231,7 +231,7 @@ def explain(args: Any, book: Rulebook) -> int:
             print(f"\n{item.source}, {item.location}: rejected: {item.message}")
             continue
         try:
-            record = validate_record(item.data, item.source, item.location)
+            record = record_data(item.data, item.source, item.location)
         except InputError as error:
             print(f"\n{error}")
             continue
@@ -241,12 +241,12 @@ def explain(args: Any, book: Rulebook) -> int:
 
 def _explain_record(rule: Any, record: Any, auditor: Auditor) -> None:
     targets = [(record, "")]
-    if record.record_type == "mortality_review":
+    if record["record_type"] == "mortality_review":
         from .records import EMBEDDED
 
-        targets += [(getattr(record, f), f"{f}.") for f, t in EMBEDDED.items() if getattr(record, f) is not None]
+        targets += [(record[f], f"{f}.") for f in EMBEDDED if record[f] is not None]
     for target, prefix in targets:
-        if target.record_type != rule.spec.applies_to:
+        if target["record_type"] != rule.spec.applies_to:
             continue
         auditor.context.record = target
         trace = Trace()
@@ -254,7 +254,7 @@ def _explain_record(rule: Any, record: Any, auditor: Auditor) -> None:
         verdict = {True: "FIRES", False: "does not fire", None: "unknown (data missing)"}[outcome]
         if outcome is None and rule.spec.when_unknown == "fire":
             verdict += " -> fires, because missing documentation is itself the finding"
-        print(f"\nrecord {record.id}{' at ' + prefix.rstrip('.') if prefix else ''}: {verdict}")
+        print(f"\nrecord {record['id']}{' at ' + prefix.rstrip('.') if prefix else ''}: {verdict}")
         for step in trace.steps:
             inputs = ", ".join(f"{prefix}{k} = {json.dumps(v, default=str)}" for k, v in step.inputs.items())
             print(f"  {step.expression}  ->  {json.dumps(step.value, default=str)}" + (f"   [{inputs}]" if inputs else ""))
@@ -272,7 +272,7 @@ def validate(args: Any) -> int:
             print(f"{item.source}, {item.location}: {item.message}")
             continue
         try:
-            validate_record(item.data, item.source, item.location)
+            record_data(item.data, item.source, item.location)
         except InputError as error:
             bad += 1
             print(str(error))

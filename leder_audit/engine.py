@@ -13,7 +13,7 @@ from .findings import AuditResult, Evidence, Finding, Rejection, RuleError, Rule
 from .language.compile import CONTEXT, MEMO, RECORD
 from .language.functions import RunContext
 from .language.interpret import Trace, interpret, plain
-from .records import EMBEDDED, RECORD_MODELS, record_adapter
+from .records import EMBEDDED, RECORD_MODELS, record_adapter, record_data_validator
 from .rulebook import Rule, Rulebook
 from .suppressions import Suppressions
 
@@ -39,6 +39,8 @@ def render_loc(loc: tuple) -> str:
 
 _MODEL_NAMES = set(RECORD_MODELS)
 _validate_json = record_adapter.validator.validate_json  # straight to pydantic-core, once per record
+_data_json = record_data_validator.validate_json
+_data_python = record_data_validator.validate_python
 
 
 def rejection_from(error: ValidationError, source: str, location: str, record_id: str | None) -> Rejection:
@@ -78,6 +80,21 @@ def validate(data: Any, source: str = "<input>", location: str = "") -> BaseMode
         rejection = rejection_from(error, source, location, _record_id(data))
         message = _not_a_json_object(data, error) or rejection.message
         raise InputError(message, source, location, rejection.field) from None
+
+
+def record_data(data: Any, source: str = "<input>", location: str = "") -> dict[str, Any]:
+    """A record's fields as a plain dict, checked exactly as `validate` checks its model (what rules read).
+
+    A model gives its `model_dump()`; anything that does not fit gets the InputError `validate` gives.
+    """
+    try:
+        if isinstance(data, (bytes, str)):
+            return _data_json(data)
+        if isinstance(data, dict):
+            return _data_python(data)
+    except ValidationError:
+        pass  # the model's own error message names the field
+    return validate(data, source, location).model_dump()
 
 
 _JSON_KINDS = {list: "an array", int: "a number", float: "a number", str: "a string", bool: "true or false",
@@ -144,14 +161,13 @@ class Auditor:
 
     def check(self, record: Any) -> list[Finding]:
         """Findings on one record; InputError if it does not fit its model."""
-        model = validate(record)
-        return self._check_model(model)
+        return self._check_record(record_data(record))
 
-    def run(self, items: Iterable[Any], observe: Callable[[BaseModel, list[Finding]], None] | None = None
+    def run(self, items: Iterable[Any], observe: Callable[[dict[str, Any], list[Finding]], None] | None = None
             ) -> Iterator[Finding]:
         """Findings of every record in turn; records that do not fit are counted as rejected.
 
-        `observe`, when given, sees each checked record with its findings (for per-period counts).
+        `observe`, when given, sees each checked record's data (`record_data`) with its findings.
         """
         tally = self._tally
         note = tally.duplicates.note
@@ -165,32 +181,33 @@ class Auditor:
             else:
                 data, source, location = item, "<input>", f"record {number}"
             try:
-                model = validate(data, source, location)
+                record = record_data(data, source, location)
             except InputError as error:
                 tally.reject(Rejection(source=error.source, location=error.location, record_id=_record_id(data),
                                        field=error.field, message=error.message))
                 continue
             tally.records_checked += 1
-            note(model.record_type, model.id, source, location, tally.records_checked)
+            note(record["record_type"], record["id"], source, location, tally.records_checked)
             self._where = (source, location)
-            found = self._check_model(model)
+            found = self._check_record(record)
             if observe is not None:
-                observe(model, found)
+                observe(record, found)
             if found:
                 yield from found
         self._where = (None, None)
 
-    def _check_model(self, record: BaseModel) -> list[Finding]:
+    def _check_record(self, record: dict[str, Any]) -> list[Finding]:
         found: list[Finding] = []
-        self._apply(record.record_type, record, record, "", found)
-        if record.record_type == "mortality_review":
+        self._apply(record["record_type"], record, record, "", found)
+        if record["record_type"] == "mortality_review":
             for field_name, record_type in EMBEDDED.items():
-                embedded = getattr(record, field_name)
+                embedded = record[field_name]
                 if embedded is not None:
                     self._apply(record_type, embedded, record, f"{field_name}.", found)
         return found
 
-    def _apply(self, record_type: str, record: BaseModel, top: BaseModel, prefix: str, found: list[Finding]) -> None:
+    def _apply(self, record_type: str, record: dict[str, Any], top: dict[str, Any], prefix: str,
+               found: list[Finding]) -> None:
         context = self.context
         context.record = record
         env = {RECORD: record, CONTEXT: context, MEMO: {}}
@@ -200,7 +217,7 @@ class Auditor:
                 outcome = compiled(env)
             except Exception as error:  # a rule's failure is reported, and the run goes on
                 self._tally.rule_stats[rule.spec.id].errored += 1
-                self._tally.error(RuleError(rule_id=rule.id, record_id=top.id,
+                self._tally.error(RuleError(rule_id=rule.id, record_id=top["id"],
                                                    message=f"{type(error).__name__}: {error}"))
                 continue
             if outcome is False:
@@ -222,7 +239,7 @@ class Auditor:
             self._tally.count(finding)
             found.append(finding)
 
-    def _finding(self, rule: Rule, env: dict, top: BaseModel, prefix: str, decided_on_unknown: bool) -> Finding:
+    def _finding(self, rule: Rule, env: dict, top: dict[str, Any], prefix: str, decided_on_unknown: bool) -> Finding:
         trace = Trace()
         interpret(rule.condition, env, trace)
         evidence = None
@@ -243,8 +260,8 @@ class Auditor:
         return Finding.trusted(
             source=source, location=location,
             rule_id=spec.id, rule_version=spec.version, title=spec.title, severity=spec.severity,
-            tags=list(spec.tags), record_id=top.id, record_type=top.record_type,
-            message=_message(rule, env, evidence, path, top.id), path=path, evidence=evidence,
+            tags=list(spec.tags), record_id=top["id"], record_type=top["record_type"],
+            message=_message(rule, env, evidence, path, top["id"]), path=path, evidence=evidence,
             references=list(spec.references), decided_on_unknown=decided_on_unknown,
             explanation=[Step.trusted(s.expression, s.value,
                                       {prefix + k: v for k, v in s.inputs.items()} if prefix else s.inputs)

@@ -136,14 +136,14 @@ def _findings(batches: Iterator["pandas.DataFrame"], recipe: RulebookRecipe, as_
 def _rejected(batches: Iterator["pandas.DataFrame"], recipe: RulebookRecipe, as_of: date) -> Iterator["pandas.DataFrame"]:
     import pandas
 
-    from .engine import validate
+    from .engine import record_data
     from .errors import InputError
 
     for batch in batches:
         rows = []
         for incoming in _incoming(batch["record"]):
             try:
-                validate(incoming.data, incoming.source, incoming.location)
+                record_data(incoming.data, incoming.source, incoming.location)
             except InputError as error:
                 rows.append({"record_id": _id_of(incoming.data), "field": error.field, "message": error.message})
         yield pandas.DataFrame(rows, columns=["record_id", "field", "message"])

@@ -74,9 +74,9 @@ def _path_value(record: Any, path: str) -> Any:
 
 
 def _themes(book: Rulebook, record: Any) -> set[str]:
-    types = [record.record_type]
-    if record.record_type == "mortality_review":
-        types += [t for f, t in EMBEDDED.items() if getattr(record, f, None) is not None]
+    types = [record["record_type"]]
+    if record["record_type"] == "mortality_review":
+        types += [t for f, t in EMBEDDED.items() if record[f] is not None]
     return {tag for t in types for rule in book.by_type.get(t, []) for tag in rule.spec.tags}
 
 
@@ -90,7 +90,7 @@ class TrendCounter:
 
     def observe(self, record: Any, findings: list[Finding]) -> None:
         """Count one checked record with the findings it raised."""
-        day = getattr(record, PERIOD_FIELDS[record.record_type], None)
+        day = record[PERIOD_FIELDS[record["record_type"]]]
         if not isinstance(day, date):
             self.undated += 1
             return

@@ -205,10 +205,10 @@ def test_a_representation_rule_without_a_population_table_is_skipped(builtin):
 
 def test_a_run_keeps_only_counters(builtin):
     run = CohortRun(select_rules(builtin, ["LDA-COHORT-001"]), as_of=AS_OF)
-    from leder_audit.engine import validate
+    from leder_audit.engine import record_data
 
     for record in records("reviews.ndjson"):
-        run.add(validate(record))
+        run.add(record_data(record))
     counters = run.counters[0]
     assert all(isinstance(k, tuple) and all(isinstance(v, str) for v in k) for k in counters)
     assert {type(c).__name__ for c in counters.values()} == {"_Counter"}

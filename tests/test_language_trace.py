@@ -21,7 +21,7 @@ REVIEW = {"id": "r", "person": {"age": 19}, "transition": {"transition_plan_docu
 
 
 def trace_of(source: str, record: dict = REVIEW) -> tuple[object, Trace]:
-    instance = MortalityReview.model_validate(record)
+    instance = MortalityReview.model_validate(record).model_dump()
     trace = Trace()
     outcome = interpret(parse(source), {RECORD: instance, CONTEXT: RunContext(today=TODAY, concepts=CONCEPTS,
                                                                                  record=instance)}, trace)

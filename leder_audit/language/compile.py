@@ -14,7 +14,7 @@ from .nodes import Binary, Call, Duration, Field, Index, Let, ListExpr, Literal,
 Env = dict[str, Any]
 Compiled = Callable[[Env], Any]
 
-RECORD = "$record"  # the record the rule is checking, in every environment
+RECORD = "$record"  # the record the rule is checking, as a dict (`record_data`), in every environment
 CONTEXT = "$context"  # the RunContext the functions consult
 
 _ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -218,7 +218,7 @@ class Compiler:
             return self.compile(variables[name], let_value=True)  # a let's value, computed once per record
         if name in variables:
             return lambda env: env[name]
-        return lambda env: getattr(env[RECORD], name, None)
+        return lambda env: env[RECORD].get(name)
 
     def _field(self, node: Field, variables: Scope) -> Compiled:
         path = _record_path(node, variables)
@@ -439,12 +439,12 @@ def _path_getter(path: tuple[str, ...]) -> Compiled:
     """One closure for a whole field path, each step as get_field."""
     first, rest = path[0], path[1:]
     if not rest:
-        return lambda env: getattr(env[RECORD], first, None)
+        return lambda env: env[RECORD].get(first)
     if len(rest) == 1:
         (second,) = rest
 
         def two(env: Env) -> Any:
-            value = getattr(env[RECORD], first, None)
+            value = env[RECORD].get(first)
             if value is None:
                 return None
             return value.get(second) if isinstance(value, dict) else getattr(value, second, None)
@@ -452,7 +452,7 @@ def _path_getter(path: tuple[str, ...]) -> Compiled:
         return two
 
     def run(env: Env) -> Any:
-        value = getattr(env[RECORD], first, None)
+        value = env[RECORD].get(first)
         for name in rest:
             if value is None:
                 return None
@@ -468,14 +468,14 @@ def _path_comparison(order: Callable[[Any, Any], bool], path: tuple[str, ...], c
         (first,) = path
 
         def one(env: Env) -> bool | None:
-            value = getattr(env[RECORD], first, None)
+            value = env[RECORD].get(first)
             return None if value is None else order(value, constant)
 
         return one
     first, second = path
 
     def two(env: Env) -> bool | None:
-        value = getattr(env[RECORD], first, None)
+        value = env[RECORD].get(first)
         if value is None:
             return None
         value = value.get(second) if isinstance(value, dict) else getattr(value, second, None)

@@ -92,8 +92,8 @@ def _years_between(born: date, on: date) -> int:
 
 def _age_at(ctx: RunContext, on: date | None, born: date | None = None) -> int | None:
     if born is None:
-        person = getattr(ctx.record, "person", None)
-        born = getattr(person, "date_of_birth", None)
+        person = ctx.record.get("person")
+        born = person.get("date_of_birth") if person is not None else None
     if on is None or born is None:
         return None
     return _years_between(born, on)
@@ -181,7 +181,7 @@ def _mention_context(ctx: RunContext, text: str, concept: str) -> str | None:
 
 
 def _completed(ctx: RunContext, lines: list) -> list:
-    return [line for line in lines if not _blank(getattr(line, "text", None))]
+    return [line for line in lines if not _blank(line.get("text"))]
 
 
 def _add(*functions: Function) -> dict[str, Function]:

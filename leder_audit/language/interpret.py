@@ -46,6 +46,15 @@ _MAX_INPUTS = 12
 _AS_THEY_ARE = frozenset({type(None), bool, int, float})
 
 
+def _as_json(value: Any) -> Any:
+    """Record data as `model_dump(mode="json", exclude_none=True)` gives it."""
+    if isinstance(value, dict):
+        return {key: _as_json(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_as_json(item) for item in value]
+    return value.isoformat() if isinstance(value, date) else value
+
+
 def plain(value: Any) -> Any:
     """A JSON-ready rendering of a language value."""
     if type(value) in _AS_THEY_ARE:
@@ -54,6 +63,8 @@ def plain(value: Any) -> Any:
         return value.isoformat() if isinstance(value, date) else str(value)
     if isinstance(value, list):
         return [plain(v) for v in value[:_MAX_INPUTS]]
+    if isinstance(value, dict):  # a part of a record, as its model would show it
+        return _as_json(value)
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json", exclude_none=True)
     if isinstance(value, str) and len(value) > 500:
@@ -134,7 +145,7 @@ class Interpreter:
     def _name(self, node: Name, env: Env, paths: dict[str, Located]) -> Located:
         if node.name in paths:
             return paths[node.name]
-        return self._read(getattr(env[RECORD], node.name, None), node.name)
+        return self._read(get_field(env[RECORD], node.name), node.name)
 
     def _field(self, node: Field, env: Env, paths: dict[str, Located]) -> Located:
         target = self.eval(node.target, env, paths)
