@@ -21,7 +21,7 @@ from leder_audit import load_rulebook
 from leder_audit.engine import Auditor, Incoming
 from leder_audit.language.compile import CONTEXT, MEMO, RECORD
 from leder_audit.language.functions import RunContext
-from leder_audit.records import EMBEDDED, record_adapter
+from leder_audit.records import EMBEDDED, record_adapter, record_data_validator
 
 AS_OF = date(2025, 1, 1)
 
@@ -46,12 +46,13 @@ def main() -> int:
         lines = list(islice(handle, args.records))
     count = len(lines)
     book = load_rulebook()
-    validate = record_adapter.validator.validate_json
-    models = [validate(line) for line in lines]
-    checked = [(m, m.record_type) for m in models]
-    for model in models:
-        if model.record_type == "mortality_review":
-            checked += [(getattr(model, f), t) for f, t in EMBEDDED.items() if getattr(model, f) is not None]
+    validate_models = record_adapter.validator.validate_json
+    validate = record_data_validator.validate_json
+    records = [validate(line) for line in lines]
+    checked = [(r, r["record_type"]) for r in records]
+    for record in records:
+        if record["record_type"] == "mortality_review":
+            checked += [(record[f], t) for f, t in EMBEDDED.items() if record[f] is not None]
     context = RunContext(today=AS_OF, concepts=book.concepts)
 
     def evaluate() -> None:
@@ -77,7 +78,8 @@ def main() -> int:
     found = run(full_plans)()
     figures = {
         "json.loads": best(lambda: [json.loads(line) and None for line in lines], args.rounds, count),
-        "validate_json": best(lambda: [validate(line) and None for line in lines], args.rounds, count),
+        "validate_json, models": best(lambda: [validate_models(line) and None for line in lines], args.rounds, count),
+        "validate_json, dicts": best(lambda: [validate(line) and None for line in lines], args.rounds, count),
         "rule evaluation only": best(evaluate, args.rounds, count),
         "run without rules": best(run(no_rules), args.rounds, count),
         "run, whole rulebook": best(run(full_plans), args.rounds, count),

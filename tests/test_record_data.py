@@ -78,3 +78,18 @@ def test_every_field_is_present_with_its_default_and_embedded_records_are_dicts(
     assert set(MortalityReview.model_fields) <= set(data)
     assert data["transition"] is None and data["dnacpr"]["record_type"] == "dnacpr_decision"
     assert data["dnacpr"]["rationale"] is None
+
+
+def test_checking_valid_records_builds_no_model(monkeypatch, book):
+    import leder_audit.engine as engine
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a model was built for a record that fits")
+
+    monkeypatch.setattr(engine, "_validate_json", refuse)
+    monkeypatch.setattr(engine.record_adapter, "validate_python", refuse)
+    line = b'{"record_type": "dnacpr_decision", "id": "D1", "rationale": "Down\'s syndrome"}'
+    auditor = engine.Auditor(book, as_of=date(2024, 6, 30))
+    found = list(auditor.run([engine.Incoming(line, "f.ndjson", "line 1"),
+                              {"record_type": "death_certificate", "id": "C1", "part1": [{"text": "Down's syndrome"}]}]))
+    assert {f.record_id for f in found} == {"D1", "C1"} and auditor.tally.records_checked == 2
