@@ -18,7 +18,7 @@ from itertools import islice
 from typing import Any, Iterable, Iterator
 
 from .engine import Auditor, Incoming
-from .findings import Finding, Rejection, RuleStats, Tally
+from .findings import Evidence, Finding, Rejection, RuleStats, Step, Tally
 from .rulebook import Rulebook, load_rulebook
 from .suppressions import Suppressions
 
@@ -59,13 +59,42 @@ def rulebook_for(recipe: RulebookRecipe) -> Rulebook:
 Packed = tuple[Any, str, str] | Rejection
 
 
+# A finding travels back as a plain tuple of what differs from one finding of a rule to the next:
+# unpickling a Finding model with its evidence and steps costs about ten times as much. The parent
+# takes the rule's own fields (title, severity, tags, references) from its copy of the rulebook.
+PackedFinding = tuple[Any, ...]
+
+
+def pack_finding(finding: Finding) -> PackedFinding:
+    """The parts of a finding that are not the rule's own, as plain values."""
+    evidence = finding.evidence
+    return (finding.rule_id, finding.record_id, finding.record_type, finding.message, finding.path,
+            None if evidence is None else (evidence.text, evidence.start, evidence.end, evidence.path,
+                                           evidence.context),
+            [(step.expression, step.value, step.inputs) for step in finding.explanation],
+            finding.decided_on_unknown, finding.source, finding.location)
+
+
+def unpack_finding(packed: PackedFinding, book: Rulebook) -> Finding:
+    """The finding `pack_finding` packed, with its rule's fields from the same rulebook."""
+    rule_id, record_id, record_type, message, path, evidence, steps, decided_on_unknown, source, location = packed
+    spec = book.by_id[rule_id].spec
+    return Finding.trusted(
+        source=source, location=location, rule_id=rule_id, rule_version=spec.version, title=spec.title,
+        severity=spec.severity, tags=list(spec.tags), record_id=record_id, record_type=record_type,
+        message=message, path=path, evidence=None if evidence is None else Evidence.trusted(*evidence),
+        references=list(spec.references), decided_on_unknown=decided_on_unknown,
+        explanation=[Step.trusted(*step) for step in steps],
+    )
+
+
 def check_chunk(recipe: RulebookRecipe, as_of: date, items: list[Packed],
-                suppressions: Suppressions | None = None) -> tuple[list[Finding], Tally]:
-    """Findings and counts of one chunk of records, in order."""
+                suppressions: Suppressions | None = None) -> tuple[list[PackedFinding], Tally]:
+    """Findings (packed) and counts of one chunk of records, in order."""
     auditor = Auditor(rulebook_for(recipe), as_of=as_of, suppressions=suppressions)
     auditor.tally.duplicates.order = []  # replayed in input order by the parent, to find repeats across chunks
-    findings = list(auditor.run(item if isinstance(item, Rejection) else Incoming(*item) for item in items))
-    return findings, auditor.tally
+    findings = auditor.run(item if isinstance(item, Rejection) else Incoming(*item) for item in items)
+    return [pack_finding(finding) for finding in findings], auditor.tally
 
 
 def chunks(items: Iterable[Any], size: int) -> Iterator[list[Packed]]:
@@ -89,6 +118,7 @@ class ParallelAuditor:
     def __init__(self, rulebook: Rulebook, as_of: date | None = None, jobs: int = 0,
                  chunk_size: int = CHUNK_SIZE, suppressions: Suppressions | None = None) -> None:
         self.recipe = RulebookRecipe.of(rulebook)
+        self.rulebook = rulebook
         self.suppressions = suppressions
         self.as_of = as_of or date.today()
         self.jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
@@ -107,7 +137,7 @@ class ParallelAuditor:
             while pending:
                 yield from self._collect(pending.popleft().get())
 
-    def _collect(self, result: tuple[list[Finding], Tally]) -> list[Finding]:
-        findings, tally = result
+    def _collect(self, result: tuple[list[PackedFinding], Tally]) -> list[Finding]:
+        packed, tally = result
         self.tally.merge(tally)
-        return findings
+        return [unpack_finding(finding, self.rulebook) for finding in packed]

@@ -152,6 +152,33 @@ def test_parallel_auditor_gives_the_findings_and_counts_of_one_process(book, rec
     assert parallel.tally.rejected == serial.tally.rejected
 
 
+def test_a_finding_comes_back_from_a_worker_as_plain_values_and_whole(book, records_file):
+    import pickle
+
+    from pydantic import BaseModel
+
+    from leder_audit.parallel import pack_finding, unpack_finding
+
+    findings = list(Auditor(book, as_of=AS_OF).run(read(records_file)))
+    assert any(f.evidence is None for f in findings) and any(f.evidence is not None for f in findings)
+    assert any(f.decided_on_unknown for f in findings)
+    for finding in findings:
+        packed = pack_finding(finding)
+        assert not any(isinstance(part, BaseModel) for part in _parts(packed))
+        again = unpack_finding(pickle.loads(pickle.dumps(packed)), book)
+        assert again == finding and again.model_dump_json() == finding.model_dump_json()
+
+
+def _parts(value):
+    yield value
+    if isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _parts(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _parts(item)
+
+
 def test_a_selected_rulebook_is_loaded_the_same_in_workers(book):
     chosen = book.select(["ld-cause-of-death"])
     recipe = RulebookRecipe.of(chosen)
