@@ -3,11 +3,13 @@
     python benchmarks/run_benchmark.py                      # 100k and 1M records, best of 3
     python benchmarks/run_benchmark.py --sizes 100000 --repeat 1
     python benchmarks/run_benchmark.py --jobs 2             # also time --jobs 2
+    python benchmarks/run_benchmark.py --unique-text        # also time a file whose free texts are all unique
 
 Each run is a fresh child process pinned to one CPU core (`--jobs N` runs get N cores). Wall time
 is the best of --repeat runs; peak RSS is the child's own `ru_maxrss` from os.wait4 (for --jobs
 runs, the parent's; each worker's peak is about the same). Records are written once per size
-with `leder-audit generate N --seed 6` into --data-dir and reused.
+with `leder-audit generate N --seed 6` into --data-dir and reused; with --unique-text, also
+`leder-audit generate N --seed 6 --unique-text`, the same records with every free text made unique.
 """
 
 from __future__ import annotations
@@ -31,12 +33,13 @@ def leder_audit() -> list[str]:
     return [found] if found else [sys.executable, "-m", "leder_audit.cli"]
 
 
-def data_file(folder: Path, size: int, seed: int) -> Path:
-    path = folder / f"records-{size}-seed{seed}.ndjson"
+def data_file(folder: Path, size: int, seed: int, unique_text: bool = False) -> Path:
+    path = folder / f"records-{size}-seed{seed}{'-unique-text' if unique_text else ''}.ndjson"
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
         print(f"generating {size} records into {path}", file=sys.stderr)
-        subprocess.run([*leder_audit(), "generate", str(size), "--seed", str(seed), "--output", str(path)], check=True)
+        subprocess.run([*leder_audit(), "generate", str(size), "--seed", str(seed), "--output", str(path),
+                        *(["--unique-text"] if unique_text else [])], check=True)
     return path
 
 
@@ -71,8 +74,12 @@ def rule_count() -> int:
     return len(json.loads(listing.stdout))
 
 
-def measure(path: Path, size: int, repeat: int, jobs: list[int]) -> dict:
-    check = [*leder_audit(), "check", str(path), "--format", "ndjson", "--output", "/dev/null", "--as-of", AS_OF]
+def check_command(path: Path) -> list[str]:
+    return [*leder_audit(), "check", str(path), "--format", "ndjson", "--output", "/dev/null", "--as-of", AS_OF]
+
+
+def measure(path: Path, size: int, repeat: int, jobs: list[int], unique: Path | None = None) -> dict:
+    check = check_command(path)
     hand = [sys.executable, str(HERE / "handwritten_four_checks.py"), str(path), "--as-of", AS_OF]
     row: dict = {"records": size}
     row["rulebook"] = best_of(check, repeat)
@@ -86,6 +93,8 @@ def measure(path: Path, size: int, repeat: int, jobs: list[int]) -> dict:
         pass
     for n in jobs:
         row[f"rulebook_jobs{n}"] = best_of([*check, "--jobs", str(n)], repeat, cores=n)
+    if unique is not None:
+        row["rulebook_unique_text"] = best_of(check_command(unique), repeat)
     return row
 
 
@@ -108,6 +117,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each command; the fastest counts")
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--jobs", type=int, nargs="*", default=[], help="also time `check --jobs N` for each N")
+    parser.add_argument("--unique-text", action="store_true",
+                        help="also time check on the same records with every free text unique, as in real exports")
     parser.add_argument("--data-dir", type=Path, default=HERE / "data")
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     args = parser.parse_args()
@@ -115,7 +126,8 @@ def main() -> int:
     rows = []
     for size in args.sizes:
         path = data_file(args.data_dir, size, args.seed)
-        rows.append(measure(path, size, args.repeat, args.jobs))
+        unique = data_file(args.data_dir, size, args.seed, unique_text=True) if args.unique_text else None
+        rows.append(measure(path, size, args.repeat, args.jobs, unique))
         print(json.dumps(rows[-1]), file=sys.stderr)
     report(rows, rules)
     if args.json:

@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     generate.add_argument("--problem-rate", type=float, default=0.1, metavar="RATE",
                           help="share of records that carry one known problem, 0 to 1 (default 0.1)")
+    generate.add_argument("--unique-text", action="store_true",
+                          help="make every free text (rationale, narrative, family concerns) unlike any other, "
+                               "as in real exports; by default they repeat")
 
     from .cohort_commands import add_cohort_parsers
 

@@ -299,7 +299,8 @@ def generate(args: Any) -> int:
     if args.count < 0 or not 0.0 <= args.problem_rate <= 1.0:
         raise InputError("N must be 0 or more and --problem-rate between 0 and 1", "generate")
     with output(args.output) as out:
-        written = write_ndjson(out, args.count, seed=args.seed, problem_rate=args.problem_rate)
+        written = write_ndjson(out, args.count, seed=args.seed, problem_rate=args.problem_rate,
+                               unique_text=args.unique_text)
     if args.output:
         print(f"{written} records written to {args.output}", file=sys.stderr)
     return EXIT_OK

@@ -115,11 +115,13 @@ class Generated:
 class _Maker:
     """Draws one record at a time from a seeded random stream."""
 
-    def __init__(self, seed: int, problem_rate: float) -> None:
+    def __init__(self, seed: int, problem_rate: float, unique_text: bool = False) -> None:
         if not 0.0 <= problem_rate <= 1.0:
             raise ValueError(f"problem_rate must be between 0 and 1, not {problem_rate}")
         self.rng = random.Random(seed)
         self.problem_rate = problem_rate
+        self.unique_text = unique_text
+        self.texts_made = 0
         self.types = [t for t, _ in RECORD_TYPE_SHARES]
         self.weights = [w for _, w in RECORD_TYPE_SHARES]
         self.builders: dict[str, Callable[[str, str | None], dict[str, Any]]] = {
@@ -127,6 +129,15 @@ class _Maker:
             "dnacpr_decision": self.dnacpr_decision,
             "mortality_review": self.mortality_review,
         }
+
+    def free_text(self, text: str) -> str:
+        """A text as drawn, or made unlike any other in the file, as real free text is."""
+        if not self.unique_text:
+            return text
+        # Made from a count, not drawn: the records are otherwise those of the same seed without unique_text.
+        n = self.texts_made = self.texts_made + 1
+        who = f"{INITIALS[n % len(INITIALS)]}. {SURNAMES[n // len(INITIALS) % len(SURNAMES)]}"
+        return f"{text} Ref {n:07d}, seen by {who} at {8 + n % 12}:{10 + n * 7 % 50}."
 
     def make(self, index: int) -> Generated:
         rng = self.rng
@@ -219,7 +230,7 @@ class _Maker:
         record: dict[str, Any] = {
             "record_type": "dnacpr_decision", "id": record_id, "person": self.person(decided, age),
             "form": rng.choice(("dnacpr", "respect", "respect", "tep")), "decision_date": decided.isoformat(),
-            "rationale": rng.choice(LD_RATIONALES if problem == "ld_rationale" else CLEAN_RATIONALES),
+            "rationale": self.free_text(rng.choice(LD_RATIONALES if problem == "ld_rationale" else CLEAN_RATIONALES)),
             "person_has_capacity": has_capacity and documented,
             "capacity_assessment_documented": documented,
             "best_interests_documented": documented and not has_capacity,
@@ -255,7 +266,7 @@ class _Maker:
         if young:
             record["transition"] = self.transition(problem == "no_transition_plan")
         record.update(self.review_findings(problem))
-        record["narrative"] = rng.choice(NARRATIVES).format(name=rng.choice(("He", "She", "They")))
+        record["narrative"] = self.free_text(rng.choice(NARRATIVES).format(name=rng.choice(("He", "She", "They"))))
         return record
 
     def completed_on(self, notified: date, problem: str | None) -> date:
@@ -283,7 +294,7 @@ class _Maker:
             "care_coordination": {"agencies_involved": agencies, "named_care_coordinator": True,
                                   "information_sharing_problems": rng.random() < 0.1},
             "family": {"invited_to_contribute": invited, "concerns_raised": concerns,
-                       **({"concerns_text": rng.choice(FAMILY_CONCERNS)} if concerns else {})},
+                       **({"concerns_text": self.free_text(rng.choice(FAMILY_CONCERNS))} if concerns else {})},
             "health": {"annual_health_check_within_12_months": problem != "no_health_check",
                        "health_action_plan": problem != "no_health_check", "reasonable_adjustment_flag": True,
                        "hospital_passport": rng.random() < 0.8, "flu_vaccine": rng.random() < 0.85},
@@ -298,25 +309,30 @@ class _Maker:
         }
 
 
-def generate(count: int, seed: int = 0, problem_rate: float = 0.1) -> Iterator[Generated]:
-    """`count` synthetic records with the problem each was made to have; the same seed gives the same records."""
-    maker = _Maker(seed, problem_rate)
+def generate(count: int, seed: int = 0, problem_rate: float = 0.1, unique_text: bool = False) -> Iterator[Generated]:
+    """`count` synthetic records with the problem each was made to have; the same seed gives the same records.
+
+    Free text (DNACPR rationales, review narratives, family concerns) is drawn from short phrase lists, so it
+    repeats; with `unique_text` each text also gets a reference, a name and a time of its own, so no two are equal.
+    """
+    maker = _Maker(seed, problem_rate, unique_text)
     for index in range(1, count + 1):
         yield maker.make(index)
 
 
-def generate_records(count: int, seed: int = 0, problem_rate: float = 0.1) -> Iterator[dict[str, Any]]:
+def generate_records(count: int, seed: int = 0, problem_rate: float = 0.1,
+                     unique_text: bool = False) -> Iterator[dict[str, Any]]:
     """`count` synthetic records as dicts."""
-    for generated in generate(count, seed, problem_rate):
+    for generated in generate(count, seed, problem_rate, unique_text):
         yield generated.record
 
 
-def write_ndjson(out: IO[str], count: int, seed: int = 0, problem_rate: float = 0.1) -> int:
+def write_ndjson(out: IO[str], count: int, seed: int = 0, problem_rate: float = 0.1, unique_text: bool = False) -> int:
     """Write synthetic records one per line; returns how many were written."""
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     written = 0
     batch: list[str] = []
-    for record in generate_records(count, seed, problem_rate):
+    for record in generate_records(count, seed, problem_rate, unique_text):
         batch.append(encode(record))
         written += 1
         if len(batch) == 1000:

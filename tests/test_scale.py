@@ -83,8 +83,9 @@ def test_generated_records_are_all_valid_and_ids_unique(book):
     assert len({r["id"] for r in records}) == 2000
 
 
-def test_known_problems_are_caught_and_clean_records_are_not_flagged_for_them(book):
-    made = list(generate(3000, seed=12, problem_rate=0.4))
+@pytest.mark.parametrize("unique_text", [False, True])
+def test_known_problems_are_caught_and_clean_records_are_not_flagged_for_them(book, unique_text):
+    made = list(generate(3000, seed=12, problem_rate=0.4, unique_text=unique_text))
     result = audit([g.record for g in made], rulebook=book, as_of=AS_OF)
     fired: dict[str, set[str]] = {}
     for finding in result.findings:
@@ -94,6 +95,35 @@ def test_known_problems_are_caught_and_clean_records_are_not_flagged_for_them(bo
         if g.problem in CAUGHT_BY:
             assert CAUGHT_BY[g.problem] in rules, (g.problem, g.record)
         assert not (rules & set(CAUGHT_BY.values())) - {CAUGHT_BY.get(g.problem)}, (g.problem, rules)
+
+
+def _free_texts(record: dict) -> list[str]:
+    texts = [record.get("rationale"), record.get("narrative"), (record.get("family") or {}).get("concerns_text"),
+             (record.get("dnacpr") or {}).get("rationale")]
+    return [t for t in texts if t]
+
+
+def test_unique_text_makes_every_free_text_different_and_leaves_the_rest_as_drawn():
+    plain = list(generate_records(1500, seed=7))
+    unique = list(generate_records(1500, seed=7, unique_text=True))
+    texts = [t for r in unique for t in _free_texts(r)]
+    assert len(texts) > 1000 and len(set(texts)) == len(texts)
+    assert len({t for r in plain for t in _free_texts(r)}) < 100  # the default draws from short phrase lists
+    for before, after in zip(plain, unique):  # only the free texts differ, each by what was added to it
+        assert [a.startswith(b + " Ref ") for b, a in zip(_free_texts(before), _free_texts(after))] == \
+            [True] * len(_free_texts(before))
+        assert _without_free_text(before) == _without_free_text(after)
+
+
+def _without_free_text(record: dict) -> str:
+    return re.sub(r'"(rationale|narrative|concerns_text)": "[^"]*"', "", json.dumps(record))
+
+
+def test_the_cli_writes_unique_text_on_request(tmp_path, capsys):
+    path = tmp_path / "unique.ndjson"
+    assert main(["generate", "50", "--seed", "3", "--unique-text", "--output", str(path)]) == 0
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == list(generate_records(50, seed=3, unique_text=True))
 
 
 # -- streaming and bounded memory -------------------------------------------------------------------------
