@@ -46,6 +46,24 @@ def test_and_or_follow_kleene_three_valued_logic(left, right, expected_and, expe
     assert evaluate("transition.transition_plan_documented or transition.transition_lead_named", record) is expected_or
 
 
+TRANSITION_FIELDS = ["ehc_plan", "preparation_for_adulthood_from_14", "transition_plan_documented",
+                     "transition_lead_named", "information_shared_with_adult_services"]
+_RANK = {False: 0, None: 1, True: 2}
+
+
+@pytest.mark.parametrize("size", [3, 4, 5])
+def test_chains_of_and_and_or_follow_kleene_logic_for_every_mix_of_values(size):
+    import itertools
+
+    fields = TRANSITION_FIELDS[:size]
+    for values in itertools.product([True, False, None], repeat=size):
+        record = {"transition": dict(zip(fields, values))}
+        weakest = min(values, key=_RANK.__getitem__)
+        strongest = max(values, key=_RANK.__getitem__)
+        assert evaluate(" and ".join(f"transition.{f}" for f in fields), record) is weakest, values
+        assert evaluate(" or ".join(f"transition.{f}" for f in fields), record) is strongest, values
+
+
 @pytest.mark.parametrize("value, expected", [(True, False), (False, True), (None, None)])
 def test_not_keeps_unknown_unknown(value, expected):
     assert evaluate("not transition.ehc_plan", {"transition": {"ehc_plan": value}}) is expected

@@ -582,19 +582,7 @@ def _all(parts: list[Compiled]) -> Compiled:
             return None if a is None or b is None or c is None else True
 
         return three
-    chain = tuple(parts)
-
-    def run(env: Env) -> bool | None:
-        unknown = False
-        for part in chain:
-            value = part(env)
-            if value is False:
-                return False
-            if value is None:
-                unknown = True
-        return None if unknown else True
-
-    return run
+    return _chain(parts, decisive=False)
 
 
 def _any(parts: list[Compiled]) -> Compiled:
@@ -603,17 +591,22 @@ def _any(parts: list[Compiled]) -> Compiled:
         return parts[0]
     if len(parts) == 2:
         return _or(*parts)
-    chain = tuple(parts)
+    return _chain(parts, decisive=True)
+
+
+def _chain(parts: list[Compiled], decisive: bool) -> Compiled:
+    """`and` (decisive False) or `or` (decisive True) over a chain: the decisive value wins, then unknown."""
+    chain, otherwise = tuple(parts), not decisive
 
     def run(env: Env) -> bool | None:
         unknown = False
         for part in chain:
             value = part(env)
-            if value is True:
-                return True
+            if value is decisive:
+                return decisive
             if value is None:
                 unknown = True
-        return None if unknown else False
+        return None if unknown else otherwise
 
     return run
 
