@@ -14,7 +14,7 @@ from .language.compile import CONTEXT, MEMO, RECORD
 from .language.functions import RunContext
 from .language.interpret import Trace, interpret, plain
 from .records import EMBEDDED, RECORD_MODELS, record_adapter, record_data_validator
-from .rulebook import Rule, Rulebook
+from .rulebook import Rule, Rulebook, RuleSpec
 from .suppressions import Suppressions
 
 
@@ -254,15 +254,11 @@ class Auditor:
                     first_input = next(iter(step.inputs))
                     path = prefix + first_input if first_input else None
                     break
-        spec = rule.spec
         source, location = self._where
-        # Everything here is valid already (the rule, the record and the trace were), so it is not validated again.
-        return Finding.trusted(
-            source=source, location=location,
-            rule_id=spec.id, rule_version=spec.version, title=spec.title, severity=spec.severity,
-            tags=list(spec.tags), record_id=top["id"], record_type=top["record_type"],
+        return finding_of(
+            rule.spec, source=source, location=location, record_id=top["id"], record_type=top["record_type"],
             message=_message(rule, env, evidence, path, top["id"]), path=path, evidence=evidence,
-            references=list(spec.references), decided_on_unknown=decided_on_unknown,
+            decided_on_unknown=decided_on_unknown,
             explanation=[Step.trusted(s.expression, s.value,
                                       {prefix + k: v for k, v in s.inputs.items()} if prefix else s.inputs)
                          for s in trace.steps],
@@ -270,6 +266,21 @@ class Auditor:
 
     def result(self, findings: list[Finding]) -> AuditResult:
         return AuditResult.from_tally(findings, self.tally)
+
+
+def finding_of(spec: RuleSpec, *, source: str | None, location: str | None, record_id: str, record_type: str,
+               message: str, path: str | None, evidence: Evidence | None, decided_on_unknown: bool,
+               explanation: list[Step]) -> Finding:
+    """A finding of the rule with this spec, its title, severity, tags and references the rule's own.
+
+    Everything is valid already (the rule, the record and the trace were), so it is not validated again.
+    """
+    return Finding.trusted(
+        source=source, location=location, rule_id=spec.id, rule_version=spec.version, title=spec.title,
+        severity=spec.severity, tags=list(spec.tags), record_id=record_id, record_type=record_type, message=message,
+        path=path, evidence=evidence, references=list(spec.references), decided_on_unknown=decided_on_unknown,
+        explanation=explanation,
+    )
 
 
 def _message(rule: Rule, env: dict, evidence: Evidence | None, path: str | None, record_id: str) -> str:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any, Iterable, Iterator
 
-from .engine import Auditor, Incoming
+from .engine import Auditor, Incoming, finding_of
 from .findings import Evidence, Finding, Rejection, RuleStats, Step, Tally
 from .rulebook import Rulebook, load_rulebook
 from .suppressions import Suppressions
@@ -78,13 +78,10 @@ def pack_finding(finding: Finding) -> PackedFinding:
 def unpack_finding(packed: PackedFinding, book: Rulebook) -> Finding:
     """The finding `pack_finding` packed, with its rule's fields from the same rulebook."""
     rule_id, record_id, record_type, message, path, evidence, steps, decided_on_unknown, source, location = packed
-    spec = book.by_id[rule_id].spec
-    return Finding.trusted(
-        source=source, location=location, rule_id=rule_id, rule_version=spec.version, title=spec.title,
-        severity=spec.severity, tags=list(spec.tags), record_id=record_id, record_type=record_type,
+    return finding_of(
+        book.by_id[rule_id].spec, source=source, location=location, record_id=record_id, record_type=record_type,
         message=message, path=path, evidence=None if evidence is None else Evidence.trusted(*evidence),
-        references=list(spec.references), decided_on_unknown=decided_on_unknown,
-        explanation=[Step.trusted(*step) for step in steps],
+        decided_on_unknown=decided_on_unknown, explanation=[Step.trusted(*step) for step in steps],
     )
 
 
