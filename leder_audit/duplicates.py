@@ -2,16 +2,51 @@
 
 from __future__ import annotations
 
+import mmap
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-# Ids are remembered as Python's 64-bit hashes of (record_type, id), about 70 bytes each in a set, so
-# MAX_IDS_TRACKED distinct ids take about 140 MB. Past it, new ids are no longer remembered (repeats of
+# Ids are remembered as Python's 64-bit hashes of (record_type, id), in one table of TABLE_SLOTS 8-byte
+# slots (32 MiB) that the operating system provides page by page as slots are first written: a run's
+# memory for ids grows to at most 32 MiB in its first tens of thousands of records and then stays
+# there, however long the input. Past MAX_IDS_TRACKED ids, new ids are no longer remembered (repeats of
 # ids already seen are still found) and `tracking_stopped_at` says after which record. Two different ids
 # share a hash with probability about n^2 / 2^65: one in ten million for two million ids.
 MAX_IDS_TRACKED = 2_000_000
+TABLE_SLOTS = 1 << 22  # twice MAX_IDS_TRACKED, so a look-up reads about two slots
 LISTED = 1000  # repeats listed with their place; past this they are only counted
+
+
+class HashTable:
+    """A set of 64-bit integers in a fixed table (open addressing, linear probing); 0 marks a free slot."""
+
+    __slots__ = ("_memory", "_slots", "_mask", "size")
+
+    def __init__(self, slots: int = TABLE_SLOTS) -> None:
+        if slots < 2 or slots & (slots - 1):
+            raise ValueError(f"the number of slots must be a power of two, not {slots}")
+        self._memory = mmap.mmap(-1, slots * 8)  # anonymous memory: zeros, committed only where written
+        self._slots = memoryview(self._memory).cast("q")
+        self._mask = slots - 1
+        self.size = 0
+
+    def find_or_add(self, key: int, room: bool = True) -> bool:
+        """Whether key is in the table; when it is not and there is room, it is added."""
+        key = key or 1  # 0 marks a free slot, so it is kept as 1: one more way for two ids to share a hash
+        slots, mask = self._slots, self._mask
+        slot = key & mask
+        while True:
+            held = slots[slot]
+            if held == key:
+                return True
+            if not held:
+                if room and self.size < mask:  # a slot is always left free, so a search always ends
+                    slots[slot] = key
+                    self.size += 1
+                return False
+            slot = (slot + 1) & mask
 
 
 class Duplicate(BaseModel):
@@ -31,29 +66,36 @@ class DuplicateIds:
     count: int = 0
     listed: list[Duplicate] = field(default_factory=list)
     tracking_stopped_at: int | None = None
-    seen: set[int] = field(default_factory=set, repr=False)
     # A worker process keeps the ids of its chunk in order, so the parent can replay them exactly; as
     # plain tuples, because pickling a model per record would cost more than checking the record. The
-    # parent hashes them again: string hashes differ from one process to another.
+    # parent hashes them again (string hashes differ from one process to another), so a worker keeps
+    # no table of its own.
     order: list[tuple[str, str, str, str]] | None = field(default=None, repr=False)
+    seen: HashTable | None = field(default=None, repr=False, compare=False)  # made at the first id
 
     def note(self, record_type: str, record_id: str, source: str, location: str, number: int = 0) -> None:
         """Remember one checked record's id, reporting it when it was seen before."""
-        key = hash((record_type, record_id))
         if self.order is not None:
             self.order.append((record_type, record_id, source, location))
-        if self._repeated(key, number) and len(self.listed) < LISTED:
+            return
+        if self._repeated(hash((record_type, record_id)), number) and len(self.listed) < LISTED:
             self.listed.append(Duplicate(record_type=record_type, record_id=record_id, source=source,
                                          location=location))
 
+    @property
+    def tracked(self) -> int:
+        """How many distinct ids are remembered."""
+        return self.seen.size if self.seen is not None else 0
+
     def _repeated(self, key: int, number: int) -> bool:
         """Whether the key was seen before; remembers it if not, while there is room."""
-        if key in self.seen:
+        if self.seen is None:
+            self.seen = HashTable()
+        room = self.seen.size < MAX_IDS_TRACKED
+        if self.seen.find_or_add(key, room):
             self.count += 1
             return True
-        if len(self.seen) < MAX_IDS_TRACKED:
-            self.seen.add(key)
-        elif self.tracking_stopped_at is None:
+        if not room and self.tracking_stopped_at is None:
             self.tracking_stopped_at = number
         return False
 
@@ -63,3 +105,7 @@ class DuplicateIds:
             if self._repeated(hash((record_type, record_id)), records_before + offset) and len(self.listed) < LISTED:
                 self.listed.append(Duplicate(record_type=record_type, record_id=record_id, source=source,
                                              location=location))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The table stays in its process: hashes of strings mean nothing in another one.
+        return {**self.__dict__, "seen": None}

@@ -159,5 +159,5 @@ def test_duplicate_tracking_memory_is_capped(monkeypatch):
     ids = duplicates.DuplicateIds()
     for number, record_id in enumerate(["a", "b", "c", "d", "e", "a", "e"], 1):
         ids.note("dnacpr_decision", record_id, "s", f"line {number}", number)
-    assert len(ids.seen) == 3 and ids.tracking_stopped_at == 4
+    assert ids.tracked == 3 and ids.tracking_stopped_at == 4
     assert [d.record_id for d in ids.listed] == ["a"]  # "e" came after tracking stopped
