@@ -3,33 +3,41 @@
 from __future__ import annotations
 
 import mmap
+from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 # Ids are remembered as Python's 64-bit hashes of (record_type, id), in one table of TABLE_SLOTS 8-byte
-# slots (32 MiB) that the operating system provides page by page as slots are first written: a run's
-# memory for ids grows to at most 32 MiB in its first tens of thousands of records and then stays
-# there, however long the input. Past MAX_IDS_TRACKED ids, new ids are no longer remembered (repeats of
+# slots (32 MiB) that the operating system provides page by page as slots are first written (a short
+# run's ids fit a small first table): a run's memory for ids grows to at most 32 MiB in its first tens
+# of thousands of records and then stays there, however long the input. Past MAX_IDS_TRACKED ids, new ids are no longer remembered (repeats of
 # ids already seen are still found) and `tracking_stopped_at` says after which record. Two different ids
 # share a hash with probability about n^2 / 2^65: one in ten million for two million ids.
 MAX_IDS_TRACKED = 2_000_000
 TABLE_SLOTS = 1 << 22  # twice MAX_IDS_TRACKED, so a look-up reads about two slots
+FIRST_SLOTS = 1 << 10  # 8 KiB, for runs of up to 512 ids, such as audit() of one record
 LISTED = 1000  # repeats listed with their place; past this they are only counted
 
 
 class HashTable:
-    """A set of 64-bit integers in a fixed table (open addressing, linear probing); 0 marks a free slot."""
+    """A set of 64-bit integers in a table of fixed final size (open addressing, linear probing).
 
-    __slots__ = ("_memory", "_slots", "_mask", "size")
+    A short run's ids sit in a small table on the heap; past FIRST_SLOTS / 2 of them they move, once,
+    to the final table in anonymous memory, which is committed page by page as it is written. 0 marks
+    a free slot.
+    """
 
-    def __init__(self, slots: int = TABLE_SLOTS) -> None:
-        if slots < 2 or slots & (slots - 1):
-            raise ValueError(f"the number of slots must be a power of two, not {slots}")
-        self._memory = mmap.mmap(-1, slots * 8)  # anonymous memory: zeros, committed only where written
-        self._slots = memoryview(self._memory).cast("q")
-        self._mask = slots - 1
+    __slots__ = ("_memory", "_slots", "_mask", "_final", "size")
+
+    def __init__(self, slots: int = TABLE_SLOTS, first: int = FIRST_SLOTS) -> None:
+        if slots < 2 or slots & (slots - 1) or first < 2 or first & (first - 1):
+            raise ValueError(f"the numbers of slots must be powers of two, not {first} and {slots}")
+        self._final = slots
+        self._memory: mmap.mmap | None = None
+        self._slots: Any = array("q", bytes(8 * min(first, slots)))
+        self._mask = len(self._slots) - 1
         self.size = 0
 
     def find_or_add(self, key: int, room: bool = True) -> bool:
@@ -42,11 +50,24 @@ class HashTable:
             if held == key:
                 return True
             if not held:
-                if room and self.size < mask:  # a slot is always left free, so a search always ends
-                    slots[slot] = key
-                    self.size += 1
-                return False
+                break
             slot = (slot + 1) & mask
+        if not room or self.size >= self._final - 1:  # a slot is always left free, so a search always ends
+            return False
+        if 2 * (self.size + 1) > mask + 1 and mask + 1 < self._final:
+            self._move_to_final()
+            return self.find_or_add(key, room)
+        slots[slot] = key
+        self.size += 1
+        return False
+
+    def _move_to_final(self) -> None:
+        old = self._slots
+        self._memory = mmap.mmap(-1, self._final * 8)  # anonymous memory: zeros, committed only where written
+        self._slots, self._mask, self.size = memoryview(self._memory).cast("q"), self._final - 1, 0
+        for key in old:
+            if key:
+                self.find_or_add(key)
 
 
 class Duplicate(BaseModel):

@@ -9,15 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leder_audit.duplicates import MAX_IDS_TRACKED, TABLE_SLOTS, DuplicateIds, HashTable
+from leder_audit.duplicates import FIRST_SLOTS, MAX_IDS_TRACKED, TABLE_SLOTS, DuplicateIds, HashTable
 
 keys = st.one_of(st.integers(-(2**63), 2**63 - 1), st.integers(-3, 70), st.sampled_from([0, 1, 64, 128, -64]))
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(keys, max_size=60), st.sampled_from([2, 4, 16, 64, 256]))
-def test_the_table_answers_as_a_set_would_while_there_is_room(sequence, slots):
-    table, model = HashTable(slots), set()
+@given(st.lists(keys, max_size=60), st.sampled_from([2, 4, 16, 64, 256]), st.sampled_from([2, 4, 8, 1024]))
+def test_the_table_answers_as_a_set_would_while_there_is_room(sequence, slots, first):
+    table, model = HashTable(slots, first), set()
     for key in sequence:
         stored = key or 1  # 0 is kept as 1
         expected = stored in model
@@ -37,8 +37,19 @@ def test_without_room_the_table_only_answers(sequence):
     assert table.size == 1 and table.find_or_add(12345, room=False) is True
 
 
+def test_a_short_run_stays_in_the_small_first_table_and_a_longer_one_moves_once():
+    table = HashTable(64, first=8)
+    for key in range(1, 5):
+        table.find_or_add(key)
+    assert table._memory is None and table.size == 4
+    table.find_or_add(5)  # more than half of 8 slots: moved to the final table, with what it held
+    assert table._memory is not None and len(table._slots) == 64 and table.size == 5
+    assert all(table.find_or_add(key, room=False) for key in range(1, 6))
+    assert FIRST_SLOTS < TABLE_SLOTS
+
+
 def test_a_full_table_still_ends_every_search():
-    table = HashTable(4)
+    table = HashTable(4, first=4)
     assert [table.find_or_add(k) for k in range(1, 9)] == [False] * 8
     assert table.size == 3
     assert table.find_or_add(100) is False and table.find_or_add(1) is True
@@ -46,7 +57,7 @@ def test_a_full_table_still_ends_every_search():
 
 def test_the_table_has_room_for_every_id_tracked_at_most_half_full():
     assert TABLE_SLOTS >= 2 * MAX_IDS_TRACKED and TABLE_SLOTS & (TABLE_SLOTS - 1) == 0
-    with pytest.raises(ValueError, match="power of two"):
+    with pytest.raises(ValueError, match="powers of two"):
         HashTable(1000)
 
 
