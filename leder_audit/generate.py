@@ -95,7 +95,7 @@ NARRATIVES = (
     "An annual health check had been completed and a hospital passport was used on admission.",
     "{name} moved to a residential home after a parent died. Records show several missed appointments "
     "and no reasonable adjustments recorded for outpatient visits.",
-    "{name} was admitted with shortness of breath. The ward used the hospital passport and the "
+    "{name} {was} admitted with shortness of breath. The ward used the hospital passport and the "
     "learning disability liaison nurse was involved from the first day.",
 )
 FAMILY_CONCERNS = ("Family felt their concerns about weight loss were not listened to.",
@@ -266,7 +266,8 @@ class _Maker:
         if young:
             record["transition"] = self.transition(problem == "no_transition_plan")
         record.update(self.review_findings(problem))
-        record["narrative"] = self.free_text(rng.choice(NARRATIVES).format(name=rng.choice(("He", "She", "They"))))
+        template, name = rng.choice(NARRATIVES), rng.choice(("He", "She", "They"))
+        record["narrative"] = self.free_text(template.format(name=name, was="were" if name == "They" else "was"))
         return record
 
     def completed_on(self, notified: date, problem: str | None) -> date:

@@ -76,6 +76,13 @@ def test_every_record_type_and_every_problem_occurs():
     assert all(g.problem is None or g.problem in PROBLEMS[g.record["record_type"]] for g in made)
 
 
+def test_narratives_agree_with_their_pronoun():
+    narratives = [r["narrative"] for r in generate_records(3000, seed=6) if "narrative" in r]
+    assert any(n.startswith("They were admitted") for n in narratives)
+    assert any(n.startswith("She was admitted") for n in narratives)
+    assert not any(n.startswith("They was") for n in narratives)
+
+
 def test_generated_records_are_all_valid_and_ids_unique(book):
     records = list(generate_records(2000, seed=8, problem_rate=0.3))
     result = audit(records, rulebook=book, as_of=AS_OF)
