@@ -12,9 +12,10 @@ from pydantic import BaseModel, ConfigDict
 # Ids are remembered as Python's 64-bit hashes of (record_type, id), in one table of TABLE_SLOTS 8-byte
 # slots (32 MiB) that the operating system provides page by page as slots are first written (a short
 # run's ids fit a small first table): a run's memory for ids grows to at most 32 MiB in its first tens
-# of thousands of records and then stays there, however long the input. Past MAX_IDS_TRACKED ids, new ids are no longer remembered (repeats of
-# ids already seen are still found) and `tracking_stopped_at` says after which record. Two different ids
-# share a hash with probability about n^2 / 2^65: one in ten million for two million ids.
+# of thousands of records and then stays there, however long the input. Past MAX_IDS_TRACKED ids, new
+# ids are no longer remembered (repeats of ids already seen are still found) and `tracking_stopped_at`
+# says after which record. Two different ids share a hash with probability about n^2 / 2^65: one in
+# ten million for two million ids.
 MAX_IDS_TRACKED = 2_000_000
 TABLE_SLOTS = 1 << 22  # twice MAX_IDS_TRACKED, so a look-up reads about two slots
 FIRST_SLOTS = 1 << 10  # 8 KiB, for runs of up to 512 ids, such as audit() of one record
