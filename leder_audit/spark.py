@@ -125,10 +125,9 @@ def _incoming(texts: Any) -> Iterator[Incoming]:
 def _findings(batches: Iterator["pandas.DataFrame"], recipe: RulebookRecipe, as_of: date) -> Iterator["pandas.DataFrame"]:
     import pandas
 
-    book = rulebook_for(recipe)
     names = [name for name, _ in FINDING_COLUMNS]
+    auditor = Auditor(rulebook_for(recipe), as_of=as_of)  # one for the partition's batches: findings are per record
     for batch in batches:
-        auditor = Auditor(book, as_of=as_of)
         rows = [finding_row(f) for f in auditor.run(_incoming(batch["record"]))]
         yield pandas.DataFrame(rows, columns=names)
 
