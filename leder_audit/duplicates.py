@@ -100,6 +100,9 @@ class DuplicateIds:
         if self.order is not None:
             self.order.append((record_type, record_id, source, location))
             return
+        self._remember(record_type, record_id, source, location, number)
+
+    def _remember(self, record_type: str, record_id: str, source: str, location: str, number: int) -> None:
         if self._repeated(hash((record_type, record_id)), number) and len(self.listed) < LISTED:
             self.listed.append(Duplicate(record_type=record_type, record_id=record_id, source=source,
                                          location=location))
@@ -124,9 +127,7 @@ class DuplicateIds:
     def replay(self, other: "DuplicateIds", records_before: int) -> None:
         """Note, in order, the ids a worker saw in a later part of the same input."""
         for offset, (record_type, record_id, source, location) in enumerate(other.order or (), 1):
-            if self._repeated(hash((record_type, record_id)), records_before + offset) and len(self.listed) < LISTED:
-                self.listed.append(Duplicate(record_type=record_type, record_id=record_id, source=source,
-                                             location=location))
+            self._remember(record_type, record_id, source, location, records_before + offset)
 
     def __getstate__(self) -> dict[str, Any]:
         # The table stays in its process: hashes of strings mean nothing in another one.
