@@ -21,7 +21,7 @@ from leder_audit import load_rulebook
 from leder_audit.engine import Auditor, Incoming
 from leder_audit.language.compile import CONTEXT, MEMO, RECORD
 from leder_audit.language.functions import RunContext
-from leder_audit.records import EMBEDDED, record_adapter, record_data_validator
+from leder_audit.records import parts_of, record_adapter, record_data_validator
 
 AS_OF = date(2025, 1, 1)
 
@@ -49,10 +49,7 @@ def main() -> int:
     validate_models = record_adapter.validator.validate_json
     validate = record_data_validator.validate_json
     records = [validate(line) for line in lines]
-    checked = [(r, r["record_type"]) for r in records]
-    for record in records:
-        if record["record_type"] == "mortality_review":
-            checked += [(record[f], t) for f, t in EMBEDDED.items() if record[f] is not None]
+    checked = [(part, part["record_type"]) for record in records for part, _ in parts_of(record)]
     context = RunContext(today=AS_OF, concepts=book.concepts)
 
     def evaluate() -> None:

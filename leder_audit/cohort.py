@@ -18,7 +18,7 @@ from .language.compile import CONTEXT, RECORD, Compiled, compile_condition
 from .language.functions import RunContext
 from .language.nodes import Call, Duration, Node
 from .language.syntax import parse
-from .records import EMBEDDED, RECORD_MODELS
+from .records import RECORD_MODELS, parts_of
 from .resources import builtin_rules_dir
 from .rulebook import RecordType, RuleMetadata
 from .yamlfile import Located, load_mappings, read_text
@@ -363,10 +363,7 @@ class CohortRun:
 
     def add(self, record: dict[str, Any]) -> None:
         """Count one checked record's data (`record_data`) and the records embedded in it under every rule."""
-        targets = [record]
-        if record["record_type"] == "mortality_review":
-            targets += [record[f] for f in EMBEDDED if record[f] is not None]
-        for target in targets:
+        for target, _ in parts_of(record):
             seen = self.seen.setdefault(target["record_type"], set())
             if target["id"] in seen:
                 continue  # the same certificate given alone and inside a review counts once

@@ -240,12 +240,9 @@ def explain(args: Any, book: Rulebook) -> int:
 
 
 def _explain_record(rule: Any, record: Any, auditor: Auditor) -> None:
-    targets = [(record, "")]
-    if record["record_type"] == "mortality_review":
-        from .records import EMBEDDED
+    from .records import parts_of
 
-        targets += [(record[f], f"{f}.") for f in EMBEDDED if record[f] is not None]
-    for target, prefix in targets:
+    for target, prefix in parts_of(record):
         if target["record_type"] != rule.spec.applies_to:
             continue
         auditor.context.record = target

@@ -13,7 +13,7 @@ from .findings import AuditResult, Evidence, Finding, Rejection, RuleError, Rule
 from .language.compile import CONTEXT, MEMO, RECORD
 from .language.functions import RunContext
 from .language.interpret import Trace, interpret, plain
-from .records import EMBEDDED, RECORD_MODELS, record_adapter, record_data_validator
+from .records import RECORD_MODELS, parts_of, record_adapter, record_data_validator
 from .rulebook import Rule, Rulebook, RuleSpec
 from .suppressions import Suppressions
 
@@ -198,12 +198,8 @@ class Auditor:
 
     def _check_record(self, record: dict[str, Any]) -> list[Finding]:
         found: list[Finding] = []
-        self._apply(record["record_type"], record, record, "", found)
-        if record["record_type"] == "mortality_review":
-            for field_name, record_type in EMBEDDED.items():
-                embedded = record[field_name]
-                if embedded is not None:
-                    self._apply(record_type, embedded, record, f"{field_name}.", found)
+        for part, prefix in parts_of(record):
+            self._apply(part["record_type"], part, record, prefix, found)
         return found
 
     def _apply(self, record_type: str, record: dict[str, Any], top: dict[str, Any], prefix: str,

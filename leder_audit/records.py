@@ -188,6 +188,15 @@ RECORD_MODELS: dict[str, type[_Record]] = {
 
 # Records of these types embedded in a mortality review, by the field that holds them.
 EMBEDDED: dict[str, str] = {"death_certificate": "death_certificate", "dnacpr": "dnacpr_decision"}
+_PREFIXES = {field_name: field_name + "." for field_name in EMBEDDED}
+
+
+def parts_of(record: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+    """A record's data and the records embedded in it, each with the prefix of its field paths ("dnacpr.")."""
+    parts = [(record, "")]
+    if record["record_type"] == "mortality_review":
+        parts += [(record[name], prefix) for name, prefix in _PREFIXES.items() if record[name] is not None]
+    return parts
 
 record_adapter: TypeAdapter[DeathCertificate | DnacprDecision | MortalityReview] = TypeAdapter(Record)
 

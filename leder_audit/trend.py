@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from .cohort_stats import previous_quarter, quarter_of, wilson
 from .engine import Auditor
 from .findings import Finding
-from .records import EMBEDDED
+from .records import parts_of
 from .rulebook import Rulebook
 
 # The date that places a record in a quarter, by record type.
@@ -74,9 +74,7 @@ def _path_value(record: Any, path: str) -> Any:
 
 
 def _themes(book: Rulebook, record: Any) -> set[str]:
-    types = [record["record_type"]]
-    if record["record_type"] == "mortality_review":
-        types += [t for f, t in EMBEDDED.items() if record[f] is not None]
+    types = [part["record_type"] for part, _ in parts_of(record)]
     return {tag for t in types for rule in book.by_type.get(t, []) for tag in rule.spec.tags}
 
 
