@@ -5,7 +5,8 @@
     python benchmarks/run_benchmark.py --jobs 2             # also time --jobs 2
     python benchmarks/run_benchmark.py --unique-text        # also time a file whose free texts are all unique
 
-Each run is a fresh child process pinned to one CPU core (`--jobs N` runs get N cores). Wall time
+`rulebook` runs as installed (compiled, where a C compiler was there at install), and
+`rulebook_pure_python` the same with LEDER_AUDIT_PURE_PYTHON=1. Each run is a fresh child process pinned to one CPU core (`--jobs N` runs get N cores). Wall time
 is the best of --repeat runs; peak RSS is the child's own `ru_maxrss` from os.wait4 (for --jobs
 runs, the parent's; each worker's peak is about the same). Records are written once per size
 with `leder-audit generate N --seed 6` into --data-dir and reused; with --unique-text, also
@@ -43,7 +44,7 @@ def data_file(folder: Path, size: int, seed: int, unique_text: bool = False) -> 
     return path
 
 
-def timed(command: list[str], cores: int) -> dict[str, float]:
+def timed(command: list[str], cores: int, env: dict[str, str] | None = None) -> dict[str, float]:
     """Wall and CPU seconds and peak RSS (MiB) of one child process pinned to `cores` CPUs."""
     available = sorted(os.sched_getaffinity(0))
 
@@ -51,7 +52,8 @@ def timed(command: list[str], cores: int) -> dict[str, float]:
         os.sched_setaffinity(0, available[:cores])
 
     start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=pin)
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=pin,
+                             env={**os.environ, **(env or {})})
     stderr = child.stderr.read() if child.stderr else b""
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
@@ -62,8 +64,8 @@ def timed(command: list[str], cores: int) -> dict[str, float]:
             "stderr": stderr.decode().strip().splitlines()[-1:]}  # type: ignore[dict-item]
 
 
-def best_of(command: list[str], repeat: int, cores: int = 1) -> dict[str, float]:
-    runs = [timed(command, cores) for _ in range(repeat)]
+def best_of(command: list[str], repeat: int, cores: int = 1, env: dict[str, str] | None = None) -> dict[str, float]:
+    runs = [timed(command, cores, env) for _ in range(repeat)]
     best = min(runs, key=lambda r: r["wall"])
     best["rss_mib"] = max(r["rss_mib"] for r in runs)
     return best
@@ -83,6 +85,7 @@ def measure(path: Path, size: int, repeat: int, jobs: list[int], unique: Path | 
     hand = [sys.executable, str(HERE / "handwritten_four_checks.py"), str(path), "--as-of", AS_OF]
     row: dict = {"records": size}
     row["rulebook"] = best_of(check, repeat)
+    row["rulebook_pure_python"] = best_of(check, repeat, env={"LEDER_AUDIT_PURE_PYTHON": "1"})
     row["validate_only"] = best_of([*leder_audit(), "validate", str(path)], repeat)
     row["handwritten_json"] = best_of(hand, repeat)
     try:
@@ -98,8 +101,15 @@ def measure(path: Path, size: int, repeat: int, jobs: list[int], unique: Path | 
     return row
 
 
+def compiled_status() -> str:
+    """Whether `leder-audit` runs its compiled modules (see docs/performance.md#compiled-modules)."""
+    script = "import leder_audit._compiled as c; print(c.status())"
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.strip()
+
+
 def report(rows: list[dict], rules: int) -> None:
-    print(f"\n{rules} rules; Python {platform.python_version()}; {platform.processor() or platform.machine()}")
+    print(f"\n{rules} rules; Python {platform.python_version()}; {platform.processor() or platform.machine()}; "
+          f"leder-audit {compiled_status()}")
     print("| records | run | wall s | records/s | CPU s | peak RSS MiB | time vs hand-written (json) |")
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
