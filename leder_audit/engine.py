@@ -12,7 +12,7 @@ from .errors import InputError
 from .findings import AuditResult, Evidence, Finding, Rejection, RuleError, RuleStats, Step, Tally
 from .language.compile import CONTEXT, MEMO, RECORD
 from .language.functions import RunContext
-from .language.interpret import Trace, interpret, plain
+from .language.interpret import Trace, interpret, plain, trace_inputs
 from .records import RECORD_MODELS, parts_of, record_adapter, record_data_validator
 from .rulebook import Rule, Rulebook, RuleSpec
 from .suppressions import Suppressions
@@ -148,6 +148,9 @@ class Auditor:
         # one count per record instead of one per rule keeps the per-record cost down.
         self._applications = dict.fromkeys(RECORD_MODELS, 0)
         self._where: tuple[str | None, str | None] = (None, None)  # the record being checked: source, location
+        # Explanations already worked out, by rule and the values the rule's trace reads (see _explanation).
+        self._trace_paths = {rule.id: trace_inputs(rule.condition) for rule in rulebook.rules}
+        self._explained: dict[tuple, tuple[Evidence | None, str | None, list[Step]]] = {}
 
     @property
     def tally(self) -> Tally:
@@ -236,6 +239,32 @@ class Auditor:
             found.append(finding)
 
     def _finding(self, rule: Rule, env: dict, top: dict[str, Any], prefix: str, decided_on_unknown: bool) -> Finding:
+        evidence, path, steps = self._explanation(rule, env, prefix)
+        source, location = self._where
+        return finding_of(
+            rule.spec, source=source, location=location, record_id=top["id"], record_type=top["record_type"],
+            message=_message(rule, env, evidence, path, top["id"]), path=path, evidence=evidence,
+            decided_on_unknown=decided_on_unknown, explanation=list(steps),
+        )
+
+    def _explanation(self, rule: Rule, env: dict, prefix: str) -> tuple[Evidence | None, str | None, list[Step]]:
+        """A finding's evidence, path and steps, from the tracing interpreter.
+
+        A rule whose trace reads only single values (no list, no loop) explains itself the same way for the
+        same values, so the answer is kept by those values: most findings repeat a yes/no answer or a code.
+        The steps are shared by the findings that have them; each finding gets its own list of them.
+        """
+        paths = self._trace_paths.get(rule.id)
+        key = None
+        if paths is not None:
+            record = env[RECORD]
+            values = tuple(_value_at(record, path) for path in paths)
+            types = tuple(map(type, values))  # True == 1, but they are explained differently
+            if _SINGLE_VALUES.issuperset(types):
+                key = (rule.id, prefix, values, types)
+                known = self._explained.get(key)
+                if known is not None:
+                    return known
         trace = Trace()
         interpret(rule.condition, env, trace)
         evidence = None
@@ -250,18 +279,34 @@ class Auditor:
                     first_input = next(iter(step.inputs))
                     path = prefix + first_input if first_input else None
                     break
-        source, location = self._where
-        return finding_of(
-            rule.spec, source=source, location=location, record_id=top["id"], record_type=top["record_type"],
-            message=_message(rule, env, evidence, path, top["id"]), path=path, evidence=evidence,
-            decided_on_unknown=decided_on_unknown,
-            explanation=[Step.trusted(s.expression, s.value,
-                                      {prefix + k: v for k, v in s.inputs.items()} if prefix else s.inputs)
-                         for s in trace.steps],
-        )
+        steps = [Step.trusted(s.expression, s.value, {prefix + k: v for k, v in s.inputs.items()} if prefix else s.inputs)
+                 for s in trace.steps]
+        if key is not None and EXPLAINED_LIMIT:
+            if len(self._explained) >= EXPLAINED_LIMIT:
+                self._explained.clear()
+            self._explained[key] = (evidence, path, steps)
+        return evidence, path, steps
 
     def result(self, findings: list[Finding]) -> AuditResult:
         return AuditResult.from_tally(findings, self.tally)
+
+
+EXPLAINED_LIMIT = 4096  # explanations kept per run; the store is emptied when full
+# Values a rule's trace may be keyed by: hashable, and equal only when they read the same. Not float: 0.0 == -0.0.
+_SINGLE_VALUES = frozenset({str, int, bool, type(None), date})
+_NOT_A_SINGLE_VALUE = object()
+
+
+def _value_at(record: dict[str, Any], path: tuple[str, ...]) -> Any:
+    """The value at a field path of record data; not a single value when the path passes through a list."""
+    value: Any = record
+    for name in path:
+        if value is None:
+            return None
+        if type(value) is not dict:
+            return _NOT_A_SINGLE_VALUE
+        value = value.get(name)
+    return value
 
 
 def finding_of(spec: RuleSpec, *, source: str | None, location: str | None, record_id: str, record_type: str,

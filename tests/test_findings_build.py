@@ -96,3 +96,48 @@ def test_a_finding_the_engine_built_is_frozen_and_shares_no_list_with_its_rule()
         finding.message = "changed"
     finding.tags.append("added")
     assert "added" not in spec.tags and finding.references is not spec.references
+
+
+def _generated_findings(book, keep: int, monkeypatch, unique_text: bool = False) -> list[Finding]:
+    from leder_audit import engine
+    from leder_audit.generate import generate_records
+
+    monkeypatch.setattr(engine, "EXPLAINED_LIMIT", keep)
+    records = generate_records(1500, seed=31, problem_rate=0.5, unique_text=unique_text)
+    return list(Auditor(book, as_of=AS_OF).run(records))
+
+
+@pytest.mark.parametrize("keep", [4096, 7])
+@pytest.mark.parametrize("unique_text", [False, True])
+def test_explanations_kept_by_the_values_read_are_those_worked_out_afresh(monkeypatch, keep, unique_text):
+    book = load_rulebook()
+    fresh = _generated_findings(book, 0, monkeypatch, unique_text)
+    kept = _generated_findings(book, keep, monkeypatch, unique_text)
+    assert len(kept) == len(fresh) > 500
+    for finding, expected in zip(kept, fresh, strict=True):
+        assert finding.model_dump_json() == expected.model_dump_json()
+
+
+def test_findings_with_the_same_explanation_share_its_steps_but_not_its_list(monkeypatch):
+    findings = _generated_findings(load_rulebook(), 4096, monkeypatch)
+    passports = [f for f in findings if f.rule_id == "LDA-REVIEW-019"]
+    assert len(passports) > 10
+    first, second = passports[:2]
+    assert first.explanation == second.explanation and first.explanation is not second.explanation
+    assert first.explanation[0] is second.explanation[0]
+    first.explanation.append(first.explanation[0])
+    assert len(second.explanation) == 1
+
+
+@given(flag=st.sampled_from([True, False, None]), age=st.one_of(st.none(), st.integers(0, 120)))
+@settings(max_examples=60, deadline=None)
+def test_an_explanation_depends_on_the_values_read_and_nothing_kept_from_other_records(flag, age):
+    """The same rule on records that differ only in what it reads: each explanation is the record's own."""
+    book = load_rulebook()
+    auditor = Auditor(book, as_of=AS_OF)
+    records = [{"record_type": "mortality_review", "id": f"R{n}", "notification_date": "2024-01-01",
+                "person": {"age": a}, "health": {"hospital_passport": f, "annual_health_check_within_12_months": f}}
+               for n, (f, a) in enumerate([(flag, age), (not flag if flag is not None else False, age), (flag, age)])]
+    for record in records:
+        alone = Auditor(book, as_of=AS_OF).check(record)
+        assert [f.model_dump_json() for f in auditor.check(record)] == [f.model_dump_json() for f in alone]

@@ -233,3 +233,59 @@ def _subset(items: list, source: Located) -> Located:
 def interpret(node: Node, env: Env, trace: Trace | None = None) -> Any:
     """Evaluate a condition by walking its tree; with a trace, record what decided it."""
     return Interpreter(trace).run(node, env)
+
+
+# Functions whose value depends on their arguments alone (and on the run's today and concepts, fixed for a
+# run). age_at with one argument also reads the record's person.date_of_birth.
+_READS_ARGUMENTS_ONLY = frozenset({"len", "exists", "missing", "lower", "today", "days_between", "matches",
+                                   "code_in", "mentions", "mention_context", "completed"})
+_DATE_OF_BIRTH = ("person", "date_of_birth")
+
+
+def trace_inputs(node: Node) -> tuple[tuple[str, ...], ...] | None:
+    """The field paths from the record that a traced evaluation of the condition can read, in a fixed order.
+
+    Given a run's today and concepts, the trace (steps, evidence) is then a function of the values at these
+    paths alone, whenever those values are single values rather than lists or records. None when no such
+    list can be given: the condition loops over a list (`any`, `all`, `count`) or calls a function that reads
+    something else.
+    """
+    paths: dict[tuple[str, ...], None] = {}
+    return tuple(paths) if _collect(node, frozenset(), paths) else None
+
+
+def _collect(node: Node, bound: frozenset[str], paths: dict[tuple[str, ...], None]) -> bool:
+    if isinstance(node, Quantifier):
+        return False
+    if isinstance(node, Let):
+        return _collect(node.value, bound, paths) and _collect(node.body, bound | {node.name}, paths)
+    if isinstance(node, (Name, Field)):
+        path = _path(node, bound)
+        if path is not None:
+            paths[path] = None
+            return True
+    if isinstance(node, Name):
+        return True  # a let variable: what its value reads is collected from the let
+    if isinstance(node, Call):
+        if node.function == "age_at" and len(node.args) == 1:
+            paths[_DATE_OF_BIRTH] = None
+        elif node.function not in _READS_ARGUMENTS_ONLY:
+            return False
+        constants = _per_node(_CONSTANTS, node, literal_arguments)  # concept names, regexes, codes
+        return all(_collect(arg, bound, paths) for arg, constant in zip(node.args, constants) if constant is None) \
+            and all(_collect(value, bound, paths) for _, value in node.keywords)
+    children = [getattr(node, name) for name in ("target", "index", "operand", "left", "right")
+                if getattr(node, name, None) is not None]
+    children += list(getattr(node, "items", ()) or ())
+    return all(_collect(child, bound, paths) for child in children)
+
+
+def _path(node: Node, bound: frozenset[str]) -> tuple[str, ...] | None:
+    names: list[str] = []
+    while isinstance(node, Field):
+        names.append(node.name)
+        node = node.target
+    if not isinstance(node, Name) or node.name in bound:
+        return None
+    names.append(node.name)
+    return tuple(reversed(names))
