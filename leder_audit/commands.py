@@ -80,12 +80,13 @@ def records_of(paths: list[str], input_format: str | None, mapping: str | None =
 
         loaded = load_mapping(mapping)
     for path in paths:
-        count = 0
-        for item in read(path, input_format, loaded):
-            count += 1
-            yield item
-        if not count:
+        items = read(path, input_format, loaded)
+        first = next(items, None)
+        if first is None:
             print(f"leder-audit: {path}: the file holds no records", file=sys.stderr)
+            continue
+        yield first
+        yield from items  # handed on by the interpreter, with no Python code run per record
 
 
 def _strictly(items: Iterator[Incoming | Rejection]) -> Iterator[Incoming | Rejection]:
@@ -128,6 +129,7 @@ def check(args: Any, book: Rulebook) -> int:
 
         redactor = Redactor(origins)
     threshold = SEVERITIES.index(args.fail_on)
+    rank = {severity: n for n, severity in enumerate(SEVERITIES)}
     worst = -1
     with output(args.output) as out:
         writer = make_writer(args.format, out, rulebook=book, origins=origins, redact=redactor,
@@ -137,7 +139,8 @@ def check(args: Any, book: Rulebook) -> int:
         charts = ReportCharts(book, as_of) if args.format == "html" else None
         for finding in auditor.run(items, observe=charts.observe) if charts else auditor.run(items):
             writer.finding(redactor(finding) if redactor else finding)
-            worst = max(worst, SEVERITIES.index(finding.severity))
+            if rank[finding.severity] > worst:
+                worst = rank[finding.severity]
         if charts:
             writer.sections.append(charts.section(auditor.tally))
         writer.finish(auditor.tally)

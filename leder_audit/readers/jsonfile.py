@@ -58,6 +58,6 @@ def read_ndjson(path: Path) -> Iterator[Incoming | Rejection]:
         for number, line in enumerate(handle, 1):
             if number == 1:
                 line = line.removeprefix(BOM)
-            if not line.strip():
+            if not line or line.isspace():  # isspace stops at the first character of a record: no copy
                 continue
             yield Incoming(line, source, f"line {number}")
