@@ -221,7 +221,7 @@ class Compiler:
         return lambda env: env[RECORD].get(name)
 
     def _field(self, node: Field, variables: Scope) -> Compiled:
-        path = _record_path(node, variables)
+        path = record_path(node, variables)
         if path is not None:
             return _path_getter(path)
         target, name = self.compile(node.target, variables), node.name
@@ -254,7 +254,7 @@ class Compiler:
             order = _ORDER[op]
             if isinstance(node.right, Literal) and node.right.value is not None \
                     and not isinstance(node.right.value, Duration):
-                path = _record_path(node.left, variables)
+                path = record_path(node.left, variables)
                 if path is not None and len(path) <= 2:
                     return _path_comparison(order, path, node.right.value)
                 return _constant_comparison(order, left, node.right.value)
@@ -337,7 +337,7 @@ class Compiler:
         constants = literal_arguments(node)
         keywords = {k: v.value for k, v in node.keywords}
         if not keywords and function.name in ("exists", "missing"):
-            path = _record_path(node.args[0], variables)
+            path = record_path(node.args[0], variables)
             if path is not None:
                 return _path_blank(path, function.name == "missing")
         if not keywords and len(node.args) >= 2 and constants[0] is None and None not in constants[1:]:
@@ -423,7 +423,7 @@ def compile_shared(conditions: list[Node]) -> list[Compiled]:
 # per-evaluation thunk, operator lookup or argument list.
 
 
-def _record_path(node: Node, variables: frozenset[str]) -> tuple[str, ...] | None:
+def record_path(node: Node, variables: frozenset[str]) -> tuple[str, ...] | None:
     """The field names of a path from the record (`person.age`), or None for any other expression."""
     names: list[str] = []
     while isinstance(node, Field):

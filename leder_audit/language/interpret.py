@@ -10,7 +10,7 @@ from typing import Any, Callable
 from pydantic import BaseModel
 
 from .compile import (CONTEXT, RECORD, Env, arithmetic, both, call, compare, contains, either, get_field, get_index,
-                      literal_arguments, logical_not, negate, quantify)
+                      literal_arguments, logical_not, negate, quantify, record_path)
 from .functions import FUNCTIONS, Sighting
 from .nodes import Binary, Call, Duration, Field, Index, Let, ListExpr, Literal, Name, Node, Quantifier, Unary
 
@@ -260,7 +260,7 @@ def _collect(node: Node, bound: frozenset[str], paths: dict[tuple[str, ...], Non
     if isinstance(node, Let):
         return _collect(node.value, bound, paths) and _collect(node.body, bound | {node.name}, paths)
     if isinstance(node, (Name, Field)):
-        path = _path(node, bound)
+        path = record_path(node, bound)
         if path is not None:
             paths[path] = None
             return True
@@ -279,13 +279,3 @@ def _collect(node: Node, bound: frozenset[str], paths: dict[tuple[str, ...], Non
     children += list(getattr(node, "items", ()) or ())
     return all(_collect(child, bound, paths) for child in children)
 
-
-def _path(node: Node, bound: frozenset[str]) -> tuple[str, ...] | None:
-    names: list[str] = []
-    while isinstance(node, Field):
-        names.append(node.name)
-        node = node.target
-    if not isinstance(node, Name) or node.name in bound:
-        return None
-    names.append(node.name)
-    return tuple(reversed(names))
