@@ -35,7 +35,9 @@ def _rules_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leder-audit", description=(
         "Check death certificates, DNACPR decisions and LeDeR reviews against the LeDeR recommendations."))
-    parser.add_argument("--version", action="version", version=f"leder-audit {__version__}")
+    from ._compiled import status
+
+    parser.add_argument("--version", action="version", version=f"leder-audit {__version__} ({status()})")
     commands = parser.add_subparsers(dest="command", required=True)
 
     check = commands.add_parser("check", help="check records and report findings")

@@ -91,9 +91,15 @@ def test_every_module_in_use_compiled_is_loaded_from_its_compiled_file():
         assert sys.modules[name].__file__.endswith(".py")
 
 
-def test_the_status_names_how_many_modules_run_compiled():
-    expected = "pure Python" if not compiled.ACTIVE else f"({len(compiled.ACTIVE)} of {len(compiled.MODULES)}"
+def test_the_status_names_how_many_modules_run_compiled(capsys):
+    from leder_audit.cli import main
+
+    count = f"compiled: {len(compiled.ACTIVE)} of {len(compiled.MODULES)} "
+    expected = count if compiled.ACTIVE else "pure Python"
     assert expected in compiled.status()
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert f"({compiled.status()})" in capsys.readouterr().out
 
 
 def _check(tmp_path: Path, pure: bool) -> tuple[str, str]:

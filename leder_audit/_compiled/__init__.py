@@ -97,4 +97,4 @@ def status() -> str:
     """How many of the per-record modules run compiled, in a few words."""
     if not ACTIVE:
         return "pure Python"
-    return f"compiled ({len(ACTIVE)} of {len(MODULES)} per-record modules)"
+    return f"compiled: {len(ACTIVE)} of {len(MODULES)} per-record modules"
