@@ -59,13 +59,15 @@ def compiled_copies(folder: Path = HERE, package: Path = PACKAGE, environ: Any =
     usable: dict[str, Path] = {}
     for name, source_hash in built.items() if isinstance(built, dict) else ():
         parts = name.split(".")[1:]
-        binary = next((folder.joinpath(*parts[:-1], parts[-1] + suffix) for suffix in EXTENSION_SUFFIXES
-                       if folder.joinpath(*parts[:-1], parts[-1] + suffix).is_file()), None)
+        candidates = (folder.joinpath(*parts[:-1], parts[-1] + suffix) for suffix in EXTENSION_SUFFIXES)
+        binary = next((path for path in candidates if path.is_file()), None)
+        if binary is None:
+            continue
         try:
             current = digest(source_of(name, package))
         except OSError:
             continue
-        if binary is not None and current == source_hash:
+        if current == source_hash:
             usable[name] = binary
     return usable
 
