@@ -12,7 +12,7 @@ from .errors import InputError
 from .findings import AuditResult, Evidence, Finding, Rejection, RuleError, RuleStats, Step, Tally
 from .language.compile import CONTEXT, MEMO, RECORD
 from .language.functions import RunContext
-from .language.interpret import Trace, interpret, plain, trace_inputs
+from .language.interpret import Trace, interpret, plain
 from .records import RECORD_MODELS, parts_of, record_adapter, record_data_validator
 from .rulebook import Rule, Rulebook, RuleSpec
 from .suppressions import Suppressions
@@ -149,7 +149,6 @@ class Auditor:
         self._applications = dict.fromkeys(RECORD_MODELS, 0)
         self._where: tuple[str | None, str | None] = (None, None)  # the record being checked: source, location
         # Explanations already worked out, by rule and the values the rule's trace reads (see _explanation).
-        self._trace_paths = {rule.id: trace_inputs(rule.condition) for rule in rulebook.rules}
         self._explained: dict[tuple, tuple[Evidence | None, str | None, list[Step]]] = {}
 
     @property
@@ -254,7 +253,7 @@ class Auditor:
         same values, so the answer is kept by those values: most findings repeat a yes/no answer or a code.
         The steps are shared by the findings that have them; each finding gets its own list of them.
         """
-        paths = self._trace_paths.get(rule.id)
+        paths = self.rulebook.trace_paths.get(rule.id)
         key = None
         if paths is not None:
             record = env[RECORD]

@@ -14,6 +14,7 @@ from .errors import Origin, RuleError
 from .findings import Reference, Severity
 from .language.check import check, did_you_mean
 from .language.compile import Compiled, compile_condition, compile_shared
+from .language.interpret import trace_inputs
 from .language.nodes import Node
 from .language.syntax import parse
 from .records import RECORD_MODELS
@@ -155,6 +156,8 @@ class Rulebook:
         self.plans: dict[str, list[tuple[Rule, Compiled]]] = {
             t: list(zip(typed, compile_shared([r.condition for r in typed]))) for t, typed in self.by_type.items()}
         self.by_id = {r.id: r for r in rules}
+        # The field paths each rule's explanation reads, by rule id: what the engine keeps explanations by.
+        self.trace_paths = {r.id: trace_inputs(r.condition) for r in rules}
         # (paths, builtin) given to load_rulebook, so other processes can load the same rules.
         self.loaded_with: tuple[tuple[str, ...], bool] | None = None
 
