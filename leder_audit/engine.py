@@ -278,7 +278,8 @@ class Auditor:
                     first_input = next(iter(step.inputs))
                     path = prefix + first_input if first_input else None
                     break
-        steps = [Step.trusted(s.expression, s.value, {prefix + k: v for k, v in s.inputs.items()} if prefix else s.inputs)
+        steps = [Step.trusted(s.expression, s.value,
+                              {prefix + k: v for k, v in s.inputs.items()} if prefix else s.inputs)
                  for s in trace.steps]
         if key is not None and EXPLAINED_LIMIT:
             if len(self._explained) >= EXPLAINED_LIMIT:

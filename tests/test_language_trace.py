@@ -69,3 +69,19 @@ def test_steps_are_the_same_however_many_nodes_were_traced_before(monkeypatch):
             assert outcome is True
             assert [s.expression for s in trace.steps] == [source]
     assert len(interpreting._TEXTS) <= 2 and len(interpreting._CONSTANTS) <= 2
+
+
+@pytest.mark.parametrize("source, paths", [
+    ("health.hospital_passport == false", (("health", "hospital_passport"),)),
+    ("let age = age_at(date_of_death); exists(person.age) and person.age < 14 or missing(person.age) and age < 14",
+     (("person", "date_of_birth"), ("date_of_death",), ("person", "age"))),
+    ('mentions(rationale, ld_or_related) and code_in(underlying_cause_icd10, "F70-F79")',
+     (("rationale",), ("underlying_cause_icd10",))),
+    ("len(completed(part1)) >= 2", (("part1",),)),
+    ("any line in part1: mentions(line.text, ld_or_related)", None),
+])
+def test_trace_inputs_lists_every_field_path_a_trace_can_read(source, paths):
+    """Rule constants (concept names, code ranges) are not fields; a loop over a list gives no list at all."""
+    from leder_audit.language.interpret import trace_inputs
+
+    assert trace_inputs(parse(source)) == paths

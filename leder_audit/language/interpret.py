@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from .compile import (CONTEXT, RECORD, Env, arithmetic, both, call, compare, contains, either, get_field, get_index,
                       literal_arguments, logical_not, negate, quantify, record_path)
 from .functions import FUNCTIONS, Sighting
-from .nodes import Binary, Call, Duration, Field, Index, Let, ListExpr, Literal, Name, Node, Quantifier, Unary
+from .nodes import Binary, Call, Duration, Field, Index, Let, ListExpr, Literal, Name, Node, Quantifier, Unary, children
 
 
 @dataclass(slots=True)
@@ -274,8 +274,5 @@ def _collect(node: Node, bound: frozenset[str], paths: dict[tuple[str, ...], Non
         constants = _per_node(_CONSTANTS, node, literal_arguments)  # concept names, regexes, codes
         return all(_collect(arg, bound, paths) for arg, constant in zip(node.args, constants) if constant is None) \
             and all(_collect(value, bound, paths) for _, value in node.keywords)
-    children = [getattr(node, name) for name in ("target", "index", "operand", "left", "right")
-                if getattr(node, name, None) is not None]
-    children += list(getattr(node, "items", ()) or ())
-    return all(_collect(child, bound, paths) for child in children)
+    return all(_collect(child, bound, paths) for child in children(node))
 
