@@ -5,8 +5,7 @@
     python benchmarks/run_benchmark.py --jobs 2             # also time --jobs 2
     python benchmarks/run_benchmark.py --unique-text        # also time a file whose free texts are all unique
 
-`rulebook` runs as installed (compiled, where a C compiler was there at install), and
-`rulebook_pure_python` the same with LEDER_AUDIT_PURE_PYTHON=1. Each run is a fresh child process pinned to one CPU core (`--jobs N` runs get N cores). Wall time
+Each run is a fresh child process pinned to one CPU core (`--jobs N` runs get N cores). Wall time
 is the best of --repeat runs; peak RSS is the child's own `ru_maxrss` from os.wait4 (for --jobs
 runs, the parent's; each worker's peak is about the same). Records are written once per size
 with `leder-audit generate N --seed 6` into --data-dir and reused; with --unique-text, also
@@ -85,7 +84,6 @@ def measure(path: Path, size: int, repeat: int, jobs: list[int], unique: Path | 
     hand = [sys.executable, str(HERE / "handwritten_four_checks.py"), str(path), "--as-of", AS_OF]
     row: dict = {"records": size}
     row["rulebook"] = best_of(check, repeat)
-    row["rulebook_pure_python"] = best_of(check, repeat, env={"LEDER_AUDIT_PURE_PYTHON": "1"})
     row["validate_only"] = best_of([*leder_audit(), "validate", str(path)], repeat)
     row["handwritten_json"] = best_of(hand, repeat)
     try:
@@ -101,15 +99,8 @@ def measure(path: Path, size: int, repeat: int, jobs: list[int], unique: Path | 
     return row
 
 
-def compiled_status() -> str:
-    """Whether `leder-audit` runs its compiled modules (see docs/performance.md#compiled-modules)."""
-    script = "import leder_audit._compiled as c; print(c.status())"
-    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.strip()
-
-
 def report(rows: list[dict], rules: int) -> None:
-    print(f"\n{rules} rules; Python {platform.python_version()}; {platform.processor() or platform.machine()}; "
-          f"leder-audit {compiled_status()}")
+    print(f"\n{rules} rules; Python {platform.python_version()}; {platform.processor() or platform.machine()}")
     print("| records | run | wall s | records/s | CPU s | peak RSS MiB | time vs hand-written (json) |")
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:

@@ -2,10 +2,6 @@
 
 __version__ = "0.1.0"
 
-from ._compiled import install as _use_compiled_modules
-
-_use_compiled_modules()  # before the first import of a module that may have a compiled copy
-
 from .engine import Auditor, audit
 from .errors import InputError, LederAuditError, RuleError
 from .findings import AuditResult, Evidence, Finding, Reference, Rejection

@@ -35,9 +35,7 @@ def _rules_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leder-audit", description=(
         "Check death certificates, DNACPR decisions and LeDeR reviews against the LeDeR recommendations."))
-    from ._compiled import status
-
-    parser.add_argument("--version", action="version", version=f"leder-audit {__version__} ({status()})")
+    parser.add_argument("--version", action="version", version=f"leder-audit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     check = commands.add_parser("check", help="check records and report findings")

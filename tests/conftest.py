@@ -10,13 +10,6 @@ FIXTURES = ROOT / "fixtures"
 AS_OF = date(2024, 6, 30)
 
 
-def pytest_terminal_summary(terminalreporter):
-    """Whether these tests ran the compiled copies of the per-record modules or their Python source."""
-    import leder_audit._compiled
-
-    terminalreporter.write_line(f"leder-audit ran {leder_audit._compiled.status()}")
-
-
 @pytest.fixture(scope="session")
 def book():
     import leder_audit
