@@ -8,13 +8,22 @@ from typing import Any, Callable, Iterable
 
 from .findings import Evidence, Finding, Step
 
-NAME, NHS_NUMBER, DATE_OF_BIRTH = "[name]", "[NHS number]", "[date of birth]"
+NAME, NHS_NUMBER, DATE_OF_BIRTH, PHONE = "[name]", "[NHS number]", "[date of birth]", "[phone number]"
 
 # A title followed by up to three capitalised words or initials: "Dr A Consultant", "Mrs J. O'Neil".
 _TITLED_NAME = re.compile(r"\b(?:Dr|Doctor|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Nurse|Sister|Rev)\b\.?"
                           r"(?:\s+[A-Z][\w'’-]*\.?){1,3}")
-_NHS_NUMBER = re.compile(r"(?<![\d-])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\d-])")
-_DATE = r"(?:\d{4}-\d{2}-\d{2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{1,2}\s+[A-Z][a-z]+\s+\d{4})"
+# Ten digits in groups of 3-3-4, separated by nothing, spaces, hyphens or dots ("943.476.5919").
+_NHS_NUMBER = re.compile(r"(?<![\d-])\d{3}[ .-]?\d{3}[ .-]?\d{4}(?![\d-])")
+# UK telephone numbers: 0 or +44 then 9-10 more digits, in the groupings people write them.
+_PHONE = re.compile(r"(?<![\w+])(?:\+44\s?\(?0?\)?\s?|0)(?:\d[\s-]?){8,9}\d(?!\d)")
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
+          r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)")
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+# The ways a date is written in UK records: 1969-05-02, 02/05/1969, 2/5/69, 2 May 1969, 2nd May 1969,
+# May 2, 1969, 02-May-1969.
+_DATE = (r"(?:\d{4}-\d{2}-\d{2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"
+         rf"|{_DAY}(?:\s+|-){_MONTH}\.?,?(?:\s+|-)\d{{2,4}}|{_MONTH}\.?\s+{_DAY},?\s+\d{{4}})")
 _DOB_CUE = re.compile(r"\b(?:date of birth|d\.?o\.?b\.?|born(?: on)?)\s*:?\s*" + _DATE, re.IGNORECASE)
 # Fields whose values are personal identifiers wherever they appear in a record.
 SENSITIVE_FIELDS = {"name": NAME, "given": NAME, "family": NAME, "senior_responsible_clinician": NAME,
@@ -28,11 +37,12 @@ def redact_text(text: str, known: Iterable[tuple[str, str]] = ()) -> str:
             text = re.sub(re.escape(value), token, text, flags=re.IGNORECASE)
     text = _DOB_CUE.sub(lambda m: m.group(0)[: len(m.group(0)) - len(_last_date(m.group(0)))] + DATE_OF_BIRTH, text)
     text = _NHS_NUMBER.sub(NHS_NUMBER, text)
+    text = _PHONE.sub(PHONE, text)
     return _TITLED_NAME.sub(NAME, text)
 
 
 def _last_date(text: str) -> str:
-    found = re.findall(_DATE, text)
+    found = re.findall(_DATE, text, flags=re.IGNORECASE)
     return found[-1] if found else ""
 
 
@@ -59,15 +69,34 @@ def _spellings(value: Any, token: str) -> list[str]:
     text = str(value)
     if token == NHS_NUMBER:
         digits = re.sub(r"\D", "", text)
-        return [text, digits, f"{digits[:3]} {digits[3:6]} {digits[6:]}"] if len(digits) == 10 else [text]
+        if len(digits) != 10:
+            return [text]
+        return [text, digits, *(sep.join((digits[:3], digits[3:6], digits[6:])) for sep in " -.")]
     if token == DATE_OF_BIRTH:
         try:
             born = value if isinstance(value, date) else date.fromisoformat(text[:10])
         except ValueError:
             return [text]
         return [born.isoformat(), born.strftime("%d/%m/%Y"), f"{born.day}/{born.month}/{born.year}",
-                f"{born.day} {born.strftime('%B')} {born.year}", born.strftime("%d-%m-%Y")]
+                f"{born.day}/{born.month}/{born.year % 100:02d}", born.strftime("%d/%m/%y"),
+                f"{born.day} {born.strftime('%B')} {born.year}", born.strftime("%d-%m-%Y"),
+                born.strftime("%d-%b-%Y"), f"{born.day}-{born.strftime('%b')}-{born.year}",
+                f"{born.strftime('%B')} {born.day}, {born.year}"]
+    if token == NAME:
+        return _name_spellings(text)
     return [text]
+
+
+_TITLE_WORDS = {"dr", "doctor", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "nurse", "sister", "rev"}
+
+
+def _name_spellings(text: str) -> list[str]:
+    """A name as written, and its surname alone: notes often say "discussed with lovelace" or "per Smith"."""
+    words = [w for w in re.split(r"\s+", text.strip()) if w.rstrip(".").lower() not in _TITLE_WORDS]
+    spellings = [text]
+    if len(words) >= 2 and len(words[-1]) >= 3:
+        spellings.append(words[-1])
+    return spellings
 
 
 def redact_finding(finding: Finding, known: Iterable[tuple[str, str]] = ()) -> Finding:

@@ -8,7 +8,8 @@ import pytest
 
 from leder_audit.cli import main
 from leder_audit.findings import Evidence, Finding
-from leder_audit.redact import DATE_OF_BIRTH, NAME, NHS_NUMBER, known_identifiers, redact_finding, redact_text
+from leder_audit.redact import (DATE_OF_BIRTH, NAME, NHS_NUMBER, PHONE, known_identifiers, redact_finding,
+                                 redact_text)
 
 NHS, DOB, CLINICIAN, PATIENT = "9434765919", "1969-05-02", "Dr Ada Lovelace", "Mrs Joan Example"
 RECORD = {
@@ -26,6 +27,16 @@ SECRETS = [NHS, "943 476 5919", "02/05/1969", DOB, "Lovelace", "Joan Example"]
     ("NHS number 943 476 5919.", f"NHS number {NHS_NUMBER}."),
     ("DOB: 02/05/1969; decided 2024-01-15", f"DOB: {DATE_OF_BIRTH}; decided 2024-01-15"),
     ("born 2 May 1969", f"born {DATE_OF_BIRTH}"),
+    ("born 2nd May 1969, lives with mum", f"born {DATE_OF_BIRTH}, lives with mum"),
+    ("born May 2, 1969.", f"born {DATE_OF_BIRTH}."),
+    ("DOB 02-May-1969", f"DOB {DATE_OF_BIRTH}"),
+    ("d.o.b. 2/5/69", f"d.o.b. {DATE_OF_BIRTH}"),
+    ("NHS no 943.476.5919", f"NHS no {NHS_NUMBER}"),
+    ("NHS 943-476-5919; 9434765919", f"NHS {NHS_NUMBER}; {NHS_NUMBER}"),
+    ("Sister on 07700 900123 or 01632 960001", f"Sister on {PHONE} or {PHONE}"),
+    ("ring +44 7700 900123 after 5", f"ring {PHONE} after 5"),
+    ("decided 2024-01-15; review 3/4/2025", "decided 2024-01-15; review 3/4/2025"),
+    ("Furosemide 40 mg twice daily, 2 litres fluid", "Furosemide 40 mg twice daily, 2 litres fluid"),
     ("Severe learning disabilities", "Severe learning disabilities"),
 ])
 def test_identifiers_in_text_are_blanked(text, expected):
@@ -35,6 +46,17 @@ def test_identifiers_in_text_are_blanked(text, expected):
 def test_the_records_own_identifiers_are_blanked_in_any_spelling():
     known = known_identifiers({"person": {"nhs_number": NHS, "date_of_birth": DOB}, "certifier": {"name": "Zed Quill"}})
     assert redact_text(f"zed quill, {NHS}, 2/5/1969", known) == f"{NAME}, {NHS_NUMBER}, {DATE_OF_BIRTH}"
+
+
+def test_a_named_clinicians_surname_alone_and_in_lower_case_is_blanked():
+    known = known_identifiers({"senior_responsible_clinician": "Dr Ada Lovelace"})
+    assert redact_text("Agreed with lovelace and LOVELACE's registrar", known) == f"Agreed with {NAME} and {NAME}'s registrar"
+
+
+@pytest.mark.parametrize("written", ["2/5/69", "02/05/69", "02-May-1969", "2-May-1969", "May 2, 1969"])
+def test_the_records_own_date_of_birth_is_blanked_in_short_and_month_name_forms(written):
+    known = known_identifiers({"person": {"date_of_birth": DOB}})
+    assert redact_text(f"b. {written} in Leeds", known) == f"b. {DATE_OF_BIRTH} in Leeds"
 
 
 def test_a_redacted_finding_keeps_rule_record_and_span():
