@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from json.encoder import encode_basestring as _json_string
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .duplicates import Duplicate, DuplicateIds
 
@@ -40,6 +41,14 @@ class Reference(BaseModel):
     source: str
     section: str | None = None
     url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, url: str | None) -> str | None:
+        # A reference becomes a link in the HTML report: only a web address may, never javascript: or data:.
+        if url is not None and not re.match(r"https?://[^\s/]+", url, flags=re.IGNORECASE):
+            raise ValueError("a reference url must be a web address starting http:// or https://")
+        return url
 
 
 class Evidence(BaseModel):

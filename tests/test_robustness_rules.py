@@ -41,6 +41,12 @@ CASES = [
      "nested too deeply", "brackets"),
     ("a control character", RULE.replace("title: t", "title: a\x07b"), 3, 9, "#x0007", "printable"),
     ("a tab libyaml reports without naming it", "\t" + RULE, 1, 1, "'\\t'", "spaces"),
+    ("a reference that is a javascript: link", RULE.replace("references: [{source: s}]",
+                                                             "references: [{source: s, url: 'javascript:alert(1)'}]"),
+     7, 31, "web address", None),
+    ("a reference that is a data: link", RULE.replace("references: [{source: s}]",
+                                                       "references: [{source: s, url: 'data:text/html,x'}]"),
+     7, 31, "web address", None),
     ("a huge document", RULE.replace("rationale: r", "rationale: " + "x" * 1_100_000), 1, 1, "larger than", "split"),
 ]
 

@@ -225,7 +225,9 @@ class HtmlWriter:
 
 def _reference_html(reference: Any) -> str:
     text = escape(reference_text(reference))
-    return f'<a href="{escape(reference.url)}">{text}</a>' if reference.url else text
+    # Only a web address becomes a link, whatever built the reference (rule files are checked already).
+    web = reference.url and reference.url.lower().startswith(("https://", "http://"))
+    return f'<a href="{escape(reference.url)}">{text}</a>' if web else text
 
 
 def _unredacted(evidence_text: str, original: str, redactor: Any) -> str:
