@@ -32,6 +32,17 @@ def _rules_options(parser: argparse.ArgumentParser) -> None:
                         help="leave out rules with this id, theme tag or profile:NAME (repeatable)")
 
 
+def _positive(text: str) -> int:
+    """A whole number of at least 1, for options that count."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leder-audit", description=(
         "Check death certificates, DNACPR decisions and LeDeR reviews against the LeDeR recommendations."))
@@ -55,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="stop at the first record that cannot be read (exit 2)")
     check.add_argument("--suppressions", action="append", default=[], metavar="FILE",
                        help="a YAML file of findings to silence, each with a reason, reviewer and expiry date")
+    check.add_argument("--suppressions-max-days", type=_positive, default=None, metavar="DAYS",
+                       help="warn about a suppression that expires more than DAYS days ahead (default 365)")
     check.add_argument("--jobs", type=int, default=1, metavar="N",
                        help="check in N processes (0: one per CPU); the output is the same as with 1 (default 1)")
     check.add_argument("--exit-zero", action="store_true",

@@ -103,7 +103,8 @@ def check(args: Any, book: Rulebook) -> int:
     for path in args.paths:
         if not Path(path).is_file():
             raise InputError("no such file", path)
-    suppressions = _suppressions(getattr(args, "suppressions", []), as_of)
+    suppressions = _suppressions(getattr(args, "suppressions", []), as_of, book,
+                                 getattr(args, "suppressions_max_days", None))
     jobs = getattr(args, "jobs", 1)
     if jobs > 1 and args.format == "html":
         # The report's trend and cohort charts count each record with its own findings as it is checked.
@@ -171,9 +172,9 @@ class ReportCharts:
         return html_section(self.cohort.results(), self.trend.result(tally))
 
 
-def _suppressions(paths: list[str], as_of: date) -> Any:
-    """Every suppressions file given, read before any record; expired entries are named on stderr."""
-    from .suppressions import Suppressions, load_suppressions
+def _suppressions(paths: list[str], as_of: date, book: Rulebook, max_days: int | None) -> Any:
+    """Every suppressions file given, read before any record; expired and doubtful entries are named on stderr."""
+    from .suppressions import DEFAULT_MAX_DAYS, Suppressions, load_suppressions
 
     loaded = Suppressions()
     for path in paths:
@@ -182,6 +183,8 @@ def _suppressions(paths: list[str], as_of: date) -> Any:
         what = entry.fingerprint or f"{entry.rule_id} on {entry.record_id}"
         print(f"leder-audit: suppression at {entry.source} ({what}) expired on {entry.expires.isoformat()}"
               " and no longer silences anything", file=sys.stderr)
+    for note in loaded.doubtful((rule.id for rule in book.rules), as_of, max_days or DEFAULT_MAX_DAYS):
+        print(f"leder-audit: {note}", file=sys.stderr)
     return loaded
 
 

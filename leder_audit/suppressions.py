@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import Origin, RuleError
 from .findings import Finding, SuppressedFinding
 from .yamlfile import Located, load
+
+
+# A silenced finding should be looked at again within a year unless the team decides otherwise.
+DEFAULT_MAX_DAYS = 365
 
 
 class SuppressionError(RuleError):
@@ -69,6 +74,21 @@ class Suppressions:
     def expired(self, on: date) -> list[Suppression]:
         """Entries that no longer silence anything, so that someone reviews them."""
         return [s for s in self.entries if not s.active_on(on)]
+
+    def doubtful(self, rule_ids: Iterable[str], on: date, max_days: int = DEFAULT_MAX_DAYS) -> list[str]:
+        """Why each entry deserves a second look: it names no rule in the rulebook, or silences for too long."""
+        known = sorted(set(rule_ids))
+        notes = []
+        for entry in self.entries:
+            if entry.rule_id is not None and entry.rule_id not in known:
+                close = difflib.get_close_matches(entry.rule_id, known, n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                notes.append(f"suppression at {entry.source} names rule {entry.rule_id}, which is not among "
+                             f"the rules this run checks{hint}; it silences nothing")
+            if (entry.expires - on).days > max_days:
+                notes.append(f"suppression at {entry.source} runs until {entry.expires.isoformat()}, more than "
+                             f"{max_days:,} days from {on.isoformat()}; agree a nearer review date")
+        return notes
 
     def __add__(self, other: "Suppressions") -> "Suppressions":
         return Suppressions(self.entries + other.entries)

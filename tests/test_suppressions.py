@@ -165,6 +165,36 @@ def test_check_names_an_expired_suppression_and_reports_the_finding(capsys, tmp_
     assert "expired on 2024-12-31" in err and "suppressions.yaml:2" in err
 
 
+def test_check_warns_of_a_suppression_naming_a_rule_that_is_not_run(capsys, tmp_path):
+    entry = write(tmp_path, """\
+        - {rule_id: LDA-DNACPR-01, record_id: D7, reason: agreed at panel, reviewer: J Smith, expires: 2024-12-31}
+        """)
+    code, out, err = run(capsys, "check", str(record_file(tmp_path)), "--as-of", "2024-06-30", "--suppressions", str(entry))
+    assert code == 1 and "LDA-DNACPR-001" in out
+    assert "names rule LDA-DNACPR-01" in err and "did you mean LDA-DNACPR-001" in err and "suppressions.yaml:1" in err
+
+
+@pytest.mark.parametrize("options, warned", [((), True), (("--suppressions-max-days", "1000"), False)])
+def test_check_warns_of_a_suppression_that_runs_for_longer_than_the_maximum(capsys, tmp_path, options, warned):
+    code, _, err = run(capsys, "check", str(record_file(tmp_path)), "--as-of", "2024-06-30",
+                       "--suppressions", str(by_rule_and_record(tmp_path, expires="2026-06-30")), *options)
+    assert code == 0
+    assert ("runs until 2026-06-30, more than 365 days" in err) is warned
+
+
+def test_a_suppression_within_a_year_brings_no_warning(capsys, tmp_path):
+    code, _, err = run(capsys, "check", str(record_file(tmp_path)), "--as-of", "2024-06-30",
+                       "--suppressions", str(by_rule_and_record(tmp_path)))
+    assert code == 0 and "runs until" not in err and "names rule" not in err
+
+
+@pytest.mark.parametrize("days", ["0", "-5", "x"])
+def test_the_maximum_lifetime_must_be_a_positive_number_of_days(capsys, tmp_path, days):
+    with pytest.raises(SystemExit) as exited:
+        main(["check", str(record_file(tmp_path)), "--suppressions-max-days", days])
+    assert exited.value.code == 2 and "--suppressions-max-days" in capsys.readouterr().err
+
+
 def test_check_refuses_a_bad_suppressions_file_with_exit_2(capsys, tmp_path):
     bad = write(tmp_path, "- {rule_id: X-1, record_id: R, reason: r, reviewer: v}\n")
     code, _, err = run(capsys, "check", str(record_file(tmp_path)), "--suppressions", str(bad))
