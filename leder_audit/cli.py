@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
-from typing import Sequence
+from typing import Callable, Sequence
 
 from . import __version__
 from .errors import LederAuditError
@@ -32,15 +32,24 @@ def _rules_options(parser: argparse.ArgumentParser) -> None:
                         help="leave out rules with this id, theme tag or profile:NAME (repeatable)")
 
 
-def _positive(text: str) -> int:
-    """A whole number of at least 1, for options that count."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+MAX_JOBS = 64  # more processes than this only compete for the same cores and memory
+
+
+def _whole(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An option's whole number, refused unless low <= it (<= high)."""
+    def read(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            span = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"must be {span}, got {value}")
+        return value
+    return read
+
+
+_positive = _whole(1)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", default="table", choices=["table", "json", "ndjson", "csv", "sarif", "fhir", "html"])
     check.add_argument("--redact", action="store_true",
                        help="blank out names, NHS numbers and dates of birth in messages and evidence (ids and spans kept)")
-    check.add_argument("--html-max-findings", type=int, default=2000, metavar="N",
+    check.add_argument("--html-max-findings", type=_whole(0), default=2000, metavar="N",
                        help="list at most N findings in the HTML report's table; its counts stay exact (default 2000)")
     check.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
     check.add_argument("--fail-on", default="info", choices=SEVERITIES, metavar="SEVERITY",
@@ -68,8 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a YAML file of findings to silence, each with a reason, reviewer and expiry date")
     check.add_argument("--suppressions-max-days", type=_positive, default=None, metavar="DAYS",
                        help="warn about a suppression that expires more than DAYS days ahead (default 365)")
-    check.add_argument("--jobs", type=int, default=1, metavar="N",
-                       help="check in N processes (0: one per CPU); the output is the same as with 1 (default 1)")
+    check.add_argument("--jobs", type=_whole(0, MAX_JOBS), default=1, metavar="N",
+                       help=f"check in N processes (0: one per CPU; at most {MAX_JOBS}); the output is the same as with 1 (default 1)")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even when there are findings (errors still exit 2), e.g. to browse a report")
 
@@ -100,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--output-dir", default="docs/schemas", metavar="DIR")
 
     generate = commands.add_parser("generate", help="write synthetic records as NDJSON, for benchmarks and tests")
-    generate.add_argument("count", type=int, metavar="N", help="how many records")
+    generate.add_argument("count", type=_whole(0), metavar="N", help="how many records")
     generate.add_argument("--seed", type=int, default=0, help="the same seed gives the same file (default 0)")
     generate.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     generate.add_argument("--problem-rate", type=float, default=0.1, metavar="RATE",

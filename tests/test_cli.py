@@ -202,3 +202,16 @@ def test_inputs_are_hashed_for_the_run_header_only_when_the_format_has_one(capsy
     assert len(hashed) == len(FILES)
     header = json.loads((tmp_path / "out.json").read_text())["run"]
     assert [i["sha256"] for i in header["inputs"]] == [real(p) for p in hashed]
+
+
+@pytest.mark.parametrize("option, value, words", [
+    ("--jobs", "-1", "must be from 0 to 64, got -1"),
+    ("--jobs", "100000", "must be from 0 to 64, got 100000"),
+    ("--jobs", "two", "expected a whole number, got 'two'"),
+    ("--html-max-findings", "-5", "must be at least 0, got -5"),
+])
+def test_a_count_option_out_of_range_is_refused_before_any_work(capsys, option, value, words):
+    with pytest.raises(SystemExit) as exited:
+        main(["check", str(FIXTURES / "dnacpr_decisions.json"), option, value])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and option in err and words in err
