@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import traceback
 from datetime import date
+from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
@@ -133,6 +137,18 @@ def _book(args: argparse.Namespace):
     return book
 
 
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
+DEBUG = "LEDER_AUDIT_DEBUG"  # set to 1 to see the traceback of an unexpected error
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is so that reports being written are removed, as on Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
@@ -142,7 +158,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"leder-audit: {error}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:
-        return EXIT_OK
+        # The reader of standard output went away (`| head`): the report is incomplete, which is an error.
+        _silence_stdout()
+        print("leder-audit: standard output was closed before the report was complete", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as error:  # disk full, a read-only or missing folder, an output path that is a folder
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"leder-audit: {where}{error.strerror or error}; no report was written", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("leder-audit: interrupted; no report was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Terminated:
+        print("leder-audit: terminated; no report was written", file=sys.stderr)
+        return EXIT_TERMINATED
+    except Exception as error:  # the last resort: one line, never a traceback or the record's text
+        if os.environ.get(DEBUG) == "1":
+            raise
+        print(f"leder-audit: unexpected error ({type(error).__name__}{_where(error)}); no report was written. "
+              f"Set {DEBUG}=1 to see the traceback, and please report it", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _where(error: BaseException) -> str:
+    """The innermost place in leder-audit's own code the error passed through, as ' in path:line'."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if "leder_audit" in Path(f.filename).parts]
+    if not frames:
+        return ""
+    parts = Path(frames[-1].filename).parts
+    return f" in {'/'.join(parts[parts.index('leder_audit'):])}:{frames[-1].lineno}"
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null so that Python's flush at exit does not fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -172,4 +225,5 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def entry() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     sys.exit(main())

@@ -215,3 +215,54 @@ def test_a_count_option_out_of_range_is_refused_before_any_work(capsys, option, 
         main(["check", str(FIXTURES / "dnacpr_decisions.json"), option, value])
     err = capsys.readouterr().err
     assert exited.value.code == 2 and option in err and words in err
+
+
+@pytest.mark.parametrize("output, words", [
+    ("/dev/full", "No space left on device"),
+    ("{tmp}/missing/report.json", "No such file or directory"),
+    ("{tmp}", "Is a directory"),
+])
+def test_an_output_that_cannot_be_written_is_one_line_and_exit_2(capsys, tmp_path, output, words):
+    code = main(["check", str(FIXTURES / "dnacpr_decisions.json"), "--format", "json",
+                 "--output", output.format(tmp=tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and words in err and "Traceback" not in err and len(err.strip().splitlines()) <= 2
+    assert not list(tmp_path.rglob("*.part"))
+
+
+def test_an_unexpected_error_is_one_line_naming_its_kind_and_place_and_exit_2(capsys, monkeypatch):
+    import leder_audit.commands as commands
+
+    def broken(*args, **kwargs):
+        raise ValueError("Exceeds the limit (4300 digits) for integer string conversion")
+
+    monkeypatch.setattr(commands, "check", broken)
+    code = main(["check", str(FIXTURES / "dnacpr_decisions.json")])
+    err = capsys.readouterr().err
+    assert code == 2 and "unexpected error (ValueError in leder_audit/" in err and "LEDER_AUDIT_DEBUG=1" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_with_leder_audit_debug_the_unexpected_error_is_raised(monkeypatch):
+    import leder_audit.commands as commands
+
+    monkeypatch.setattr(commands, "check", lambda *a, **k: 1 / 0)
+    monkeypatch.setenv("LEDER_AUDIT_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        main(["check", str(FIXTURES / "dnacpr_decisions.json")])
+
+
+def test_a_closed_standard_output_exits_2_not_0(tmp_path):
+    import subprocess
+    import sys
+
+    records = tmp_path / "many.ndjson"
+    assert main(["generate", "3000", "--seed", "2", "--output", str(records)]) == 0  # a report far larger than a pipe holds
+    script = ("import sys; from leder_audit.cli import main; sys.exit(main(['check', sys.argv[1]]))")
+    reader = subprocess.Popen([sys.executable, "-c", script, str(records)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    reader.stdout.readline()
+    reader.stdout.close()  # as `| head -1` does
+    code = reader.wait(timeout=120)
+    err = reader.stderr.read().decode()
+    assert code == 2 and "closed before the report was complete" in err and "Traceback" not in err
