@@ -1,7 +1,7 @@
 """Measure leder_audit.text.classify on the public NegEx annotated test set.
 
 Run from the repository root:  python benchmarks/negex_benchmark.py [DATA_DIR]
-DATA_DIR defaults to ../shared/data/negex beside the clone.
+DATA_DIR defaults to tests/data/negex, the copy of the set kept in the repository.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from leder_audit.text import Context, classify, load_concepts
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "negex"
+DEFAULT_DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "negex"
 NEGATION_FILE = "Annotations-1-120.txt"
 CONTEXT_FILE = "rsAnnotations-1-120-random.txt"
 PUBLISHED = {"precision": 0.933, "recall": 0.959, "f1": 0.946, "accuracy": 0.977}

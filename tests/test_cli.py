@@ -181,12 +181,14 @@ def test_an_ndjson_check_leaves_other_formats_unimported(tmp_path):
 
 
 def test_console_script_is_installed():
-    import shutil
     import subprocess
+    import sysconfig
+    from pathlib import Path
 
-    exe = shutil.which("leder-audit")
-    assert exe, "pip install did not create the leder-audit command"
-    done = subprocess.run([exe, "--version"], capture_output=True, text=True)
+    # The scripts folder of the interpreter running the tests, so an unactivated venv finds its own command.
+    exe = Path(sysconfig.get_path("scripts")) / "leder-audit"
+    assert exe.is_file(), f"pip install did not create the leder-audit command in {exe.parent}"
+    done = subprocess.run([str(exe), "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and "leder-audit" in done.stdout
 
 

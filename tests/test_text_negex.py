@@ -8,7 +8,7 @@ from pathlib import Path
 from types import ModuleType
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data" / "negex"
+DATA = REPO / "tests" / "data" / "negex"
 F1_FLOOR = 0.96
 PRECISION_FLOOR = 0.96
 RECALL_FLOOR = 0.95
