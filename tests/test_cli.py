@@ -193,7 +193,7 @@ def test_console_script_is_installed():
 
 
 def test_inputs_are_hashed_for_the_run_header_only_when_the_format_has_one(capsys, tmp_path, monkeypatch):
-    from leder_audit import commands
+    from leder_audit.cli import check as commands
 
     hashed = []
     real = commands.file_sha256

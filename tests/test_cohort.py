@@ -222,9 +222,9 @@ import xml.etree.ElementTree as ET  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
 
 from leder_audit.cli import main  # noqa: E402
-from leder_audit.cohort_output import measure_report  # noqa: E402
-from leder_audit.cohort_svg import cohort_svg  # noqa: E402
-from leder_audit.ethnicity import load_population  # noqa: E402
+from leder_audit.cohort.report import measure_report  # noqa: E402
+from leder_audit.cohort.svg import cohort_svg  # noqa: E402
+from leder_audit.cohort.ethnicity import load_population  # noqa: E402
 
 ALL = [str(COHORT / n) for n in ("reviews.ndjson", "certificates.ndjson", "dnacpr.ndjson", "ethnicity_reviews.ndjson")]
 POPULATION = str(FIXTURES / "population_census2021.csv")
@@ -306,8 +306,8 @@ def test_cohort_svg_is_self_contained_marks_raised_groups_and_writes_small_numbe
 
 
 def test_html_section_embeds_both_charts(full_report):
-    from leder_audit.cohort_svg import html_section
-    from leder_audit.trend import compute_trend
+    from leder_audit.cohort.svg import html_section
+    from leder_audit.cohort.trend import compute_trend
 
     trend = compute_trend([json.loads(line) for line in open(ALL[0])],
                           __import__("leder_audit").load_rulebook(COHORT / "trend_rules", builtin=False), as_of=AS_OF)

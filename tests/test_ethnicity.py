@@ -8,9 +8,9 @@ import json
 import pytest
 
 from leder_audit.cohort import load_cohort_rules, run_cohort, select_rules
-from leder_audit.cohort_stats import wilson
+from leder_audit.cohort.stats import wilson
 from leder_audit.errors import InputError
-from leder_audit.ethnicity import GROUPS, ethnic_group, load_population
+from leder_audit.cohort.ethnicity import GROUPS, ethnic_group, load_population
 
 from .conftest import AS_OF, FIXTURES
 

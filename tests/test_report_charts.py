@@ -7,7 +7,7 @@ import re
 from leder_audit import load_rulebook
 from leder_audit.cli import main
 from leder_audit.readers import read
-from leder_audit.trend import compute_trend
+from leder_audit.cohort.trend import compute_trend
 
 from .conftest import FIXTURES
 

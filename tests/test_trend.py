@@ -11,9 +11,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from leder_audit.cli import main
-from leder_audit.cohort_svg import trend_svg
+from leder_audit.cohort.svg import trend_svg
 from leder_audit.rulebook import load_rulebook
-from leder_audit.trend import compute_trend, trend_table
+from leder_audit.cohort.trend import compute_trend, trend_table
 
 from .conftest import AS_OF, FIXTURES
 

@@ -96,7 +96,7 @@ class HtmlWriter:
         self.rows: list[str] = []
         self.titles: dict[str, str] = {rule_id: info.title for rule_id, info in self.rules.items()}
         self.header: dict[str, Any] = {}
-        # Extra report sections (HTML strings), e.g. leder_audit.cohort_svg.html_section(...).
+        # Extra report sections (HTML strings), e.g. leder_audit.cohort.svg.html_section(...).
         self.sections: list[str] = []
 
     def start(self, header: dict[str, Any]) -> None:

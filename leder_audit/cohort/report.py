@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any, Iterable
 
-from .cohort import CohortReport, CohortRule, GroupResult
-from .cohort_stats import percent
+from .run import CohortReport, CohortRule, GroupResult
+from .stats import percent
 
 MEASURE_POPULATION = "http://terminology.hl7.org/CodeSystem/measure-population"
 RULE_SYSTEM = "urn:leder-audit:cohort-rule"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .cohort import MIN_EXPECTED, CohortRule, GroupResult, finish
-from .cohort_stats import wilson
+from .run import MIN_EXPECTED, CohortRule, GroupResult, finish
+from .stats import wilson
 from .ethnicity import GROUPS, PopulationTable
 
 

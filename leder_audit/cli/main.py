@@ -11,9 +11,9 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import __version__
-from .errors import LederAuditError
-from .findings import SEVERITIES
+from .. import __version__
+from ..errors import LederAuditError
+from ..findings import SEVERITIES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 INPUT_FORMATS = ["json", "ndjson", "csv", "tsv", "fhir"]
@@ -122,14 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
                           help="make every free text (rationale, narrative, family concerns) unlike any other, "
                                "as in real exports; by default they repeat")
 
-    from .cohort_commands import add_cohort_parsers
+    from .cohort import add_cohort_parsers
 
     add_cohort_parsers(commands, INPUT_FORMATS, _date)
     return parser
 
 
 def _book(args: argparse.Namespace):
-    from .rulebook import load_rulebook
+    from ..rulebook import load_rulebook
 
     book = load_rulebook(*args.rules, builtin=not getattr(args, "no_builtin", False))
     if getattr(args, "select", None) or getattr(args, "ignore", None):
@@ -199,7 +199,7 @@ def _silence_stdout() -> None:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from . import commands
+    from . import check as commands
 
     if args.command == "check":
         return commands.check(args, _book(args))
@@ -218,7 +218,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "generate":
         return commands.generate(args)
     if args.command in ("cohort", "trend"):
-        from . import cohort_commands
+        from . import cohort as cohort_commands
 
         return getattr(cohort_commands, args.command)(args)
     raise AssertionError(args.command)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from html import escape
 from typing import Iterable
 
-from .cohort import GroupResult
-from .cohort_stats import percent
+from .run import GroupResult
+from .stats import percent
 from .trend import Trend
 
 _WIDTH, _LABEL, _ROW = 720, 260, 22

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import InputError
+from ..errors import InputError
 
 EXIT_OK, EXIT_FINDINGS = 0, 1
 
@@ -49,7 +49,7 @@ def add_cohort_parsers(commands: Any, input_formats: list[str], date_type: Calla
 
 
 def _items(args: argparse.Namespace):
-    from .commands import records_of
+    from .check import records_of
 
     for path in args.paths:
         if not Path(path).is_file():
@@ -59,10 +59,10 @@ def _items(args: argparse.Namespace):
 
 def cohort(args: argparse.Namespace) -> int:
     """Run the cohort rules over the records; exit 1 when a group raises a finding."""
-    from .cohort import load_cohort_rules, run_cohort, select_rules
-    from .cohort_output import csv_rows, measure_report, report_json, report_table
-    from .commands import output
-    from .ethnicity import load_population
+    from ..cohort import load_cohort_rules, run_cohort, select_rules
+    from ..cohort.report import csv_rows, measure_report, report_json, report_table
+    from .check import output
+    from ..cohort.ethnicity import load_population
 
     as_of = args.as_of or date.today()
     rules = select_rules(load_cohort_rules(*args.rules, builtin=not args.no_builtin), args.select)
@@ -86,9 +86,9 @@ def cohort(args: argparse.Namespace) -> int:
 
 def trend(args: argparse.Namespace) -> int:
     """Each theme's finding rate per area and quarter, and the latest change."""
-    from .commands import output
-    from .rulebook import load_rulebook
-    from .trend import compute_trend, trend_csv_rows, trend_table
+    from .check import output
+    from ..rulebook import load_rulebook
+    from ..cohort.trend import compute_trend, trend_csv_rows, trend_table
 
     book = load_rulebook(*args.rules, builtin=not args.no_builtin)
     if args.select or args.ignore:

@@ -9,11 +9,11 @@ from typing import Any, Iterable
 
 from pydantic import BaseModel, Field
 
-from .cohort_stats import previous_quarter, quarter_of, wilson
-from .engine import Auditor
-from .findings import Finding
-from .records import parts_of
-from .rulebook import Rulebook
+from .stats import previous_quarter, quarter_of, wilson
+from ..engine import Auditor
+from ..findings import Finding
+from ..records import parts_of
+from ..rulebook import Rulebook
 
 # The date that places a record in a quarter, by record type.
 PERIOD_FIELDS = {"mortality_review": "notification_date", "death_certificate": "date_of_death",

@@ -11,17 +11,17 @@ from typing import Any, Callable, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import InputError, Origin, RuleError
-from .findings import Evidence, Finding, Step
-from .language.check import Checker, did_you_mean
-from .language.compile import CONTEXT, RECORD, Compiled, compile_condition
-from .language.functions import RunContext
-from .language.nodes import Call, Duration, Node
-from .language.syntax import parse
-from .records import RECORD_MODELS, parts_of
-from .resources import builtin_rules_dir
-from .rulebook import RecordType, RuleMetadata
-from .yamlfile import Located, load_mappings, read_text
+from ..errors import InputError, Origin, RuleError
+from ..findings import Evidence, Finding, Step
+from ..language.check import Checker, did_you_mean
+from ..language.compile import CONTEXT, RECORD, Compiled, compile_condition
+from ..language.functions import RunContext
+from ..language.nodes import Call, Duration, Node
+from ..language.syntax import parse
+from ..records import RECORD_MODELS, parts_of
+from ..resources import builtin_rules_dir
+from ..rulebook import RecordType, RuleMetadata
+from ..yamlfile import Located, load_mappings, read_text
 
 COHORT_FOLDER = "cohort"
 PERIODS: dict[str, Callable[[date], str]] = {}  # filled below: quarter(), year(), month()
@@ -128,7 +128,7 @@ def _year(day: date) -> str:
 
 
 def _quarter(day: date) -> str:
-    from .cohort_stats import quarter_of
+    from .stats import quarter_of
 
     return quarter_of(day)
 
@@ -253,7 +253,7 @@ def _cohort_files(root: Path) -> list[Path]:
 
 def load_cohort_rules(*paths: str | Path, builtin: bool = True, concepts: Any = None) -> list[CohortRule]:
     """The built-in cohort rules (unless builtin=False) plus those in the given files or folders' cohort/."""
-    from .text import load_concepts
+    from ..text import load_concepts
 
     roots = ([builtin_rules_dir()] if builtin else []) + [Path(p) for p in paths]
     for root in roots:
@@ -330,7 +330,7 @@ class GroupResult(BaseModel):
 
     def evidence(self) -> str:
         """The counts behind the measure, e.g. '7 of 12 (58%)'."""
-        from .cohort_stats import percent
+        from .stats import percent
 
         if self.measure == "median":
             if self.small_number or self.median_days is None:
@@ -352,7 +352,7 @@ class CohortRun:
 
     def __init__(self, rules: list[CohortRule], as_of: date | None = None, concepts: Any = None,
                  population: Any = None) -> None:
-        from .text import load_concepts
+        from ..text import load_concepts
 
         self.rules = rules
         self.population = population
@@ -432,7 +432,7 @@ class CohortRun:
     def _results_of(self, rule: CohortRule, key: tuple[str, ...], counter: _Counter) -> list[GroupResult]:
         group = {term.label: value for term, value in zip(rule.group_by, key)}
         if rule.spec.measure.kind == "representation":
-            from .cohort_representation import representation_results
+            from .representation import representation_results
 
             return representation_results(rule, group, counter, self.population)
         return [finish(rule, group, _measured(rule, counter))]
@@ -445,7 +445,7 @@ class CohortRun:
 
 
 def _measured(rule: CohortRule, counter: _Counter) -> dict[str, Any]:
-    from .cohort_stats import median, wilson
+    from .stats import median, wilson
 
     kind = rule.spec.measure.kind
     # A count is reported as it is; a rate or median over fewer than small_numbers records is not.
@@ -500,7 +500,7 @@ def _rounded(value: Any) -> Any:
 
 
 def _message(template: str, result: GroupResult, evidence: str) -> str:
-    from .cohort_stats import percent
+    from .stats import percent
 
     values: dict[str, str] = {"group": result.key, "evidence": evidence, **result.group}
     for name in GroupMeasure.model_fields:
@@ -534,8 +534,8 @@ class CohortReport:
 def run_cohort(items: Iterable[Any], rules: list[CohortRule] | None = None, population: Any = None,
                as_of: date | None = None) -> CohortReport:
     """Evaluate cohort rules over records (dicts, models, or reader items); records that do not fit are rejected."""
-    from .engine import Incoming, record_data
-    from .findings import Rejection
+    from ..engine import Incoming, record_data
+    from ..findings import Rejection
 
     rules = load_cohort_rules() if rules is None else rules
     skipped = [r.id for r in rules if r.spec.measure.kind == "representation" and population is None]

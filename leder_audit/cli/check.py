@@ -12,18 +12,18 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-from . import __version__
-from .engine import Auditor, Incoming, record_data
-from .errors import InputError
-from .findings import SEVERITIES, Rejection
-from .language.compile import CONTEXT, RECORD
-from .language.interpret import Trace, interpret
-from .readers import read
-from .records import RECORD_MODELS
-from .rulebook import Rulebook
-from .origins import Origins
-from .progress import progress
-from .writers import DEFAULT_MAX_FINDINGS, make_writer, summary_line
+from .. import __version__
+from ..engine import Auditor, Incoming, record_data
+from ..errors import InputError
+from ..findings import SEVERITIES, Rejection
+from ..language.compile import CONTEXT, RECORD
+from ..language.interpret import Trace, interpret
+from ..readers import read
+from ..records import RECORD_MODELS
+from ..rulebook import Rulebook
+from ..origins import Origins
+from ..progress import progress
+from ..writers import DEFAULT_MAX_FINDINGS, make_writer, summary_line
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -76,7 +76,7 @@ def output(path: str | None) -> Iterator[IO[str]]:
 def records_of(paths: list[str], input_format: str | None, mapping: str | None = None) -> Iterator[Incoming | Rejection]:
     loaded = None
     if mapping:
-        from .readers.mapping import load_mapping
+        from ..readers.mapping import load_mapping
 
         loaded = load_mapping(mapping)
     for path in paths:
@@ -113,7 +113,7 @@ def check(args: Any, book: Rulebook) -> int:
     if jobs == 1:
         auditor: Any = Auditor(book, as_of=as_of, suppressions=suppressions)
     else:
-        from .parallel import ParallelAuditor
+        from ..parallel import ParallelAuditor
 
         auditor = ParallelAuditor(book, as_of=as_of, jobs=jobs, suppressions=suppressions)
     items = records_of(args.paths, args.input_format, getattr(args, "mapping", None))
@@ -126,7 +126,7 @@ def check(args: Any, book: Rulebook) -> int:
         items = origins.track(items)  # only these quote a finding's record from what was read
     redactor = None
     if redact:
-        from .redact import Redactor
+        from ..redact import Redactor
 
         redactor = Redactor(origins)
     threshold = SEVERITIES.index(args.fail_on)
@@ -154,8 +154,8 @@ class ReportCharts:
     """The HTML report's cohort measures and change over time, counted in the same pass as the findings."""
 
     def __init__(self, book: Rulebook, as_of: date) -> None:
-        from .cohort import CohortRun, load_cohort_rules
-        from .trend import TrendCounter
+        from ..cohort import CohortRun, load_cohort_rules
+        from ..cohort.trend import TrendCounter
 
         # Representation needs population figures, which belong to `leder-audit cohort --population`.
         rules = [r for r in load_cohort_rules(concepts=book.concepts) if r.spec.measure.kind != "representation"]
@@ -167,14 +167,14 @@ class ReportCharts:
         self.cohort.add(record)
 
     def section(self, tally: Any) -> str:
-        from .cohort_svg import html_section
+        from ..cohort.svg import html_section
 
         return html_section(self.cohort.results(), self.trend.result(tally))
 
 
 def _suppressions(paths: list[str], as_of: date, book: Rulebook, max_days: int | None) -> Any:
     """Every suppressions file given, read before any record; expired and doubtful entries are named on stderr."""
-    from .suppressions import DEFAULT_MAX_DAYS, Suppressions, load_suppressions
+    from ..suppressions import DEFAULT_MAX_DAYS, Suppressions, load_suppressions
 
     loaded = Suppressions()
     for path in paths:
@@ -201,7 +201,7 @@ def list_rules(args: Any, book: Rulebook) -> int:
 
 
 def test_rules(args: Any, book: Rulebook) -> int:
-    from .ruletests import run_cases
+    from ..ruletests import run_cases
 
     total = failed = 0
     for result in run_cases(book, as_of=args.as_of):
@@ -217,7 +217,7 @@ def test_rules(args: Any, book: Rulebook) -> int:
 
 
 def rule_docs(args: Any, book: Rulebook) -> int:
-    from .rulesdocs import write_rule_docs
+    from ..rulesdocs import write_rule_docs
 
     written = write_rule_docs(book, args.output_dir)
     print(f"{len(written)} pages written to {args.output_dir}")
@@ -227,7 +227,7 @@ def rule_docs(args: Any, book: Rulebook) -> int:
 def explain(args: Any, book: Rulebook) -> int:
     rule = book.by_id.get(args.rule_id)
     if rule is None:
-        from .language.check import did_you_mean
+        from ..language.check import did_you_mean
 
         raise InputError(f"no rule {args.rule_id}. " + (did_you_mean(args.rule_id, book.by_id) or ""), "explain")
     auditor = Auditor(book.select([rule.id]), as_of=args.as_of)
@@ -246,7 +246,7 @@ def explain(args: Any, book: Rulebook) -> int:
 
 
 def _explain_record(rule: Any, record: Any, auditor: Auditor) -> None:
-    from .records import parts_of
+    from ..records import parts_of
 
     for target, prefix in parts_of(record):
         if target["record_type"] != rule.spec.applies_to:
@@ -284,7 +284,7 @@ def validate(args: Any) -> int:
 
 
 def schema(args: Any) -> int:
-    from .findings import Finding
+    from ..findings import Finding
 
     folder = Path(args.output_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -297,7 +297,7 @@ def schema(args: Any) -> int:
 
 
 def generate(args: Any) -> int:
-    from .generate import write_ndjson
+    from ..generate import write_ndjson
 
     if args.count < 0 or not 0.0 <= args.problem_rate <= 1.0:
         raise InputError("N must be 0 or more and --problem-rate between 0 and 1", "generate")

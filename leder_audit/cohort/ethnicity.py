@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 
 # The five high-level groups of the 2021 Census of England and Wales, in the ONS order.
 GROUPS: tuple[str, ...] = ("Asian", "Black", "Mixed", "White", "Other")
