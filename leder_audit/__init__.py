@@ -8,6 +8,9 @@ from .findings import AuditResult, Evidence, Finding, Reference, Rejection
 from .records import DeathCertificate, DnacprDecision, MortalityReview, Person
 from .rulebook import Rule, Rulebook, load_rulebook
 from .suppressions import Suppression, Suppressions, load_suppressions
+from ._moved import install as _install_moved
+
+_install_moved()
 
 __all__ = [
     "Auditor", "AuditResult", "DeathCertificate", "DnacprDecision", "Evidence", "Finding", "InputError",
