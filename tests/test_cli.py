@@ -233,7 +233,7 @@ def test_an_output_that_cannot_be_written_is_one_line_and_exit_2(capsys, tmp_pat
 
 
 def test_an_unexpected_error_is_one_line_naming_its_kind_and_place_and_exit_2(capsys, monkeypatch):
-    import leder_audit.commands as commands
+    import leder_audit.cli.check as commands
 
     def broken(*args, **kwargs):
         raise ValueError("Exceeds the limit (4300 digits) for integer string conversion")
@@ -246,7 +246,7 @@ def test_an_unexpected_error_is_one_line_naming_its_kind_and_place_and_exit_2(ca
 
 
 def test_with_leder_audit_debug_the_unexpected_error_is_raised(monkeypatch):
-    import leder_audit.commands as commands
+    import leder_audit.cli.check as commands
 
     monkeypatch.setattr(commands, "check", lambda *a, **k: 1 / 0)
     monkeypatch.setenv("LEDER_AUDIT_DEBUG", "1")
