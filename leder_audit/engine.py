@@ -14,7 +14,7 @@ from .language.compile import CONTEXT, MEMO, RECORD
 from .language.functions import RunContext
 from .language.interpret import Trace, interpret, plain
 from .records import RECORD_MODELS, parts_of, record_adapter, record_data_validator
-from .rulebook import Rule, Rulebook, RuleSpec
+from .rulebook import Case, Rule, Rulebook, RuleSpec
 from .suppressions import Suppressions
 
 
@@ -223,12 +223,16 @@ class Auditor:
             rule_stats = self._tally.rule_stats[rule.spec.id]
             if outcome is None:
                 rule_stats.unknown += 1
-                if rule.spec.when_unknown != "fire":
-                    continue
-            elif outcome is not True:
+                case = rule.unknown
+            elif outcome is True:
+                case = rule.recorded
+            else:
+                continue
+            if case is None:
                 continue
             rule_stats.fired += 1
-            finding = self._finding(rule, env, top, prefix, decided_on_unknown=outcome is None)
+            rule_stats.not_recorded += case.decided_on_unknown
+            finding = self._finding(rule, case, env, top, prefix)
             if self.suppressions.entries:
                 suppression = self.suppressions.matching(finding, context.today)
                 if suppression is not None:
@@ -237,13 +241,13 @@ class Auditor:
             self._tally.count(finding)
             found.append(finding)
 
-    def _finding(self, rule: Rule, env: dict, top: dict[str, Any], prefix: str, decided_on_unknown: bool) -> Finding:
+    def _finding(self, rule: Rule, case: Case, env: dict, top: dict[str, Any], prefix: str) -> Finding:
         evidence, path, steps = self._explanation(rule, env, prefix)
         source, location = self._where
         return finding_of(
-            rule.spec, source=source, location=location, record_id=top["id"], record_type=top["record_type"],
-            message=_message(rule, env, evidence, path, top["id"]), path=path, evidence=evidence,
-            decided_on_unknown=decided_on_unknown, explanation=list(steps),
+            rule.spec, case, source=source, location=location, record_id=top["id"], record_type=top["record_type"],
+            message=_message(case, env, evidence, path, top["id"]), path=path, evidence=evidence,
+            explanation=list(steps),
         )
 
     def _explanation(self, rule: Rule, env: dict, prefix: str) -> tuple[Evidence | None, str | None, list[Step]]:
@@ -309,25 +313,26 @@ def _value_at(record: dict[str, Any], path: tuple[str, ...]) -> Any:
     return value
 
 
-def finding_of(spec: RuleSpec, *, source: str | None, location: str | None, record_id: str, record_type: str,
-               message: str, path: str | None, evidence: Evidence | None, decided_on_unknown: bool,
+def finding_of(spec: RuleSpec, case: Case, *, source: str | None, location: str | None, record_id: str,
+               record_type: str, message: str, path: str | None, evidence: Evidence | None,
                explanation: list[Step]) -> Finding:
-    """A finding of the rule with this spec, its title, severity, tags and references the rule's own.
+    """A finding of the rule with this spec in one of its cases (recorded, or not recorded): its title,
+    severity and tags the case's, its references the rule's.
 
     Everything is valid already (the rule, the record and the trace were), so it is not validated again.
     """
     return Finding.trusted(
-        source=source, location=location, rule_id=spec.id, rule_version=spec.version, title=spec.title,
-        severity=spec.severity, tags=list(spec.tags), record_id=record_id, record_type=record_type, message=message,
-        path=path, evidence=evidence, references=list(spec.references), decided_on_unknown=decided_on_unknown,
+        source=source, location=location, rule_id=spec.id, rule_version=spec.version, title=case.title,
+        severity=case.severity, tags=list(case.tags), record_id=record_id, record_type=record_type, message=message,
+        path=path, evidence=evidence, references=list(spec.references), decided_on_unknown=case.decided_on_unknown,
         explanation=explanation,
     )
 
 
-def _message(rule: Rule, env: dict, evidence: Evidence | None, path: str | None, record_id: str) -> str:
-    message = rule.message
+def _message(case: Case, env: dict, evidence: Evidence | None, path: str | None, record_id: str) -> str:
+    message = case.message
     fixed = None
-    for placeholder in rule.placeholders:
+    for placeholder in case.placeholders:
         if placeholder.value is None:
             if fixed is None:
                 fixed = {"evidence": evidence.text if evidence else "",

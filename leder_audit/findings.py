@@ -10,12 +10,14 @@ from datetime import date
 from json.encoder import encode_basestring as _json_string
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from .duplicates import Duplicate, DuplicateIds
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
+
+NOT_RECORDED = "not-recorded"  # the tag a finding decided on unknown carries beside its themes
 
 _Model = TypeVar("_Model", bound=BaseModel)
 _set = object.__setattr__
@@ -188,9 +190,16 @@ class RuleStats(BaseModel):
     """The denominators an inspector needs for one rule."""
 
     applied: int = 0
-    fired: int = 0
-    unknown: int = 0
+    fired: int = Field(0, description="Findings raised, not-recorded ones included.")
+    not_recorded: int = Field(0, description="Findings raised because the data the rule needs was not recorded.")
+    unknown: int = Field(0, description="Records on which the rule could not decide: a field it needs was missing.")
     errored: int = 0
+
+    @computed_field(description="Share of the records the rule was applied to on which the fields it needed were "
+                                "recorded, so that it could decide; null when it was applied to none.")
+    @property
+    def completeness(self) -> float | None:
+        return None if not self.applied else round((self.applied - self.unknown) / self.applied, 4)
 
 
 KEPT_IN_FULL = 1000  # rejections and rule errors listed in full; past this they are only counted
@@ -209,9 +218,11 @@ class Tally:
     rejected: list[Rejection] = field(default_factory=list)
     errors: list[RuleError] = field(default_factory=list)
     rule_stats: dict[str, RuleStats] = field(default_factory=dict)
-    by_theme: Counter = field(default_factory=Counter)
+    by_theme: Counter = field(default_factory=Counter)  # recorded failures only
+    not_recorded_by_theme: Counter = field(default_factory=Counter)
     by_severity: Counter = field(default_factory=Counter)
     findings_count: int = 0
+    not_recorded_count: int = 0
     suppressed: list[SuppressedFinding] = field(default_factory=list)
     rejected_count: int = 0
     errors_count: int = 0
@@ -243,15 +254,25 @@ class Tally:
             mine.applied += stats.applied
             mine.fired += stats.fired
             mine.unknown += stats.unknown
+            mine.not_recorded += stats.not_recorded
             mine.errored += stats.errored
         self.by_theme.update(other.by_theme)
+        self.not_recorded_by_theme.update(other.not_recorded_by_theme)
         self.by_severity.update(other.by_severity)
         self.findings_count += other.findings_count
+        self.not_recorded_count += other.not_recorded_count
         self.suppressed.extend(other.suppressed)
 
     def count(self, finding: Finding) -> None:
+        """Count a reported finding: by severity, and by theme as a recorded failure or a documentation gap."""
         self.findings_count += 1
         self.by_severity[finding.severity] += 1
+        if finding.decided_on_unknown:
+            self.not_recorded_count += 1
+            for tag in finding.tags:
+                if tag != NOT_RECORDED:
+                    self.not_recorded_by_theme[tag] += 1
+            return
         for tag in finding.tags:
             self.by_theme[tag] += 1
 
@@ -265,9 +286,11 @@ class Tally:
             "records_checked": self.records_checked,
             "records_rejected": self.rejected_count,
             "findings": self.findings_count,
+            "not_recorded": self.not_recorded_count,
             "suppressed": len(self.suppressed),
             "by_severity": {s: self.by_severity[s] for s in SEVERITIES if self.by_severity[s]},
             "by_theme": dict(sorted(self.by_theme.items())),
+            "not_recorded_by_theme": dict(sorted(self.not_recorded_by_theme.items())),
             "rule_errors": self.errors_count,
             "duplicate_ids": self.duplicates.count,
         }
@@ -282,8 +305,10 @@ class AuditResult(BaseModel):
     rejected: list[Rejection]
     errors: list[RuleError]
     rule_stats: dict[str, RuleStats]
-    by_theme: dict[str, int]
+    by_theme: dict[str, int] = Field(description="Recorded failures by theme: findings decided on unknown are left out.")
     by_severity: dict[str, int]
+    not_recorded: int = Field(0, description="Findings decided on unknown: documentation gaps, listed in `findings`.")
+    not_recorded_by_theme: dict[str, int] = Field({}, description="Those findings by theme.")
     records_rejected: int = Field(0, description="All rejected records; `rejected` lists the first 1000.")
     rule_errors: int = Field(0, description="All rule errors; `errors` lists the first 1000.")
     suppressed: list[SuppressedFinding] = Field([], description="Findings silenced by a suppression, with its reason.")
@@ -301,6 +326,8 @@ class AuditResult(BaseModel):
             rule_stats=tally.rule_stats,
             by_theme=dict(sorted(tally.by_theme.items())),
             by_severity={s: tally.by_severity[s] for s in SEVERITIES if tally.by_severity[s]},
+            not_recorded=tally.not_recorded_count,
+            not_recorded_by_theme=dict(sorted(tally.not_recorded_by_theme.items())),
             records_rejected=tally.rejected_count,
             rule_errors=tally.errors_count,
             suppressed=tally.suppressed,

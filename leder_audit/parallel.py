@@ -33,6 +33,7 @@ class RulebookRecipe:
     paths: tuple[str, ...] = ()
     builtin: bool = True
     rule_ids: tuple[str, ...] | None = None
+    left_out: tuple[str, ...] = ()  # cases of those rules the selection left out (Rulebook.left_out)
 
     @classmethod
     def of(cls, book: Rulebook) -> "RulebookRecipe":
@@ -41,11 +42,11 @@ class RulebookRecipe:
             raise ValueError("this rulebook was built with concepts given in code, so other processes cannot load it;"
                              " load it with load_rulebook(paths...) instead")
         paths, builtin = book.loaded_with
-        return cls(paths, builtin, tuple(rule.id for rule in book.rules))
+        return cls(paths, builtin, tuple(rule.id for rule in book.rules), book.left_out())
 
     def load(self) -> Rulebook:
         book = load_rulebook(*self.paths, builtin=self.builtin)
-        return book.select(self.rule_ids) if self.rule_ids is not None else book
+        return (book.select(self.rule_ids) if self.rule_ids is not None else book).leave_out(self.left_out)
 
 
 @lru_cache(maxsize=4)
@@ -78,10 +79,12 @@ def pack_finding(finding: Finding) -> PackedFinding:
 def unpack_finding(packed: PackedFinding, book: Rulebook) -> Finding:
     """The finding `pack_finding` packed, with its rule's fields from the same rulebook."""
     rule_id, record_id, record_type, message, path, evidence, steps, decided_on_unknown, source, location = packed
+    rule = book.by_id[rule_id]
     return finding_of(
-        book.by_id[rule_id].spec, source=source, location=location, record_id=record_id, record_type=record_type,
+        rule.spec, rule.unknown if decided_on_unknown else rule.recorded,  # type: ignore[arg-type]
+        source=source, location=location, record_id=record_id, record_type=record_type,
         message=message, path=path, evidence=None if evidence is None else Evidence.trusted(*evidence),
-        decided_on_unknown=decided_on_unknown, explanation=[Step.trusted(*step) for step in steps],
+        explanation=[Step.trusted(*step) for step in steps],
     )
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import Origin, RuleError
-from .findings import Reference, Severity
+from .findings import NOT_RECORDED, SEVERITIES, Reference, Severity
 from .language.check import check, did_you_mean
 from .language.compile import Compiled, compile_condition, compile_shared
 from .language.interpret import trace_inputs
@@ -32,6 +32,7 @@ class TestCases(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     fire: list[dict[str, Any]] = []
+    not_recorded: list[dict[str, Any]] = Field([], description="Records that must raise the rule's unknown case.")
     pass_: list[dict[str, Any]] = Field([], alias="pass")
 
 
@@ -57,14 +58,36 @@ class RuleMetadata(BaseModel):
         return tags
 
 
+class UnknownCase(BaseModel):
+    """What a rule that fires on missing data says when it does: a documentation gap, not a care failure."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1)
+    message: str = Field(min_length=1)
+    severity: Severity | None = Field(None, description="Default: one step below the rule's severity.")
+
+
+def one_step_below(severity: str) -> Severity:
+    """The severity one step below this one; info stays info."""
+    return SEVERITIES[max(0, SEVERITIES.index(severity) - 1)]  # type: ignore[return-value]
+
+
 class RuleSpec(RuleMetadata):
     """A rule over one record, as written in YAML."""
 
     applies_to: RecordType
     when: str = Field(min_length=1)
     when_unknown: Literal["pass", "fire"] = "pass"
+    unknown: UnknownCase | None = None
     profiles: list[str] = []
     tests: TestCases = TestCases()
+
+    @property
+    def unknown_severity(self) -> Severity | None:
+        """The severity of the rule's not-recorded findings; None for a rule that does not fire on unknown."""
+        if self.unknown is None:
+            return None
+        return self.unknown.severity or one_step_below(self.severity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,19 +99,40 @@ class Placeholder:
 
 
 @dataclass(frozen=True, slots=True)
+class Case:
+    """The parts a rule's findings of one kind share, built once: recorded failure, or not recorded."""
+
+    title: str
+    severity: Severity
+    tags: tuple[str, ...]
+    message: str  # the template, its white space made single spaces
+    placeholders: tuple[Placeholder, ...]
+    decided_on_unknown: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
-    """A loaded, checked and compiled rule."""
+    """A loaded, checked and compiled rule, with the finding it raises in each case it raises one.
+
+    `recorded` is raised when the condition is true; `unknown` when it is unknown and the rule fires on
+    missing data. Either is None when the rulebook leaves that case out (`--select/--ignore not-recorded`).
+    """
 
     spec: RuleSpec
     condition: Node  # compiled with the other rules of its record type, in Rulebook.plans
-    message: str  # spec.message with its white space made single spaces, the template of every finding
-    placeholders: tuple[Placeholder, ...]
+    recorded: Case | None
+    unknown: Case | None
     file: str
     location: Located = field(repr=False, compare=False)
 
     @property
     def id(self) -> str:
         return self.spec.id
+
+    @property
+    def message(self) -> str:
+        """The template of the rule's recorded findings."""
+        return " ".join(self.spec.message.split())
 
 
 def _rule_files(root: Path) -> list[Path]:
@@ -101,14 +145,15 @@ def _rule_files(root: Path) -> list[Path]:
 _RULE_NEEDS = "every rule needs id, version, title, severity, applies_to, tags, references, rationale, when and message"
 
 
-def _compile_placeholders(spec: RuleSpec, doc: Located, base: tuple, concept_names: frozenset[str]) -> tuple[Placeholder, ...]:
+def _compile_placeholders(spec: RuleSpec, message: str, doc: Located, where: tuple,
+                          concept_names: frozenset[str]) -> tuple[Placeholder, ...]:
     placeholders = []
     model = RECORD_MODELS[spec.applies_to]
-    for name in dict.fromkeys(_PLACEHOLDER.findall(spec.message)):
+    for name in dict.fromkeys(_PLACEHOLDER.findall(message)):
         if name in _TEMPLATE_NAMES:
             placeholders.append(Placeholder(name))
             continue
-        origin = doc.origin(base + ("message",))
+        origin = doc.origin(where)
         node = parse(name, origin)
         from .language.check import Checker
 
@@ -133,11 +178,40 @@ def load_rule_file(path: Path, concept_names: frozenset[str], display: str | Non
 
 
 def _build(spec: RuleSpec, doc: Located, base: tuple, concept_names: frozenset[str], name: str) -> Rule:
+    _check_unknown_case(spec, doc, base)
     origin = doc.text_origin(base + ("when",))
     node = parse(spec.when, origin)
     check(node, RECORD_MODELS[spec.applies_to], concept_names, spec.when, origin)
-    placeholders = _compile_placeholders(spec, doc, base, concept_names)
-    return Rule(spec, node, " ".join(spec.message.split()), placeholders, name, doc)
+    recorded = Case(spec.title, spec.severity, tuple(spec.tags), " ".join(spec.message.split()),
+                    _compile_placeholders(spec, spec.message, doc, base + ("message",), concept_names), False)
+    unknown = None
+    if spec.unknown is not None:
+        unknown = Case(spec.unknown.title, spec.unknown_severity, (*spec.tags, NOT_RECORDED),  # type: ignore[arg-type]
+                       " ".join(spec.unknown.message.split()),
+                       _compile_placeholders(spec, spec.unknown.message, doc, base + ("unknown", "message"),
+                                             concept_names), True)
+    return Rule(spec, node, recorded, unknown, name, doc)
+
+
+def _check_unknown_case(spec: RuleSpec, doc: Located, base: tuple) -> None:
+    """A rule fires on missing data only with its own not-recorded title, message and a lower severity."""
+    if spec.when_unknown == "fire" and spec.unknown is None:
+        raise doc.error(base + ("when_unknown",), "a rule that fires when data is not recorded needs an `unknown:` "
+                        "case", "add `unknown: {title: ..., message: ...}` saying what was not recorded: a "
+                        "documentation gap is not a failure of care", key=True)
+    if spec.unknown is not None and spec.when_unknown != "fire":
+        raise doc.error(base + ("unknown",), "an `unknown:` case is raised only by a rule with `when_unknown: fire`",
+                        "add `when_unknown: fire`, or remove the `unknown:` case", key=True)
+    if spec.tests.not_recorded and spec.unknown is None:
+        raise doc.error(base + ("tests", "not_recorded"), "`not_recorded` cases need a rule with `when_unknown: "
+                        "fire` and an `unknown:` case", key=True)
+    chosen = spec.unknown.severity if spec.unknown is not None else None
+    if chosen is not None and spec.severity != "info" and SEVERITIES.index(chosen) >= SEVERITIES.index(spec.severity):
+        raise doc.error(base + ("unknown", "severity"), f"the unknown case's severity ({chosen}) must be below the "
+                        f"rule's ({spec.severity})", f"a documentation gap ranks below the failure; the default is "
+                        f"{one_step_below(spec.severity)}")
+    if chosen is not None and spec.severity == "info" and chosen != "info":
+        raise doc.error(base + ("unknown", "severity"), "the unknown case of an info rule is info as well")
 
 
 class Rulebook:
@@ -170,16 +244,47 @@ class Rulebook:
         return digest.hexdigest()
 
     def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> "Rulebook":
-        """The rules named by id, tag or `profile:NAME` in select (all if empty), less those in ignore."""
+        """The rules named by id, tag or `profile:NAME` in select (all if empty), less those in ignore.
+
+        `not-recorded` names findings rather than rules: selecting it keeps every rule's not-recorded case
+        (beside the rules the other names select), and ignoring it leaves those cases out.
+        """
         select, ignore = list(select), list(ignore)
         for name in select + ignore:
-            if not any(_named(r, name) for r in self.rules):
+            if not any(_named(r, name) or (name == NOT_RECORDED and r.unknown) for r in self.rules):
                 options = {r.id for r in self.rules} | {t for r in self.rules for t in r.spec.tags}
+                if any(r.unknown for r in self.rules):
+                    options.add(NOT_RECORDED)
                 raise RuleError(f"no rule has the id, tag or profile `{name}`", Origin("--select/--ignore"),
                                 hint=did_you_mean(name, options))
-        chosen = [r for r in self.rules if (not select or any(_named(r, n) for n in select))
-                  and not any(_named(r, n) for n in ignore)]
+        rules_named = [n for n in select if n != NOT_RECORDED]
+        chosen = []
+        for rule in self.rules:
+            if any(_named(rule, n) for n in ignore):
+                continue
+            named = not select or any(_named(rule, n) for n in rules_named)
+            recorded = rule.recorded if named else None
+            unknown = rule.unknown if (named or NOT_RECORDED in select) and NOT_RECORDED not in ignore else None
+            if recorded is not None or unknown is not None:
+                chosen.append(_with_cases(rule, recorded, unknown))
         book = Rulebook(chosen, self.concepts, self.sources)
+        book.loaded_with = self.loaded_with
+        return book
+
+    def left_out(self) -> tuple[str, ...]:
+        """The cases selection left out of this book's rules, as 'RULE-ID recorded' or 'RULE-ID unknown'."""
+        return tuple(f"{rule.id} {case}" for rule in self.rules
+                     for case, left in (("recorded", rule.recorded is None),
+                                        ("unknown", rule.unknown is None and rule.spec.unknown is not None)) if left)
+
+    def leave_out(self, cases: Iterable[str]) -> "Rulebook":
+        """This book with the cases `left_out` named left out again (how another process rebuilds a selection)."""
+        gone = set(cases)
+        if not gone:
+            return self
+        rules = [_with_cases(r, None if f"{r.id} recorded" in gone else r.recorded,
+                             None if f"{r.id} unknown" in gone else r.unknown) for r in self.rules]
+        book = Rulebook(rules, self.concepts, self.sources)
         book.loaded_with = self.loaded_with
         return book
 
@@ -188,6 +293,12 @@ class Rulebook:
         from .engine import Auditor
 
         return Auditor(self, as_of=as_of).check(record)
+
+
+def _with_cases(rule: Rule, recorded: Case | None, unknown: Case | None) -> Rule:
+    if recorded is rule.recorded and unknown is rule.unknown:
+        return rule
+    return replace(rule, recorded=recorded, unknown=unknown)
 
 
 def _named(rule: Rule, name: str) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .engine import Auditor
 from .errors import InputError
-from .findings import Finding
+from .findings import NOT_RECORDED, Finding
 from .rulebook import Rule, Rulebook
 from .ruletests import case_record
 
@@ -34,7 +34,8 @@ THEME_TITLES = {
 
 _UNKNOWN = {
     "pass": "the rule does not fire when the data it needs is not recorded.",
-    "fire": "the rule fires when the data it needs is not recorded: missing documentation is itself the finding.",
+    "fire": ("the rule raises its not-recorded case (below): a documentation gap, reported at a lower severity "
+             "and left out of care-failure rates."),
 }
 
 
@@ -46,10 +47,10 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _example_finding(book: Rulebook, rule: Rule, case: dict) -> Finding | None:
+def _example_finding(book: Rulebook, rule: Rule, case: dict, expected: str = "fire") -> Finding | None:
     auditor = Auditor(book.select([rule.id]), as_of=DOCS_AS_OF)
     try:
-        findings = auditor.check(case_record(rule, "fire", 1, case))
+        findings = auditor.check(case_record(rule, expected, 1, case))
     except InputError:
         return None
     return next((f for f in findings if f.rule_id == rule.id), None)
@@ -100,14 +101,36 @@ def rule_page(book: Rulebook, rule: Rule) -> str:
         *_references(rule), "",
         "## Message", "",
         f"> {_one_line(spec.message)}", "",
+        *_unknown_case(rule),
         "## Examples", "",
     ]
     fired = next((f for f in (_example_finding(book, rule, c) for c in spec.tests.fire) if f), None)
     if fired is not None:
         lines += ["A record that fires it gets this finding:", "", f"> {fired.message}", ""]
     lines += _cases("Records that fire it", spec.tests.fire)
+    if spec.tests.not_recorded:
+        gap = next((f for f in (_example_finding(book, rule, c, "not-recorded") for c in spec.tests.not_recorded)
+                    if f), None)
+        if gap is not None:
+            lines += [f"A record where it was not recorded gets this {gap.severity} finding:", "", f"> {gap.message}", ""]
+        lines += _cases("Records that fire it as not recorded", spec.tests.not_recorded)
     lines += _cases("Records that do not fire it", spec.tests.pass_)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _unknown_case(rule: Rule) -> list[str]:
+    """The section on what the rule says when the data it needs was not recorded."""
+    spec = rule.spec
+    if spec.unknown is None:
+        return []
+    return ["## When it was not recorded", "",
+            "| | |", "| --- | --- |",
+            f"| Title | {spec.unknown.title} |",
+            f"| Severity | {spec.unknown_severity} (the recorded failure is {spec.severity}) |",
+            f"| Themes | {', '.join(f'`{t}`' for t in (*spec.tags, NOT_RECORDED))} |", "",
+            "The finding says `decided_on_unknown: true`. It is a gap in the documentation, not a failure of care: "
+            "it is listed and counted on its own, and care-failure rates leave it out.", "",
+            f"> {_one_line(spec.unknown.message)}", ""]
 
 
 def _theme_order(book: Rulebook) -> list[str]:

@@ -16,8 +16,8 @@ class CaseResult:
     """One inline case: what the rule should have done and what it did."""
 
     rule_id: str
-    expected: str  # "fire" or "pass"
-    actual: str  # "fire", "pass" or "invalid"
+    expected: str  # "fire", "not-recorded" or "pass"
+    actual: str  # "fire", "not-recorded", "pass" or "invalid"
     number: int
     case: dict
     detail: str = ""
@@ -32,12 +32,17 @@ def case_record(rule: Rule, expected: str, number: int, case: dict) -> dict:
     return {"record_type": rule.spec.applies_to, "id": f"{rule.id}/{expected}/{number}", **case}
 
 
+def cases_of(rule: Rule) -> dict[str, list[dict]]:
+    """A rule's inline cases by what they must do: fire on recorded data, fire as not recorded, or pass."""
+    tests = rule.spec.tests
+    return {"fire": tests.fire, "not-recorded": tests.not_recorded, "pass": tests.pass_}
+
+
 def run_cases(book: Rulebook, as_of: date | None = None) -> Iterator[CaseResult]:
     """Every inline case of every rule in the book, in rule order."""
     for rule in book.rules:
         single = book.select([rule.id])
-        for expected in ("fire", "pass"):
-            cases = rule.spec.tests.fire if expected == "fire" else rule.spec.tests.pass_
+        for expected, cases in cases_of(rule).items():
             for number, case in enumerate(cases, 1):
                 yield _run_case(single, rule, expected, number, case, as_of)
 
@@ -50,6 +55,8 @@ def _run_case(book: Rulebook, rule: Rule, expected: str, number: int, case: dict
         return CaseResult(rule.id, expected, "invalid", number, case, str(error))
     fired = [f for f in findings if f.rule_id == rule.id]
     detail = ""
+    actual = "pass"
     if fired:
         detail = "; ".join(f"{s.expression} -> {s.value}" for s in fired[0].explanation)
-    return CaseResult(rule.id, expected, "fire" if fired else "pass", number, case, detail)
+        actual = "not-recorded" if fired[0].decided_on_unknown else "fire"
+    return CaseResult(rule.id, expected, actual, number, case, detail)

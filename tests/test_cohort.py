@@ -314,3 +314,48 @@ def test_html_section_embeds_both_charts(full_report):
     section = html_section(full_report.results, trend)
     assert section.startswith('<section id="cohort">') and section.count("<svg") == 2
     assert html_section().count("<svg") == 0
+
+
+FAMILY_RULE = RULE.replace("tags: [review-timeliness]", "tags: [family-involvement]").replace(
+    "measure:\n  kind: median\n  value: review_completed_date - notification_date",
+    "measure:\n  kind: proportion\n  numerator: family.invited_to_contribute == false").replace(
+    "raise_when: median_days > 150", "raise_when: proportion > 0.1").replace(
+    'message: "{group} took {median_days} days ({evidence})"',
+    'message: "{group}: {evidence}; documentation {completeness} complete"')
+
+
+def family_reviews() -> list[dict]:
+    """Ten reviews in one area: three say nothing of the family, two record that it was not invited."""
+    reviews = []
+    for n in range(10):
+        review = {"record_type": "mortality_review", "id": f"F{n}", "area": {"ics": "QWE"}}
+        if n >= 3:
+            review["family"] = {"invited_to_contribute": n >= 5}
+        reviews.append(review)
+    return reviews
+
+
+def test_a_cohort_rate_counts_recorded_failures_only_and_gives_completeness_beside_it(tmp_path):
+    write_rule(tmp_path, FAMILY_RULE)
+    report = run_cohort(family_reviews(), load_cohort_rules(tmp_path, builtin=False), as_of=AS_OF)
+    (result,) = report.results
+    assert (result.numerator, result.unknown, result.denominator) == (2, 3, 10)
+    assert result.proportion == pytest.approx(0.2) and result.completeness == pytest.approx(0.7)
+    assert result.evidence() == "2 of 10 (20%); 3 not recorded (70% complete)"
+    (finding,) = report.findings
+    assert finding.message == "ics=QWE: 2 of 10 (20%); 3 not recorded (70% complete); documentation 70% complete"
+
+
+def test_a_cohort_rule_may_raise_on_documentation_completeness(tmp_path):
+    write_rule(tmp_path, FAMILY_RULE.replace("raise_when: proportion > 0.1", "raise_when: completeness < 0.8"))
+    report = run_cohort(family_reviews(), load_cohort_rules(tmp_path, builtin=False), as_of=AS_OF)
+    assert [f.record_id for f in report.findings] == ["ics=QWE"]
+
+
+def test_cohort_csv_carries_completeness():
+    from leder_audit.cohort_output import CSV_COLUMNS, csv_rows
+
+    report = run_cohort(records("reviews.ndjson"), load_cohort_rules(), as_of=AS_OF)
+    header, *rows = list(csv_rows(report.results))
+    assert header == list(CSV_COLUMNS) and "completeness" in header
+    assert any(row[header.index("completeness")] != "" for row in rows)

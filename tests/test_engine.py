@@ -101,17 +101,83 @@ message: "age {{person.age}}"
 """
 
 
-def rulebook_of(tmp_path, when: str, unknown: str = "pass"):
-    (tmp_path / "r.yaml").write_text(RULES.format(n=1, when=when, unknown=unknown), encoding="utf-8")
+UNKNOWN_CASE = """\
+unknown:
+  title: plan not recorded
+  message: "plan not recorded at age {person.age}"
+"""
+
+
+def rulebook_of(tmp_path, when: str, unknown: str = "pass", case: str = UNKNOWN_CASE):
+    text = RULES.format(n=1, when=when, unknown=unknown) + (case if unknown == "fire" else "")
+    (tmp_path / "r.yaml").write_text(text, encoding="utf-8")
     return load_rulebook(tmp_path, builtin=False)
 
 
-def test_when_unknown_fire_raises_a_finding_on_missing_documentation(tmp_path):
-    book = rulebook_of(tmp_path, "person.age >= 14 and transition.transition_plan_documented == false", "fire")
+PLAN = "person.age >= 14 and transition.transition_plan_documented == false"
+
+
+def test_when_unknown_fire_raises_the_rules_not_recorded_case(tmp_path):
+    book = rulebook_of(tmp_path, PLAN, "fire")
     (finding,) = book.check({"record_type": "mortality_review", "id": "R", "person": {"age": 19}})
     assert finding.decided_on_unknown is True
-    assert finding.message == "age 19"
+    assert (finding.title, finding.message) == ("plan not recorded", "plan not recorded at age 19")
+    assert finding.tags == ["transition", "not-recorded"]
     assert book.check({"record_type": "mortality_review", "id": "R", "person": {"age": 9}}) == []
+
+
+def test_a_recorded_failure_keeps_the_rules_own_title_severity_and_tags(tmp_path):
+    book = rulebook_of(tmp_path, PLAN, "fire")
+    (finding,) = book.check({"record_type": "mortality_review", "id": "R", "person": {"age": 19},
+                             "transition": {"transition_plan_documented": False}})
+    assert not finding.decided_on_unknown
+    assert (finding.title, finding.severity, finding.tags, finding.message) == ("t", "low", ["transition"], "age 19")
+
+
+@pytest.mark.parametrize(("severity", "declared", "expected"), [
+    ("critical", None, "high"), ("high", None, "medium"), ("medium", None, "low"), ("low", None, "info"),
+    ("info", None, "info"), ("critical", "low", "low"), ("high", "info", "info"),
+])
+def test_the_not_recorded_case_ranks_below_the_recorded_one(tmp_path, severity, declared, expected):
+    case = UNKNOWN_CASE + (f"  severity: {declared}\n" if declared else "")
+    (tmp_path / "r.yaml").write_text(RULES.format(n=1, when=PLAN, unknown="fire").replace("severity: low",
+                                     f"severity: {severity}") + case, encoding="utf-8")
+    book = load_rulebook(tmp_path, builtin=False)
+    (finding,) = book.check({"record_type": "mortality_review", "id": "R", "person": {"age": 19}})
+    assert finding.severity == expected
+
+
+def test_not_recorded_findings_are_counted_apart_from_care_failures(tmp_path):
+    book = rulebook_of(tmp_path, PLAN, "fire")
+    records = [{"record_type": "mortality_review", "id": "R1", "person": {"age": 19}},
+               {"record_type": "mortality_review", "id": "R2", "person": {"age": 20},
+                "transition": {"transition_plan_documented": False}},
+               {"record_type": "mortality_review", "id": "R3", "person": {"age": 21},
+                "transition": {"transition_plan_documented": True}},
+               {"record_type": "mortality_review", "id": "R4", "person": {"age": 8}}]
+    result = audit(records, rulebook=book)
+    assert len(result.findings) == 2
+    assert result.by_theme == {"transition": 1}
+    assert (result.not_recorded, result.not_recorded_by_theme) == (1, {"transition": 1})
+    stats = result.rule_stats["T-1"]
+    assert (stats.applied, stats.fired, stats.not_recorded, stats.unknown) == (4, 2, 1, 1)
+    assert stats.completeness == 0.75
+
+
+@pytest.mark.parametrize(("select", "ignore", "expected"), [
+    ([], [], {("R1", True), ("R2", False)}),
+    (["not-recorded"], [], {("R1", True)}),
+    ([], ["not-recorded"], {("R2", False)}),
+    (["transition"], ["not-recorded"], {("R2", False)}),
+    (["T-1", "not-recorded"], [], {("R1", True), ("R2", False)}),
+])
+def test_not_recorded_findings_are_selected_and_ignored_like_a_tag(tmp_path, select, ignore, expected):
+    book = rulebook_of(tmp_path, PLAN, "fire").select(select, ignore)
+    records = [{"record_type": "mortality_review", "id": "R1", "person": {"age": 19}},
+               {"record_type": "mortality_review", "id": "R2", "person": {"age": 20},
+                "transition": {"transition_plan_documented": False}}]
+    found = {(f.record_id, f.decided_on_unknown) for f in audit(records, rulebook=book).findings}
+    assert found == expected
 
 
 def test_unknown_does_not_fire_by_default(tmp_path):

@@ -8,6 +8,7 @@ import pytest
 
 from leder_audit import audit
 from leder_audit.engine import validate
+from leder_audit.findings import SEVERITIES
 from leder_audit.readers import read
 
 from .conftest import AS_OF, FIXTURES
@@ -213,6 +214,29 @@ def test_transition_findings_on_missing_documentation_say_so(book):
     (finding,) = book.select(["LDA-REVIEW-002"]).check(young(None), as_of=AS_OF)
     assert finding.decided_on_unknown
     assert "date of birth: 2004-01-01" in finding.message
+
+
+def test_a_review_with_no_family_block_is_a_documentation_gap_below_the_recorded_failure(book):
+    blank = review()
+    del blank["family"]
+    (gap,) = book.select(["LDA-REVIEW-008"]).check(blank, as_of=AS_OF)
+    (failure,) = book.select(["LDA-REVIEW-008"]).check(review(family={"invited_to_contribute": False}), as_of=AS_OF)
+    assert gap.decided_on_unknown and not failure.decided_on_unknown
+    assert gap.title == "Family involvement not recorded in the review"
+    assert gap.title != failure.title and gap.message != failure.message
+    assert SEVERITIES.index(gap.severity) < SEVERITIES.index(failure.severity)
+    assert gap.tags == ["family-involvement", "not-recorded"] and failure.tags == ["family-involvement"]
+
+
+def test_every_rule_that_fires_on_unknown_says_not_recorded_at_a_lower_severity(book):
+    firing = [rule for rule in book.rules if rule.spec.when_unknown == "fire"]
+    assert len(firing) >= 12
+    for rule in firing:
+        spec = rule.spec
+        assert "not record" in spec.unknown.title and "not record" in spec.unknown.message, rule.id
+        assert spec.unknown_severity == "info" or SEVERITIES.index(spec.unknown_severity) < SEVERITIES.index(
+            spec.severity), rule.id
+        assert len(spec.tests.not_recorded) >= 2, rule.id
 
 
 def test_medical_examiner_messages_say_what_to_discuss_with_the_certifying_doctor(book):

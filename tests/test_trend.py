@@ -103,3 +103,19 @@ def test_trend_svg_is_self_contained_and_leaves_small_numbers_out(trend):
     titles = [t.text for t in root.iter("{http://www.w3.org/2000/svg}title")]
     assert "QWE 2023Q1: 2 of 6 (33%)" in titles
     assert not any(t and t.startswith("RTY") for t in titles)  # RTY only has small numbers
+
+
+def test_trend_rates_leave_not_recorded_findings_out_and_show_completeness():
+    book = load_rulebook().select(["LDA-REVIEW-008"])
+    reviews = []
+    for n in range(10):
+        review = {"record_type": "mortality_review", "id": f"F{n}", "area": {"ics": "QWE"},
+                  "notification_date": "2024-01-10"}
+        if n >= 3:
+            review["family"] = {"invited_to_contribute": n >= 5}
+        reviews.append(review)
+    (row,) = compute_trend(reviews, book, as_of=AS_OF).rows
+    assert (row.theme, row.numerator, row.denominator, row.not_recorded) == ("family-involvement", 2, 10, 3)
+    assert row.rate == pytest.approx(0.2) and row.completeness == pytest.approx(0.7)
+    table = trend_table(compute_trend(reviews, book, as_of=AS_OF))
+    assert "2 of 10 (20%)" in table and "7 of 10 (70%)" in table

@@ -147,3 +147,49 @@ def test_fhir_output_validates_with_the_fhir_resources_models(tmp_path):
 def test_existing_formats_still_work(tmp_path):
     assert json.loads(report(tmp_path, "json"))["summary"]["records_read"] > 0
     assert all(json.loads(line)["rule_id"] for line in report(tmp_path, "ndjson").splitlines())
+
+
+def blank_and_recorded_reviews(tmp_path) -> str:
+    """Two reviews: one with no family block (not recorded), one whose family was not invited (recorded)."""
+    path = tmp_path / "reviews.ndjson"
+    path.write_text(json.dumps({"record_type": "mortality_review", "id": "BLANK"}) + "\n"
+                    + json.dumps({"record_type": "mortality_review", "id": "NOT-ASKED",
+                                  "family": {"invited_to_contribute": False}}) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def family_report(tmp_path, fmt: str) -> str:
+    out = tmp_path / f"family.{fmt}"
+    main(["check", blank_and_recorded_reviews(tmp_path), "--select", "LDA-REVIEW-008", "--as-of", "2024-06-30",
+          "--format", fmt, "--output", str(out)])
+    return out.read_text(encoding="utf-8")
+
+
+def _decided_on_unknown_by_record(fmt: str, text: str) -> dict[str, bool]:
+    if fmt == "json":
+        return {f["record_id"]: f["decided_on_unknown"] for f in json.loads(text)["findings"]}
+    if fmt == "ndjson":
+        return {f["record_id"]: f["decided_on_unknown"] for f in map(json.loads, text.splitlines())}
+    if fmt == "csv":
+        return {r["record_id"]: r["decided_on_unknown"] == "true" for r in csv_rows(text)}
+    if fmt == "sarif":
+        results = json.loads(text)["runs"][0]["results"]
+        return {r["properties"]["record_id"]: r["properties"]["decided_on_unknown"] for r in results}
+    issues = [e["resource"] for e in json.loads(text)["entry"] if e["resource"]["resourceType"] == "DetectedIssue"]
+    return {i["implicated"][0]["identifier"]["value"]: next(x["valueBoolean"] for x in i["extension"]
+                                                            if x["url"] == "urn:leder-audit:decided-on-unknown")
+            for i in issues}
+
+
+@pytest.mark.parametrize("fmt", ["json", "ndjson", "csv", "sarif", "fhir"])
+def test_every_format_says_which_findings_were_decided_on_unknown(tmp_path, fmt):
+    assert _decided_on_unknown_by_record(fmt, family_report(tmp_path, fmt)) == {"BLANK": True, "NOT-ASKED": False}
+
+
+def test_the_json_report_counts_documentation_gaps_apart_and_gives_each_rules_completeness(tmp_path):
+    document = json.loads(family_report(tmp_path, "json"))
+    summary = document["summary"]
+    assert summary["findings"] == 2 and summary["not_recorded"] == 1
+    assert summary["by_theme"] == {"family-involvement": 1}
+    assert summary["not_recorded_by_theme"] == {"family-involvement": 1}
+    assert document["rules"]["LDA-REVIEW-008"]["completeness"] == 0.5

@@ -108,7 +108,9 @@ def test_the_charts_count_findings_by_theme_and_severity(tmp_path):
 
 def test_filters_offer_every_theme_severity_and_fired_rule(tmp_path):
     _, page, report = make_report(tmp_path)
-    assert set(page.options["f-theme"]) - {""} == set(report["summary"]["by_theme"])
+    summary = report["summary"]
+    themes = set(summary["by_theme"]) | set(summary["not_recorded_by_theme"])
+    assert set(page.options["f-theme"]) - {""} == themes | ({"not-recorded"} if summary["not_recorded"] else set())
     assert set(page.options["f-severity"]) - {""} == set(report["summary"]["by_severity"])
     assert {f["rule_id"] for f in report["findings"]} <= set(page.options["f-rule"])
 
@@ -134,6 +136,53 @@ def test_rejected_records_are_listed_with_their_reasons(tmp_path):
     page = Page()
     page.feed(out.read_text())
     assert page.by_id["records-rejected"] == "1" and "person.age" in page.by_id["rejected"]
+
+
+def family_reviews(tmp_path) -> str:
+    """Ten reviews of one area and quarter: three with no family block, two whose family was not invited."""
+    path = tmp_path / "family.ndjson"
+    lines = []
+    for n in range(10):
+        record = {"record_type": "mortality_review", "id": f"F{n}", "notification_date": "2024-01-10",
+                  "area": {"ics": "QWE"}}
+        if n >= 3:
+            record["family"] = {"invited_to_contribute": n >= 5}
+        lines.append(json.dumps(record))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def family_page(tmp_path) -> str:
+    out = tmp_path / "family.html"
+    main(["check", family_reviews(tmp_path), "--select", "LDA-REVIEW-008", "--as-of", "2024-06-30",
+          "--format", "html", "--output", str(out)])
+    return out.read_text(encoding="utf-8")
+
+
+def test_not_recorded_findings_are_listed_but_left_out_of_the_theme_failures(tmp_path):
+    html = family_page(tmp_path)
+    page = Page()
+    page.feed(html)
+    assert len(page.rows) == 5 and sum("not-recorded" in row["data-tags"].split() for row in page.rows) == 3
+    theme_chart = html[html.index('id="chart-theme"'):html.index('id="chart-not-recorded"')]
+    assert 'data-name="family-involvement" data-count="2"' in theme_chart
+    gap_chart = html[html.index('id="chart-not-recorded"'):]
+    assert 'data-name="family-involvement" data-count="3"' in gap_chart[:gap_chart.index("</figure>")]
+    assert "not-recorded" in page.options["f-theme"]
+
+
+def test_the_report_shows_each_rules_documentation_completeness(tmp_path):
+    page = Page()
+    page.feed(family_page(tmp_path))
+    assert "LDA-REVIEW-008" in page.by_id["completeness"] and "7 of 10 (70%)" in page.by_id["completeness"]
+
+
+def test_the_reports_theme_rates_count_recorded_failures_beside_completeness(tmp_path):
+    page = Page()
+    page.feed(family_page(tmp_path))
+    table = page.by_id["theme-completeness"]
+    # 10 reviews: 2 recorded failures (20%), 3 not recorded, so 70% complete.
+    assert "family-involvement" in table and "2 (20%)" in table and "70%" in table
 
 
 def chromium() -> str | None:

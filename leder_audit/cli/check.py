@@ -15,7 +15,7 @@ from typing import IO, Any, Iterator
 from .. import __version__
 from ..engine import Auditor, Incoming, record_data
 from ..errors import InputError
-from ..findings import SEVERITIES, Rejection
+from ..findings import NOT_RECORDED, SEVERITIES, Rejection
 from ..language.compile import CONTEXT, RECORD
 from ..language.interpret import Trace, interpret
 from ..readers import read
@@ -255,8 +255,9 @@ def _explain_record(rule: Any, record: Any, auditor: Auditor) -> None:
         trace = Trace()
         outcome = interpret(rule.condition, {RECORD: target, CONTEXT: auditor.context}, trace)
         verdict = {True: "FIRES", False: "does not fire", None: "unknown (data missing)"}[outcome]
-        if outcome is None and rule.spec.when_unknown == "fire":
-            verdict += " -> fires, because missing documentation is itself the finding"
+        if outcome is None and rule.unknown is not None:
+            verdict += (f" -> fires as not recorded (decided_on_unknown: true, {rule.unknown.severity}, tag"
+                        f" {NOT_RECORDED}): \"{rule.unknown.title}\", a documentation gap, not a failure of care")
         print(f"\nrecord {record['id']}{' at ' + prefix.rstrip('.') if prefix else ''}: {verdict}")
         for step in trace.steps:
             inputs = ", ".join(f"{prefix}{k} = {json.dumps(v, default=str)}" for k, v in step.inputs.items())

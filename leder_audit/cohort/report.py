@@ -11,7 +11,7 @@ from .stats import percent
 MEASURE_POPULATION = "http://terminology.hl7.org/CodeSystem/measure-population"
 RULE_SYSTEM = "urn:leder-audit:cohort-rule"
 CSV_COLUMNS = ("rule_id", "rule_version", "key", "measure", "numerator", "count", "denominator", "unknown",
-               "proportion", "lower", "upper", "median_days", "expected_share", "expected_count", "not_stated",
+               "completeness", "proportion", "lower", "upper", "median_days", "expected_share", "expected_count", "not_stated",
                "small_number", "status", "raised", "evidence")
 
 

@@ -78,6 +78,7 @@ class GroupMeasure(BaseModel):
     upper: float | None = None
     expected_share: float | None = None
     expected_count: float | None = None
+    completeness: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,7 +317,10 @@ class GroupResult(BaseModel):
     denominator: int
     numerator: int | None = None
     count: int | None = None
-    unknown: int = Field(0, description="Records whose numerator or value could not be decided (data missing).")
+    unknown: int = Field(0, description="Records whose numerator or value could not be decided (data missing): "
+                                        "counted in the denominator, never in the numerator.")
+    completeness: float | None = Field(None, description="Share of the denominator whose numerator or value was "
+                                                         "recorded. Not given for a small number.")
     proportion: float | None = None
     lower: float | None = Field(None, description="Lower bound of the 95% Wilson score interval.")
     upper: float | None = Field(None, description="Upper bound of the 95% Wilson score interval.")
@@ -340,11 +344,18 @@ class GroupResult(BaseModel):
         if self.small_number:
             return f"{counted} of {self.denominator} (small number: rate not shown)"
         if self.proportion is None:
-            return f"{counted} of {self.denominator}"
+            return f"{counted} of {self.denominator}" + self._not_recorded()
         text = f"{counted} of {self.denominator} ({percent(self.proportion)})"
         if self.expected_share is not None:
             text += f"; expected {percent(self.expected_share)} (about {self.expected_count:.1f})"
-        return text
+        return text + self._not_recorded()
+
+    def _not_recorded(self) -> str:
+        if not self.unknown or self.completeness is None:
+            return ""
+        from .stats import percent
+
+        return f"; {self.unknown} not recorded ({percent(self.completeness)} complete)"
 
 
 class CohortRun:
@@ -455,6 +466,7 @@ def _measured(rule: CohortRule, counter: _Counter) -> dict[str, Any]:
         fields["count"] = len(counter.values)
         fields["small_number"] = small = len(counter.values) < rule.spec.small_numbers
         fields["median_days"] = None if small else median(counter.values)
+        fields["completeness"] = _completeness(counter, small)
         return fields
     counted = counter.numerator if rule.numerator is not None else counter.denominator
     fields["count"] = counted
@@ -463,7 +475,16 @@ def _measured(rule: CohortRule, counter: _Counter) -> dict[str, Any]:
     if kind == "proportion" and counter.denominator and not small:
         lower, upper = wilson(counter.numerator, counter.denominator)
         fields.update(proportion=counter.numerator / counter.denominator, lower=lower, upper=upper)
+    if rule.numerator is not None:
+        fields["completeness"] = _completeness(counter, small)
     return fields
+
+
+def _completeness(counter: _Counter, small: bool) -> float | None:
+    """The share of a group's records whose numerator or value was recorded: a measure beside the rate."""
+    if small or not counter.denominator:
+        return None
+    return (counter.denominator - counter.unknown) / counter.denominator
 
 
 def key_of(group: dict[str, str]) -> str:
@@ -483,8 +504,8 @@ def group_finding(rule: CohortRule, result: GroupResult) -> Finding:
     """A cohort finding: the group in place of a record id, the counts in the evidence and explanation."""
     spec = rule.spec
     evidence = result.evidence()
-    names = ("numerator", "denominator", "count", "unknown", "proportion", "lower", "upper", "median_days",
-             "expected_share", "expected_count", "not_stated")
+    names = ("numerator", "denominator", "count", "unknown", "completeness", "proportion", "lower", "upper",
+             "median_days", "expected_share", "expected_count", "not_stated")
     steps = [Step(expression=name, value=_rounded(getattr(result, name))) for name in names
              if getattr(result, name) is not None]
     steps.append(Step(expression=" ".join(spec.raise_when.split()), value=True,
@@ -507,7 +528,7 @@ def _message(template: str, result: GroupResult, evidence: str) -> str:
         value = getattr(result, name)
         if value is None:
             values[name] = "not reported"
-        elif name in ("proportion", "lower", "upper", "expected_share"):
+        elif name in ("proportion", "lower", "upper", "expected_share", "completeness"):
             values[name] = percent(value)
         elif name == "expected_count":
             values[name] = f"{value:.1f}"

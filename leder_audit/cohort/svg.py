@@ -163,6 +163,25 @@ def html_section(results: Iterable[GroupResult] | None = None, trend: Trend | No
         parts.append(f"<figure>{cohort_svg(results)}<figcaption>Measures by group with 95% intervals; "
                      "red groups raise a finding; small numbers are written, not drawn.</figcaption></figure>")
     if trend is not None:
-        parts.append(f"<figure>{trend_svg(trend)}<figcaption>Finding rate by quarter per theme and area "
-                     "(a lower rate is better).</figcaption></figure>")
+        parts.append(f"<figure>{trend_svg(trend)}<figcaption>Rate of recorded failures by quarter per theme and "
+                     "area (a lower rate is better); findings decided on unknown are not counted.</figcaption></figure>")
+        parts.append(theme_completeness_html(trend))
     return "".join(parts) + "</section>\n"
+
+
+def theme_completeness_html(trend: Trend) -> str:
+    """Per theme over the whole run: recorded failures beside documentation completeness, with the counts."""
+    totals: dict[str, list[int]] = {}
+    for row in trend.rows:
+        cell = totals.setdefault(row.theme, [0, 0, 0])
+        cell[0] += row.numerator
+        cell[1] += row.denominator
+        cell[2] += row.not_recorded
+    rows = "".join(
+        f'<tr data-theme="{escape(theme)}"><td>{escape(theme)}</td><td>{records}</td>'
+        f'<td class="failures">{failed} ({percent(failed / records)})</td>'
+        f'<td class="gaps">{gaps}</td><td class="completeness">{percent((records - gaps) / records)}</td></tr>'
+        for theme, (failed, records, gaps) in sorted(totals.items()) if records)
+    return ('<table class="findings" id="theme-completeness"><caption>Recorded failures and documentation '
+            "completeness by theme</caption><thead><tr><th>Theme</th><th>Records</th><th>Recorded failures</th>"
+            "<th>Not recorded</th><th>Documentation complete</th></tr></thead><tbody>" + rows + "</tbody></table>")

@@ -1,5 +1,8 @@
 """Change over time: each theme's finding rate per area and quarter, and whether the latest quarter
-is better or worse than the one before, with the counts behind every rate."""
+is better or worse than the one before, with the counts behind every rate.
+
+A rate counts recorded failures only. A finding decided on unknown is a gap in the documentation: it is
+counted beside the rate, as the theme's documentation completeness, and never as a failure of care."""
 
 from __future__ import annotations
 
@@ -22,17 +25,20 @@ SMALL_NUMBERS = 5
 
 
 class TrendRow(BaseModel):
-    """One theme in one area and quarter: records with a finding of the theme, of records checked for it."""
+    """One theme in one area and quarter: records with a recorded failure of the theme, of records checked for it."""
 
     theme: str
     area: str
     period: str
-    numerator: int
+    numerator: int = Field(description="Records with a finding of the theme on recorded data.")
     denominator: int
     rate: float | None = Field(None, description="Not given when the denominator is a small number.")
     lower: float | None = None
     upper: float | None = None
     small_number: bool = False
+    not_recorded: int = Field(0, description="Records with a finding of the theme decided on unknown.")
+    completeness: float | None = Field(None, description="Share of the records with none: documentation complete "
+                                                         "for the theme. Not given for a small number.")
 
 
 class Change(BaseModel):
@@ -83,7 +89,8 @@ class TrendCounter:
 
     def __init__(self, book: Rulebook, by: str = "area.ics", small_numbers: int = SMALL_NUMBERS) -> None:
         self.book, self.by, self.small_numbers = book, by, small_numbers
-        self.counts: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+        # [records with a recorded failure, records checked, records with a not-recorded finding]
+        self.counts: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
         self.undated = 0
 
     def observe(self, record: Any, findings: list[Finding]) -> None:
@@ -94,11 +101,13 @@ class TrendCounter:
             return
         area_value = _path_value(record, self.by) if self.by != "none" else "all"
         area = "unknown" if area_value in (None, "") else str(area_value)
-        fired = {tag for finding in findings for tag in finding.tags}
+        failed = {tag for finding in findings if not finding.decided_on_unknown for tag in finding.tags}
+        gaps = {tag for finding in findings if finding.decided_on_unknown for tag in finding.tags}
         for theme in _themes(self.book, record):
             cell = self.counts[(theme, area, quarter_of(day))]
             cell[1] += 1
-            cell[0] += theme in fired
+            cell[0] += theme in failed
+            cell[2] += theme in gaps
 
     def result(self, tally: Any) -> Trend:
         """The rates and changes counted so far, with the run's record counts."""
@@ -119,13 +128,14 @@ def compute_trend(items: Iterable[Any], book: Rulebook, by: str = "area.ics", as
 
 def _row(key: tuple[str, str, str], cell: list[int], small_numbers: int) -> TrendRow:
     theme, area, period = key
-    numerator, denominator = cell
+    numerator, denominator, gaps = cell
     if denominator < small_numbers:
         return TrendRow(theme=theme, area=area, period=period, numerator=numerator, denominator=denominator,
-                        small_number=True)
+                        small_number=True, not_recorded=gaps)
     lower, upper = wilson(numerator, denominator)
     return TrendRow(theme=theme, area=area, period=period, numerator=numerator, denominator=denominator,
-                    rate=numerator / denominator, lower=lower, upper=upper)
+                    rate=numerator / denominator, lower=lower, upper=upper, not_recorded=gaps,
+                    completeness=(denominator - gaps) / denominator)
 
 
 def _changes(rows: list[TrendRow], small_numbers: int) -> list[Change]:
@@ -168,9 +178,13 @@ def _counts(numerator: int, denominator: int, rate: float | None) -> str:
 
 def trend_table(trend: Trend) -> str:
     """The trend for a person at a terminal: rates by theme, area and quarter, then the latest changes."""
-    lines = [f"{'theme':26} {'area':12} {'quarter':8} findings"]
+    lines = [f"{'theme':26} {'area':12} {'quarter':8} {'recorded failures':28} documentation complete"]
     for row in trend.rows:
-        lines.append(f"{row.theme:26} {row.area:12} {row.period:8} {_counts(row.numerator, row.denominator, row.rate)}")
+        complete = _counts(row.denominator - row.not_recorded, row.denominator, row.completeness)
+        lines.append(f"{row.theme:26} {row.area:12} {row.period:8} "
+                     f"{_counts(row.numerator, row.denominator, row.rate):28} {complete}")
+    lines.append("\nRates count recorded failures only; a finding decided on unknown (not recorded) counts against"
+                 " documentation completeness instead.")
     lines.append("\nLatest quarter against the one before (a lower rate is better):")
     for c in trend.changes:
         before = _counts(c.previous_numerator, c.previous_denominator, c.previous_rate)
@@ -182,7 +196,8 @@ def trend_table(trend: Trend) -> str:
     return "\n".join(lines) + "\n"
 
 
-TREND_CSV_COLUMNS = ("theme", "area", "period", "numerator", "denominator", "rate", "lower", "upper", "small_number")
+TREND_CSV_COLUMNS = ("theme", "area", "period", "numerator", "denominator", "rate", "lower", "upper", "small_number",
+                     "not_recorded", "completeness")
 
 
 def trend_csv_rows(trend: Trend) -> Iterable[list[Any]]:

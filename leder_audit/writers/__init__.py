@@ -119,6 +119,7 @@ def summary_line(tally: Tally) -> str:
     return (f"{summary['records_read']} records read: {summary['records_checked']} checked, "
             f"{summary['records_rejected']} rejected; {summary['findings']} findings"
             + (f" ({severities})" if severities else "")
+            + (f", {summary['not_recorded']} of them not recorded" if summary.get("not_recorded") else "")
             + (f"; {summary['suppressed']} suppressed" if summary["suppressed"] else "")
             + (f"; {summary['rule_errors']} rule errors" if summary["rule_errors"] else "")
             + (f"; {summary['duplicate_ids']} duplicate ids" if summary.get("duplicate_ids") else ""))

@@ -12,6 +12,7 @@ from .rulemeta import reference_text
 RULE_SYSTEM = "urn:leder-audit:rule"
 RECORD_SYSTEM = "urn:leder-audit:record"
 GUIDANCE_EXTENSION = "urn:leder-audit:guidance"
+NOT_RECORDED_EXTENSION = "urn:leder-audit:decided-on-unknown"
 DEVICE_URL = "urn:leder-audit:device"
 # FHIR DetectedIssue.severity has three levels.
 SEVERITY = {"critical": "high", "high": "high", "medium": "moderate", "low": "low", "info": "low"}
@@ -40,8 +41,10 @@ def detected_issue(finding: Finding, identified: str | None) -> dict[str, Any]:
     if url:
         issue["reference"] = url
     guidance = [reference_text(r) for r in finding.references]
-    if guidance:
-        issue["extension"] = [{"url": GUIDANCE_EXTENSION, "valueString": "; ".join(guidance)}]
+    extensions = [{"url": GUIDANCE_EXTENSION, "valueString": "; ".join(guidance)}] if guidance else []
+    # A documentation gap, not a failure of care: said on every issue so that readers can count them apart.
+    extensions.append({"url": NOT_RECORDED_EXTENSION, "valueBoolean": finding.decided_on_unknown})
+    issue["extension"] = extensions
     return issue
 
 
@@ -59,7 +62,7 @@ def run_parameters(header: dict[str, Any], tally: Tally) -> dict[str, Any]:
     parameters += [{"name": "input", "part": [{"name": "path", "valueString": i["path"]},
                                               {"name": "sha256", "valueString": i["sha256"]}]}
                    for i in header.get("inputs", [])]
-    for key in ("records_read", "records_checked", "records_rejected", "findings", "rule_errors"):
+    for key in ("records_read", "records_checked", "records_rejected", "findings", "not_recorded", "rule_errors"):
         parameters.append({"name": key, "valueInteger": int(summary[key])})
     return {"resourceType": "Parameters", "id": "leder-audit-run", "parameter": parameters}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import IO, Any, Callable
 
-from ..findings import SEVERITIES, Finding, Tally
+from ..findings import NOT_RECORDED, SEVERITIES, Finding, Tally
 from ..origins import text_at
 from . import DEFAULT_MAX_FINDINGS
 from .rulemeta import catalogue, reference_text
@@ -144,7 +144,7 @@ class HtmlWriter:
                        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                        "<title>leder-audit report</title><style>" + STYLE + "</style></head><body>\n")
         self.out.write(self._header_html(summary))
-        self.out.write(self._summary_html(summary))
+        self.out.write(self._summary_html(summary, tally))
         self.out.write(self._findings_html(summary))
         self.out.write("".join(self.sections))
         self.out.write(self._suppressed_html(tally))
@@ -168,17 +168,37 @@ class HtmlWriter:
                 f"<tr><td>inputs</td><td><ul>{inputs}</ul></td></tr></table></header>"
                 f"<section class=\"counts\">{boxes}</section>\n")
 
-    def _summary_html(self, summary: dict[str, Any]) -> str:
+    def _summary_html(self, summary: dict[str, Any], tally: Tally) -> str:
         themes = sorted(summary["by_theme"].items(), key=lambda kv: (-kv[1], kv[0]))
+        gaps = sorted(summary["not_recorded_by_theme"].items(), key=lambda kv: (-kv[1], kv[0]))
         severities = [(s, summary["by_severity"][s]) for s in reversed(SEVERITIES) if s in summary["by_severity"]]
         return ("<section><h2>Summary</h2><div class=\"charts\">"
                 + bar_chart("Findings by severity", severities, lambda s: SEVERITY_COLOURS[s], "chart-severity")
-                + bar_chart("Findings by theme", themes, lambda _: "#005eb8", "chart-theme")
-                + "</div></section>\n")
+                + bar_chart("Recorded failures by theme", themes, lambda _: "#005eb8", "chart-theme")
+                + bar_chart("Not recorded, by theme", gaps, lambda _: "#7f8c8d", "chart-not-recorded")
+                + "</div><p class=\"muted\">A finding decided on unknown (tag <code>not-recorded</code>) is a gap in "
+                "the documentation, not a failure of care: it is listed with the findings and counted here on its "
+                "own.</p>" + self._completeness_html(tally) + "</section>\n")
+
+    def _completeness_html(self, tally: Tally) -> str:
+        """Each rule's documentation completeness: the share of records it applied to that recorded what it needs."""
+        rows = "".join(
+            f'<tr data-completeness="{escape(rule_id)}"><td>{escape(rule_id)} {escape(self.titles.get(rule_id, ""))}</td>'
+            f"<td>{stats.applied}</td><td>{stats.fired - stats.not_recorded}</td><td>{stats.not_recorded}</td>"
+            f'<td class="completeness">{stats.applied - stats.unknown} of {stats.applied} '
+            f"({stats.completeness:.0%})</td></tr>"
+            for rule_id, stats in tally.rule_stats.items() if stats.applied and stats.unknown)
+        if not rows:
+            return '<p id="completeness">Every rule found the data it needed recorded.</p>'
+        return ('<table class="findings" id="completeness"><caption>Documentation completeness: rules that met '
+                "missing data</caption><thead><tr><th>Rule</th><th>Records</th><th>Recorded failures</th>"
+                "<th>Not recorded</th><th>Recorded what the rule needs</th></tr></thead><tbody>"
+                + rows + "</tbody></table>")
 
     def _findings_html(self, summary: dict[str, Any]) -> str:
         total = summary["findings"]
-        themes = sorted(summary["by_theme"])
+        themes = sorted(set(summary["by_theme"]) | set(summary["not_recorded_by_theme"])
+                        | ({NOT_RECORDED} if summary["not_recorded"] else set()))
         severities = [s for s in reversed(SEVERITIES) if s in summary["by_severity"]]
         options = lambda values, label: "".join(f'<option value="{escape(v)}">{escape(label(v))}</option>' for v in values)
         note = ""
