@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -18,6 +21,7 @@ from itertools import islice
 from typing import Any, Iterable, Iterator
 
 from .engine import Auditor, Incoming, finding_of
+from .errors import LederAuditError
 from .findings import Evidence, Finding, Rejection, RuleStats, Step, Tally
 from .rulebook import Rulebook, load_rulebook
 from .suppressions import Suppressions
@@ -127,17 +131,36 @@ class ParallelAuditor:
 
     def run(self, items: Iterable[Any]) -> Iterator[Finding]:
         """Findings of every record in input order; records that do not fit are counted as rejected."""
-        # spawn, not fork: the same behaviour on every platform, and no locks inherited mid-use.
-        with multiprocessing.get_context("spawn").Pool(self.jobs) as pool:
-            pending: deque = deque()
+        # spawn, not fork: the same behaviour on every platform, and no locks inherited mid-use. An executor,
+        # not a Pool, because a worker that dies (the OOM killer's kill -9) breaks it at once, where a Pool
+        # waits for the lost chunk for ever.
+        pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_leave_signals_to_the_parent)
+        pending: deque[Future[tuple[list[PackedFinding], Tally]]] = deque()
+        try:
             for chunk in chunks(items, self.chunk_size):
-                pending.append(pool.apply_async(check_chunk, (self.recipe, self.as_of, chunk, self.suppressions)))
+                pending.append(pool.submit(check_chunk, self.recipe, self.as_of, chunk, self.suppressions))
                 if len(pending) >= self.jobs * CHUNKS_IN_FLIGHT_PER_JOB:
-                    yield from self._collect(pending.popleft().get())
+                    yield from self._collect(pending.popleft().result())
             while pending:
-                yield from self._collect(pending.popleft().get())
+                yield from self._collect(pending.popleft().result())
+        except BrokenProcessPool:
+            raise WorkerLost("a --jobs worker process stopped before finishing its records (killed, perhaps for "
+                             "lack of memory); no report was written. Run again with fewer --jobs or more memory"
+                             ) from None
+        finally:
+            pool.shutdown(wait=not pending, cancel_futures=True)
 
     def _collect(self, result: tuple[list[PackedFinding], Tally]) -> list[Finding]:
         packed, tally = result
         self.tally.merge(tally)
         return [unpack_finding(finding, self.rulebook) for finding in packed]
+
+
+class WorkerLost(LederAuditError):
+    """A worker process stopped before returning its records' findings; the run cannot be complete."""
+
+
+def _leave_signals_to_the_parent() -> None:
+    """Ctrl-C and SIGTERM reach the whole process group: only the parent acts on them, and stops the workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -221,8 +221,8 @@ def test_a_count_option_out_of_range_is_refused_before_any_work(capsys, option, 
 
 @pytest.mark.parametrize("output, words", [
     ("/dev/full", "No space left on device"),
-    ("{tmp}/missing/report.json", "No such file or directory"),
-    ("{tmp}", "Is a directory"),
+    ("{tmp}/missing/report.json", "--output is in a folder that does not exist"),
+    ("{tmp}", "--output names a folder"),
 ])
 def test_an_output_that_cannot_be_written_is_one_line_and_exit_2(capsys, tmp_path, output, words):
     code = main(["check", str(FIXTURES / "dnacpr_decisions.json"), "--format", "json",
@@ -268,3 +268,34 @@ def test_a_closed_standard_output_exits_2_not_0(tmp_path):
     code = reader.wait(timeout=120)
     err = reader.stderr.read().decode()
     assert code == 2 and "closed before the report was complete" in err and "Traceback" not in err
+
+
+def test_output_naming_an_input_file_is_refused_and_the_input_kept(capsys, tmp_path):
+    records = tmp_path / "x.ndjson"
+    original = (FIXTURES / "mortality_reviews.ndjson").read_bytes()
+    records.write_bytes(original)
+    code = main(["check", str(records), "--output", str(records)])
+    assert code == 2 and "one of the input files" in capsys.readouterr().err
+    assert records.read_bytes() == original
+
+
+def test_a_read_only_report_is_not_replaced(capsys, tmp_path):
+    report = tmp_path / "report.json"
+    report.write_text("kept")
+    report.chmod(0o444)
+    code = main(["check", str(FIXTURES / "dnacpr_decisions.json"), "--format", "json", "--output", str(report)])
+    assert code == 2 and "read-only file" in capsys.readouterr().err
+    assert report.read_text() == "kept"
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_a_report_file_respects_the_umask(tmp_path, umask, mode):
+    import os
+
+    report = tmp_path / "report.json"
+    previous = os.umask(umask)
+    try:
+        main(["check", str(FIXTURES / "dnacpr_decisions.json"), "--format", "json", "--output", str(report)])
+    finally:
+        os.umask(previous)
+    assert report.stat().st_mode & 0o777 == mode

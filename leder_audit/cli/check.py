@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import sys
-import tempfile
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -50,6 +50,25 @@ def run_header(book: Rulebook, paths: list[str], as_of: date, hash_inputs: bool 
     }
 
 
+def refuse_unsafe_output(path: str | None, inputs: list[str]) -> None:
+    """Refuse, before any work, an --output that would destroy an input or a file the user may not write."""
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise InputError("--output names a folder; give a file name for the report", path)
+    if not target.parent.is_dir():
+        raise InputError("--output is in a folder that does not exist", path)
+    if target.is_file():
+        for given in inputs:
+            if Path(given).is_file() and os.path.samefile(given, target):
+                raise InputError("--output is one of the input files; the report would replace the records", path)
+        mode = target.stat().st_mode
+        if not os.access(target, os.W_OK) or not mode & 0o222:
+            raise InputError("--output names a read-only file; it is not replaced (remove it or choose another name)",
+                             path)
+
+
 @contextmanager
 def output(path: str | None) -> Iterator[IO[str]]:
     """Standard output, or a file written beside its destination and moved into place when complete."""
@@ -62,14 +81,15 @@ def output(path: str | None) -> Iterator[IO[str]]:
         with target.open("w", encoding="utf-8") as stream:
             yield stream
         return
-    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent or ".", prefix=f".{target.name}.",
-                                         suffix=".part", delete=False)
+    # The partial file's name is chosen before it exists, so that a signal arriving at any moment after
+    # can still remove it: a report is either complete and in place, or not there at all.
+    partial = (target.parent or Path(".")) / f".{target.name}.{secrets.token_hex(4)}.part"
     try:
-        with handle:
+        with partial.open("x", encoding="utf-8") as handle:
             yield handle
-        os.replace(handle.name, target)
+        os.replace(partial, target)
     except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
         raise
 
 
@@ -103,6 +123,7 @@ def check(args: Any, book: Rulebook) -> int:
     for path in args.paths:
         if not Path(path).is_file():
             raise InputError("no such file", path)
+    refuse_unsafe_output(getattr(args, "output", None), args.paths)
     suppressions = _suppressions(getattr(args, "suppressions", []), as_of, book,
                                  getattr(args, "suppressions_max_days", None))
     jobs = getattr(args, "jobs", 1)
