@@ -58,7 +58,8 @@ def workers(pid: int) -> list[int]:
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_sigterm_stops_the_run_like_ctrl_c_and_leaves_no_partial_report(many, tmp_path, jobs):
     run = start_check(many, tmp_path, "--jobs", jobs)
-    wait_until(lambda: list(tmp_path.glob(".report.json.*.part")) or run.poll() is not None)
+    wait_until(lambda: (list(tmp_path.glob(".report.json.*.part")) and len(workers(run.pid)) == (0 if jobs == "1" else 2))
+               or run.poll() is not None)
     assert run.poll() is None, "the run finished before it could be stopped"
     run.send_signal(signal.SIGTERM)
     _, err = run.communicate(timeout=120)
