@@ -13,6 +13,7 @@ from .findings import AuditResult, Evidence, Finding, Rejection, RuleError, Rule
 from .language.compile import CONTEXT, MEMO, RECORD
 from .language.functions import RunContext
 from .language.interpret import Trace, interpret, plain
+from .prose import prose
 from .records import RECORD_MODELS, parts_of, record_adapter, record_data_validator
 from .rulebook import Case, Rule, Rulebook, RuleSpec
 from .suppressions import Suppressions
@@ -341,7 +342,7 @@ def _message(case: Case, env: dict, evidence: Evidence | None, path: str | None,
             text = fixed[placeholder.name]
         else:
             value = placeholder.value(env)
-            text = "not recorded" if value is None else str(plain(value))
+            text = prose(plain(value))
         message = message.replace("{" + placeholder.name + "}", text)
     return message
 

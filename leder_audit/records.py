@@ -57,6 +57,8 @@ class MedicalExaminer(_Part):
     name: str | None = None
     scrutiny_completed: bool | None = None
     bereaved_consulted: bool | None = None
+    reason_bereaved_not_consulted: str | None = Field(
+        None, description="Why the bereaved were not consulted, e.g. no next of kin could be found.")
 
 
 class _Record(_Part):
@@ -77,6 +79,8 @@ class DeathCertificate(_Record):
     certifier: Certifier | None = None
     medical_examiner: MedicalExaminer | None = None
     referred_to_coroner: bool | None = None
+    detained_under_mental_health_act: bool | None = Field(
+        None, description="The person was detained under the Mental Health Act 1983 when they died.")
 
 
 class DnacprDecision(_Record):
@@ -86,6 +90,8 @@ class DnacprDecision(_Record):
     form: Literal["dnacpr", "respect", "tep"] | None = None
     decision_date: date | None = None
     rationale: str | None = Field(None, description="Free text, as written on the form.")
+    cpr_would_not_succeed: bool | None = Field(
+        None, description="The decision rests on the clinical judgement that CPR would not be successful.")
     person_has_capacity: bool | None = None
     capacity_assessment_documented: bool | None = None
     best_interests_documented: bool | None = None
@@ -94,6 +100,15 @@ class DnacprDecision(_Record):
     reason_not_discussed: str | None = None
     senior_responsible_clinician: str | None = None
     review_date: date | None = None
+
+
+class ReviewHold(_Part):
+    """A pause in a LeDeR review while another process runs."""
+
+    reason: Literal["coroner", "police", "safeguarding", "other"] | None = Field(
+        None, description="What the review waits for: an inquest, a police investigation, a safeguarding enquiry.")
+    start_date: date | None = None
+    end_date: date | None = Field(None, description="Null while the review is still on hold.")
 
 
 class Area(_Part):
@@ -117,6 +132,7 @@ class CareCoordination(_Part):
 
 class Family(_Part):
     invited_to_contribute: bool | None = None
+    requested_focused_review: bool | None = Field(None, description="The family asked for a focused review.")
     concerns_raised: bool | None = None
     concerns_text: str | None = None
     concerns_response: str | None = Field(None, description="How the review answered the family's concerns.")
@@ -128,11 +144,21 @@ class Health(_Part):
     reasonable_adjustment_flag: bool | None = None
     hospital_passport: bool | None = None
     flu_vaccine: bool | None = None
+    on_learning_disability_register: bool | None = Field(
+        None, description="On the GP practice's learning disability register.")
+    long_term_conditions: Annotated[int, Field(ge=0, le=100)] | None = Field(
+        None, description="Number of long-term physical or mental health conditions recorded.")
+    psychotropic_medication: bool | None = Field(
+        None, description="Prescribed antipsychotic, antidepressant, anxiolytic, hypnotic or mood-stabilising medication.")
+    stomp_review: bool | None = Field(
+        None, description="Psychotropic medication reviewed in the 12 months before death (STOMP).")
 
 
 class MentalCapacity(_Part):
     capacity_assessment_required: bool | None = None
     capacity_assessment_done: bool | None = None
+    capacity_assessment_outcome: Literal["lacks_capacity", "has_capacity"] | None = Field(
+        None, description="What the capacity assessment found for the decision the review looked at.")
     best_interests_process_followed: bool | None = None
 
 
@@ -149,7 +175,10 @@ class Risks(_Part):
     epilepsy: bool | None = None
     epilepsy_care_plan: bool | None = None
     constipation: bool | None = None
+    bowel_care_plan: bool | None = Field(None, description="A bowel care plan (or constipation care plan) was in place.")
     sepsis: bool | None = None
+    sepsis_screening: bool | None = Field(
+        None, description="Sepsis screening (a sepsis screening tool or NEWS2/PEWS-triggered screen) was recorded.")
 
 
 class MortalityReview(_Record):
@@ -157,6 +186,8 @@ class MortalityReview(_Record):
 
     record_type: Literal["mortality_review"] = "mortality_review"
     notification_date: date | None = None
+    focused_review: bool | None = Field(None, description="A focused review followed the initial review.")
+    hold: ReviewHold | None = None
     review_completed_date: date | None = Field(None, description="Null while the review is open.")
     date_of_death: date | None = None
     area: Area | None = None

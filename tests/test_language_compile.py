@@ -120,6 +120,11 @@ def test_not_keeps_unknown_unknown(value, expected):
     ("mentions(narrative, learning_disability, negated=true)", {"narrative": "not due to his learning disability"}, True),
     ('mention_context(narrative, learning_disability) == "negated"', {"narrative": "no learning disability"}, True),
     ("care_grading / 0 > 1", {"care_grading": 3}, None),
+    ("len(distinct(care_coordination.agencies_involved)) == 1",
+     {"care_coordination": {"agencies_involved": ["GP practice", " gp  Practice", ""]}}, True),
+    ("len(distinct(care_coordination.agencies_involved)) == 2",
+     {"care_coordination": {"agencies_involved": ["GP", "CLDT", "gp"]}}, True),
+    ("len(distinct(care_coordination.agencies_involved)) >= 2", {}, None),
 ])
 def test_operators_and_functions(source, record, expected):
     assert evaluate(source, record) is expected or evaluate(source, record) == expected

@@ -74,6 +74,14 @@ def test_a_not_for_resuscitation_decision_is_read_from_an_observation_or_consent
     assert item.location == "entry 1"
 
 
+def test_a_respect_form_says_whether_cpr_would_not_succeed():
+    form = {"resourceType": "QuestionnaireResponse", "id": "q1", "authored": "2024-02-01T10:00:00Z",
+            "item": [{"linkId": "cpr-recommendation", "answer": [{"valueString": "not for CPR"}]},
+                     {"linkId": "cpr-would-not-succeed", "answer": [{"valueBoolean": True}]}]}
+    (item,) = records(bundle(form))
+    assert item.data["form"] == "respect" and item.data["cpr_would_not_succeed"] is True
+
+
 def test_a_bundle_without_anything_we_read_is_rejected_with_the_codes_looked_for():
     (item,) = records(bundle({"resourceType": "Patient", "id": "p"}))
     assert isinstance(item, Rejection) and "69453-9" in item.message and "304253006" in item.message

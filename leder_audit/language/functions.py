@@ -184,6 +184,20 @@ def _completed(ctx: RunContext, lines: list) -> list:
     return [line for line in lines if not _blank(line.get("text"))]
 
 
+def _distinct(ctx: RunContext, values: list) -> list:
+    # "GP practice" and "GP Practice " are one agency: text is compared ignoring case and spacing.
+    kept: dict[Any, Any] = {}
+    for value in values:
+        if _blank(value):
+            continue
+        key = " ".join(value.split()).casefold() if isinstance(value, str) else value
+        try:
+            kept.setdefault(key, value)
+        except TypeError:  # a part of a record: compared as a whole
+            kept.setdefault(repr(value), value)
+    return list(kept.values())
+
+
 def _add(*functions: Function) -> dict[str, Function]:
     return {f.name: f for f in functions}
 
@@ -222,6 +236,9 @@ FUNCTIONS: dict[str, Function] = _add(
              "The context of the first mention of the concept: affirmed, negated, other_experiencer, hypothetical"
              " or historical; null when there is none.",
              _mention_context, example='mention_context(rationale, learning_disability) == "other_experiencer"'),
+    Function("distinct", (Param("values", list_of(ANY)),), lambda args: args[0],
+             "The items of a list once each, blanks left out; text is compared ignoring case and spacing.",
+             _distinct, example="len(distinct(care_coordination.agencies_involved)) >= 2"),
     Function("completed", (Param("lines", list_of(ANY)),), lambda args: args[0],
              "The lines of a list whose text is filled in; blank lines of Part I do not count.", _completed,
              example="mentions(completed(part1)[-1].text, ld_or_related)"),

@@ -37,6 +37,7 @@ RESPECT_LINK_IDS: dict[str, str] = {
     "discussed-with-person": "discussed_with_person",
     "discussed-with-family-or-advocate": "discussed_with_family_or_advocate",
     "reason-not-discussed": "reason_not_discussed",
+    "cpr-would-not-succeed": "cpr_would_not_succeed",
     "senior-responsible-clinician": "senior_responsible_clinician",
     "decision-date": "decision_date",
     "review-date": "review_date",
