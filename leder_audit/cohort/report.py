@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any, Iterable
 
-from .run import CohortReport, CohortRule, GroupResult
+from .run import CohortReport, GroupResult
+from .spec import CohortRule
 from .stats import percent
 
 MEASURE_POPULATION = "http://terminology.hl7.org/CodeSystem/measure-population"

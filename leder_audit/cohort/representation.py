@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .run import MIN_EXPECTED, CohortRule, GroupResult, finish
-from .stats import wilson
 from .ethnicity import GROUPS, PopulationTable
+from .spec import MIN_EXPECTED, CohortRule
+from .stats import wilson
 
 
-def representation_results(rule: CohortRule, group: dict[str, str], counter: Any,
-                           population: PopulationTable | None) -> list[GroupResult]:
-    """One result per broad ethnic group in an area (the area is the first group term's value)."""
+def representation_fields(rule: CohortRule, group: dict[str, str], counter: Any,
+                          population: PopulationTable | None) -> list[tuple[dict[str, str], dict[str, Any]]]:
+    """One group and its measured fields per broad ethnic group in an area (the area is the first group
+    term's value)."""
     area = next(iter(group.values()))
     known = sum(counter.groups.values())
     results = []
@@ -22,7 +23,7 @@ def representation_results(rule: CohortRule, group: dict[str, str], counter: Any
         fields: dict[str, Any] = {"denominator": known, "numerator": observed, "count": observed,
                                   "not_stated": counter.not_stated}
         fields.update(_compare(observed, known, share, rule.spec.small_numbers))
-        results.append(finish(rule, {**group, "ethnic_group": ethnic}, fields))
+        results.append(({**group, "ethnic_group": ethnic}, fields))
     return results
 
 
