@@ -23,7 +23,7 @@ from ..records import RECORD_MODELS
 from ..rulebook import Rulebook
 from ..origins import Origins
 from ..progress import progress
-from ..writers import DEFAULT_MAX_FINDINGS, make_writer, summary_line
+from ..writers import make_writer, summary_line
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -154,8 +154,9 @@ def check(args: Any, book: Rulebook) -> int:
     rank = {severity: n for n, severity in enumerate(SEVERITIES)}
     worst = -1
     with output(args.output) as out:
+        limit = getattr(args, "html_max_findings", None)
         writer = make_writer(args.format, out, rulebook=book, origins=origins, redact=redactor,
-                             max_findings=getattr(args, "html_max_findings", DEFAULT_MAX_FINDINGS))
+                             **({} if limit is None else {"max_findings": limit}))
         # NDJSON has no header: reading every input a second time to hash it would be wasted.
         writer.start(run_header(book, args.paths, as_of, hash_inputs=args.format != "ndjson"))
         charts = ReportCharts(book, as_of) if args.format == "html" else None

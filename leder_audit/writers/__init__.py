@@ -7,7 +7,6 @@ from typing import IO, Any, Protocol
 
 from ..findings import SEVERITIES, Finding, Tally
 
-DEFAULT_MAX_FINDINGS = 2000  # findings listed in the HTML report's table; its counts stay exact
 
 
 class Writer(Protocol):
@@ -126,6 +125,7 @@ def summary_line(tally: Tally) -> str:
 
 
 def _more_writers() -> dict[str, type]:
+    # Imported only when their format is asked for, to keep the start of a run short.
     from .csvout import CsvWriter
     from .fhirissues import FhirWriter
     from .html import HtmlWriter
@@ -141,5 +141,13 @@ def make_writer(name: str, out: IO[str], **options: Any) -> Writer:
     """A writer by format name; options (rulebook, origins, redact, max_findings) go to the writers that take them."""
     if name in WRITERS:
         return WRITERS[name](out)
-    # The other writers' modules are imported only when their format is asked for.
     return _more_writers()[name](out, **options)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DEFAULT_MAX_FINDINGS":  # the HTML writer's, read from it only when asked for
+        from .html import DEFAULT_MAX_FINDINGS
+
+        return DEFAULT_MAX_FINDINGS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
