@@ -2,11 +2,11 @@
 
 __version__ = "0.1.0"
 
-from .engine import Auditor, audit
+from .engine import Auditor
 from .errors import InputError, LederAuditError, RuleError
 from .findings import AuditResult, Evidence, Finding, Reference, Rejection
 from .records import DeathCertificate, DnacprDecision, MortalityReview, Person
-from .rulebook import Rule, Rulebook, load_rulebook
+from .rulebook import Rule, Rulebook, audit, load_rulebook
 from .suppressions import Suppression, Suppressions, load_suppressions
 from ._moved import install as _install_moved
 

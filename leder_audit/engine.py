@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
@@ -15,8 +15,10 @@ from .language.functions import RunContext
 from .language.interpret import Trace, interpret, plain
 from .prose import prose
 from .records import RECORD_MODELS, parts_of, record_adapter, record_data_validator
-from .rulebook import Case, Rule, Rulebook, RuleSpec
 from .suppressions import Suppressions
+
+if TYPE_CHECKING:  # the rulebook runs the engine (Rulebook.check); the engine only names its types
+    from .rulebook import Case, Rule, Rulebook, RuleSpec
 
 
 class Incoming(NamedTuple):
@@ -346,12 +348,3 @@ def _message(case: Case, env: dict, evidence: Evidence | None, path: str | None,
         message = message.replace("{" + placeholder.name + "}", text)
     return message
 
-
-def audit(records: Iterable[Any], rulebook: Rulebook | None = None, as_of: date | None = None,
-          suppressions: Suppressions | None = None) -> AuditResult:
-    """Check every record; findings, per-rule and per-theme counts, suppressed findings, and rejected records."""
-    from .rulebook import load_rulebook
-
-    auditor = Auditor(rulebook or load_rulebook(), as_of=as_of, suppressions=suppressions)
-    findings = list(auditor.run(records))
-    return auditor.result(findings)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import Origin, RuleError
-from .findings import NOT_RECORDED, SEVERITIES, Reference, Severity
+from .engine import Auditor
+from .findings import NOT_RECORDED, SEVERITIES, AuditResult, Finding, Reference, Severity
 from .language.check import check, did_you_mean
 from .language.compile import Compiled, compile_condition, compile_shared
 from .language.interpret import trace_inputs
@@ -19,6 +21,7 @@ from .language.nodes import Node
 from .language.syntax import parse
 from .records import RECORD_MODELS
 from .resources import builtin_rules_dir
+from .suppressions import Suppressions
 from .yamlfile import Located, load_mappings, read_text
 
 RecordType = Literal["death_certificate", "dnacpr_decision", "mortality_review"]
@@ -288,10 +291,8 @@ class Rulebook:
         book.loaded_with = self.loaded_with
         return book
 
-    def check(self, record: Any, as_of: Any = None) -> list:
+    def check(self, record: Any, as_of: Any = None) -> list[Finding]:
         """Findings of every applicable rule on one record (a dict or a record model)."""
-        from .engine import Auditor
-
         return Auditor(self, as_of=as_of).check(record)
 
 
@@ -350,3 +351,11 @@ def _display(file: Path, root: Path, is_builtin: bool) -> str:
     if is_builtin:
         return f"builtin:{file.relative_to(root).as_posix()}"
     return str(file)
+
+
+def audit(records: Iterable[Any], rulebook: Rulebook | None = None, as_of: date | None = None,
+          suppressions: Suppressions | None = None) -> AuditResult:
+    """Check every record; findings, per-rule and per-theme counts, suppressed findings, and rejected records."""
+    auditor = Auditor(rulebook or load_rulebook(), as_of=as_of, suppressions=suppressions)
+    findings = list(auditor.run(records))
+    return auditor.result(findings)
