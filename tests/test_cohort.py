@@ -353,7 +353,7 @@ def test_a_cohort_rule_may_raise_on_documentation_completeness(tmp_path):
 
 
 def test_cohort_csv_carries_completeness():
-    from leder_audit.cohort_output import CSV_COLUMNS, csv_rows
+    from leder_audit.cohort.report import CSV_COLUMNS, csv_rows
 
     report = run_cohort(records("reviews.ndjson"), load_cohort_rules(), as_of=AS_OF)
     header, *rows = list(csv_rows(report.results))
