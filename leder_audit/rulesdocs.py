@@ -18,6 +18,7 @@ DOCS_AS_OF = date(2024, 6, 30)
 THEME_TITLES = {
     "ld-cause-of-death": "Learning disability as a cause of death",
     "ld-dnacpr-rationale": "Learning disability as a reason for DNACPR",
+    "ld-dnacpr-background": "Learning disability listed as background in a DNACPR rationale",
     "dnacpr-process": "DNACPR decision-making process",
     "mca": "Mental Capacity Act",
     "transition": "Transition from children's to adults' services",

@@ -163,12 +163,24 @@ def _code_in(ctx: RunContext, code: str, *ranges: CodeRange) -> bool:
     return False
 
 
-def _mentions(ctx: RunContext, text: str, concept: str, negated: bool = False) -> bool:
+def _mentions(ctx: RunContext, text: str, concept: str, negated: bool = False, uncertain: bool = False,
+              background: bool = False) -> bool:
+    wanted = _wanted_labels(negated, uncertain, background)
     for mention in ctx.concepts.find(text, concept):
-        if (mention.context.negated if negated else mention.affirmed):
+        if (mention.context.negated if negated else mention.context.label in wanted):
             ctx.sighting = Sighting(mention.text, mention.start, mention.end, mention.context.label)
             return True
     return False
+
+
+def _wanted_labels(negated: bool, uncertain: bool, background: bool) -> frozenset[str]:
+    """The context labels a call of mentions() counts, from its keywords."""
+    if negated:
+        return frozenset({"negated"})
+    wanted = {"uncertain"} if uncertain else set()
+    if background:
+        wanted.add("background")
+    return frozenset(wanted or {"affirmed", "historical"})
 
 
 def _mention_context(ctx: RunContext, text: str, concept: str) -> str | None:
@@ -229,12 +241,15 @@ FUNCTIONS: dict[str, Function] = _add(
              _code_in, variadic=Param("codes", STRING, literal=True),
              example='code_in(underlying_cause_icd10, "F70-F79", "F81.9", "F84")'),
     Function("mentions", (Param("text", STRING), Param("concept", CONCEPT)), BOOL,
-             "True when the text mentions the concept, affirmed (not negated, not someone else's, not hypothetical);"
-             " with negated=true, when it mentions it negated.",
-             _mentions, keywords={"negated": (BOOL, False)}, example="mentions(rationale, ld_or_related)"),
+             "True when the text mentions the concept, affirmed (not negated, not someone else's, not hypothetical,"
+             " not uncertain, not under a background label); with negated=true, when it mentions it negated;"
+             " with uncertain=true, written as uncertain ('?LD', 'possible autism'); with background=true,"
+             " under a background label ('PMH: ...') beside a separate reason.",
+             _mentions, keywords={"negated": (BOOL, False), "uncertain": (BOOL, False), "background": (BOOL, False)},
+             example="mentions(rationale, ld_or_related)"),
     Function("mention_context", (Param("text", STRING), Param("concept", CONCEPT)), STRING,
-             "The context of the first mention of the concept: affirmed, negated, other_experiencer, hypothetical"
-             " or historical; null when there is none.",
+             "The context of the first mention of the concept: affirmed, negated, other_experiencer, hypothetical,"
+             " background, uncertain or historical; null when there is none.",
              _mention_context, example='mention_context(rationale, learning_disability) == "other_experiencer"'),
     Function("distinct", (Param("values", list_of(ANY)),), lambda args: args[0],
              "The items of a list once each, blanks left out; text is compared ignoring case and spacing.",

@@ -20,22 +20,30 @@ class Context:
     experiencer: str
     temporality: str
     triggers: tuple[str, ...] = ()
+    uncertain: bool = False
+    background: bool = False
 
     @property
     def label(self) -> str:
-        """One word for messages: affirmed, negated, other_experiencer, hypothetical or historical."""
+        """One word for messages: affirmed, negated, other_experiencer, hypothetical, background,
+        uncertain or historical."""
         if self.negated:
             return "negated"
         if self.experiencer != "patient":
             return "other_experiencer"
-        if self.temporality != "recent":
-            return self.temporality
-        return "affirmed"
+        if self.temporality == "hypothetical":
+            return "hypothetical"
+        if self.background:
+            return "background"
+        if self.uncertain:
+            return "uncertain"
+        return "historical" if self.temporality == "historical" else "affirmed"
 
     @property
     def affirmed(self) -> bool:
-        """Not negated, about the patient, and not hypothetical."""
-        return not self.negated and self.experiencer == "patient" and self.temporality != "hypothetical"
+        """Not negated, about the patient, not hypothetical and not written as uncertain."""
+        return (not self.negated and self.experiencer == "patient" and self.temporality != "hypothetical"
+                and not self.uncertain)
 
 
 AFFIRMED = Context(negated=False, experiencer="patient", temporality="recent")
@@ -167,9 +175,9 @@ class TriggerSet:
             trigger = hit.trigger
             if trigger.category == "terminate":
                 if trigger.direction in (direction, "bidirectional"):
-                    if not trigger.stops:
-                        return
                     cut |= trigger.stops
+                    if wanted <= cut:
+                        return
                 continue
             seen += 1
             words = index.words_between(hit.end, start) if before else index.words_between(end, hit.start)
@@ -244,6 +252,8 @@ def _context_from(deciding: dict[str, tuple[int, Hit]]) -> Context:
         experiencer="other" if "other_experiencer" in deciding else "patient",
         temporality=temporality,
         triggers=tuple(hit.trigger.phrase or " ".join(tokens(hit.text)).lower() for _, hit in ordered),
+        uncertain="uncertain" in deciding,
+        background="background" in deciding,
     )
 
 
@@ -279,13 +289,19 @@ def _phrase(spec: TriggerSpec) -> _Phrase:
     return _Phrase(words, gaps, _compile_trigger(spec))
 
 
+# A terminator that names no categories ends them all but a background label, which reads on
+# through the lists and clauses of its section until a terminator names it (a sentence end, a line
+# break, a "Reason:" label).
+ENDED_BY_DEFAULT = frozenset(MODIFIER_CATEGORIES) - {"background"}
+
+
 def _compile_trigger(spec: TriggerSpec) -> Trigger:
     return Trigger(
         phrase=spec.literal or "",
         category=spec.category,
         direction=spec.scope_direction,
         max_scope=spec.max_scope,
-        stops=frozenset(spec.stops),
+        stops=frozenset(spec.stops) or ENDED_BY_DEFAULT,
     )
 
 

@@ -49,6 +49,9 @@ class Span:
 class _Term:
     keys: tuple[str, ...]
     concept: str
+    # What the term writes between its words: "" for spaces or hyphens, else the punctuation that
+    # must be there ("." in "L.D.", "learn. dis.", "/" in "L/D").
+    gaps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +76,7 @@ class ConceptMatcher:
                  "_key_cache", "_inert")
 
     def __init__(self, concepts: Mapping[str, ConceptSpec]):
-        terms = [_Term(keys, name) for name, spec in concepts.items() for keys in _term_keys(spec)]
+        terms = [_Term(keys, name, gaps) for name, spec in concepts.items() for keys, gaps in _term_keys(spec)]
         self._by_first_key: dict[str, list[_Term]] = {}
         for term in sorted(terms, key=lambda t: -len(t.keys)):
             self._by_first_key.setdefault(term.keys[0], []).append(term)
@@ -146,7 +149,7 @@ class ConceptMatcher:
         key, form, _ = infos[i]
         for term in self._by_first_key.get(key or "", ()):
             last = i + len(term.keys) - 1
-            if last < len(infos) and _continues(term.keys, i, infos, gaps):
+            if last < len(infos) and _continues(term, i, infos, gaps):
                 return _Found(term.concept, i, last)
         if form is not None:
             abbreviation = self._abbreviations[form]
@@ -164,13 +167,22 @@ class ConceptMatcher:
         return hit.abbreviation is None or not _guarded(hit, raw)
 
 
-def _continues(term: tuple[str, ...], i: int, infos: list[tuple[str | None, str | None, bool]],
+def _continues(term: _Term, i: int, infos: list[tuple[str | None, str | None, bool]],
                gaps: list[str]) -> bool:
-    for offset in range(1, len(term)):
+    keys = term.keys
+    for offset in range(1, len(keys)):
         j = i + offset
-        if infos[j][0] != term[offset] or not _gap_is_space(gaps[j]):
+        if infos[j][0] != keys[offset]:
+            return False
+        written = term.gaps[offset - 1]
+        if not (_gap_is_space(gaps[j]) if not written else _punctuation(gaps[j]) == written):
             return False
     return True
+
+
+def _punctuation(gap: str) -> str:
+    """The gap between two words without its spaces: "." for ". " in "learn. dis"."""
+    return "".join(gap.split())
 
 
 def _gap_is_space(gap: str) -> bool:
@@ -185,9 +197,20 @@ def _guarded(hit: _Found, raw: list[str]) -> bool:
     return any(word_key(t) in hit.abbreviation.guards for t in near)
 
 
-def _term_keys(spec: ConceptSpec) -> list[tuple[str, ...]]:
-    phrases = [*spec.terms, *spec.misspellings]
-    return [keys for keys in (phrase_keys(p) for p in phrases) if keys]
+def _term_keys(spec: ConceptSpec) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Each term's word keys, and the punctuation it writes between them."""
+    found = []
+    for phrase in (*spec.terms, *spec.misspellings):
+        keys = phrase_keys(phrase)
+        if keys:
+            found.append((keys, _written_gaps(phrase)))
+    return found
+
+
+def _written_gaps(phrase: str) -> tuple[str, ...]:
+    spans = [m.span() for m in TOKEN_RE.finditer(phrase)]
+    between = (phrase[spans[k][1] : spans[k + 1][0]] for k in range(len(spans) - 1))
+    return tuple("" if GAP_RE.fullmatch(g) else _punctuation(g) for g in between)
 
 
 def _abbreviation_index(concepts: Mapping[str, ConceptSpec]) -> dict[str, _Abbreviation]:

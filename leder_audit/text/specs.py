@@ -9,9 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
-Category = Literal["negated", "other_experiencer", "hypothetical", "historical", "pseudo", "terminate"]
+Category = Literal["negated", "other_experiencer", "hypothetical", "historical", "uncertain", "background",
+                   "pseudo", "terminate"]
 Direction = Literal["forward", "backward", "bidirectional"]
-MODIFIER_CATEGORIES: tuple[str, ...] = ("negated", "other_experiencer", "hypothetical", "historical")
+MODIFIER_CATEGORIES: tuple[str, ...] = ("negated", "other_experiencer", "hypothetical", "historical", "uncertain",
+                                        "background")
+Modifier = Literal["negated", "other_experiencer", "hypothetical", "historical", "uncertain", "background"]
 
 
 class _Spec(BaseModel):
@@ -74,7 +77,7 @@ class TriggerSpec(_Spec):
     category: Category
     direction: Direction | None = None
     max_scope: int | None = Field(default=None, ge=0)
-    stops: tuple[Literal["negated", "other_experiencer", "hypothetical", "historical"], ...] = ()
+    stops: tuple[Modifier, ...] = ()
     enabled: bool = True
 
     @model_validator(mode="after")
