@@ -87,6 +87,12 @@ CASES = [
     ("LDA-DNACPR-001", decision(rationale="Autistic; would not tolerate ITU"), True),
     ("LDA-DNACPR-001", decision(rationale="End-stage renal failure. Her learning disability is not a reason."), False),
     ("LDA-DNACPR-001", decision(rationale="Mother has a learning disability; he has metastatic cancer"), False),
+    ("LDA-DNACPR-008", decision(rationale="?LD, frail, not for CPR"), True),
+    ("LDA-DNACPR-008", decision(rationale="Possible autism; would not cope with ITU"), True),
+    ("LDA-DNACPR-008", decision(rationale="Severe LD and possible autism"), False),
+    ("LDA-DNACPR-008", decision(rationale="Possible aspiration pneumonia; end-stage MND"), False),
+    ("LDA-DNACPR-009", decision(rationale="PMH: Down's syndrome. Reason: end-stage heart failure, CPR would fail"), True),
+    ("LDA-DNACPR-009", decision(rationale="Down's syndrome, end-stage heart failure"), False),
     # DNACPR process.
     ("LDA-DNACPR-002", decision(person_has_capacity=False, capacity_assessment_documented=None,
                                 best_interests_documented=True), True),
