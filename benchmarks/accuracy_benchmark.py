@@ -1,0 +1,258 @@
+"""Score the built-in rules on the labelled corpora under tests/data, through the real rule path.
+
+Run from the repository root:
+
+    python benchmarks/accuracy_benchmark.py                      # every set
+    python benchmarks/accuracy_benchmark.py --set rationales     # DNACPR / ReSPECT / TEP rationales
+    python benchmarks/accuracy_benchmark.py --set rationales --speed --baseline ../main
+
+Each item of a set is turned into a record, checked with `book.check`, and the findings are
+turned back into one label, which is compared with the item's label. Figures per class:
+
+- reported: precision, recall and F1 of "a finding under the set's theme was raised" (for
+  rationales: the critical or the uncertain ld-dnacpr-rationale finding);
+- label accuracy: the share of items whose predicted label is exactly the expected one.
+
+--speed times `ConceptSet.find(text, "ld_or_related")` per item, each text seen for the first
+time; with --baseline DIR the same texts are timed, round by round in turn, with the package
+found in DIR (another checkout), and the ratios are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "tests" / "data"
+AS_OF = date(2024, 6, 30)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One labelled case."""
+
+    text: str
+    label: str
+    kind: str
+    why: str
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class CorpusSet:
+    """A labelled corpus: where it is, how an item becomes a record, how findings become a label."""
+
+    name: str
+    path: Path
+    record: Callable[[Item, int], dict[str, Any]]
+    predict: Callable[[list[Any]], str]
+    reported: frozenset[str]
+
+
+def rationale_record(item: Item, number: int) -> dict[str, Any]:
+    """A DNACPR decision whose rationale is the item's text."""
+    return {"record_type": "dnacpr_decision", "id": f"R{number}", "rationale": item.text}
+
+
+def rationale_label(findings: list[Any]) -> str:
+    """flag, uncertain, note or none, from the findings on one decision."""
+    themed = [f for f in findings if "ld-dnacpr-rationale" in f.tags]
+    if any(f.severity == "critical" for f in themed):
+        return "flag"
+    if themed:
+        return "uncertain"
+    if any("ld-dnacpr-background" in f.tags for f in findings):
+        return "note"
+    return "none"
+
+
+SETS: dict[str, CorpusSet] = {
+    "rationales": CorpusSet("rationales", DATA / "dnacpr_rationales.yaml", rationale_record, rationale_label,
+                            frozenset({"flag", "uncertain"})),
+}
+
+
+def read_items(path: Path) -> list[Item]:
+    """The items of a corpus file."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [Item(i["text"], i["label"], i["class"], i.get("why", ""), i) for i in data["items"]]
+
+
+@dataclass
+class Counts:
+    """Confusion counts for "reported" and exact-label agreement."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+    exact: int = 0
+
+    def add(self, expected: bool, predicted: bool, same_label: bool) -> None:
+        self.tp += expected and predicted
+        self.fp += predicted and not expected
+        self.fn += expected and not predicted
+        self.tn += not expected and not predicted
+        self.exact += same_label
+
+    @property
+    def total(self) -> int:
+        return self.tp + self.fp + self.fn + self.tn
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def accuracy(self) -> float:
+        return self.exact / self.total if self.total else 1.0
+
+
+@dataclass
+class Result:
+    """The figures of one set: overall, per class, and the items labelled wrongly."""
+
+    overall: Counts
+    by_class: dict[str, Counts]
+    errors: list[tuple[Item, str]]
+
+
+def predictions(corpus: CorpusSet, items: list[Item], book: Any = None) -> list[str]:
+    """The label the built-in rules give each item."""
+    if book is None:
+        import leder_audit
+
+        book = leder_audit.load_rulebook()
+    return [corpus.predict(book.check(corpus.record(item, n), as_of=AS_OF)) for n, item in enumerate(items)]
+
+
+def score(corpus: CorpusSet, items: list[Item], predicted: list[str]) -> Result:
+    """Counts overall and per class."""
+    overall = Counts()
+    by_class: dict[str, Counts] = {}
+    errors: list[tuple[Item, str]] = []
+    for item, label in zip(items, predicted, strict=True):
+        args = (item.label in corpus.reported, label in corpus.reported, item.label == label)
+        overall.add(*args)
+        by_class.setdefault(item.kind, Counts()).add(*args)
+        if label != item.label:
+            errors.append((item, label))
+    return Result(overall, dict(sorted(by_class.items())), errors)
+
+
+def evaluate(name: str, book: Any = None) -> Result:
+    """Score one named set with the built-in rules (or the rulebook given)."""
+    corpus = SETS[name]
+    items = read_items(corpus.path)
+    return score(corpus, items, predictions(corpus, items, book))
+
+
+def print_result(name: str, result: Result) -> None:
+    """The table of figures and the list of errors."""
+    print(f"\n== {name}: {result.overall.total} items")
+    print(f"{'class':<14} {'n':>4} {'TP':>4} {'FP':>4} {'FN':>4} {'TN':>4}  {'prec':>6} {'recall':>6} {'F1':>6}  label-acc")
+    rows: Iterable[tuple[str, Counts]] = [*result.by_class.items(), ("overall", result.overall)]
+    for kind, c in rows:
+        print(f"{kind:<14} {c.total:>4} {c.tp:>4} {c.fp:>4} {c.fn:>4} {c.tn:>4}  "
+              f"{c.precision:>6.3f} {c.recall:>6.3f} {c.f1:>6.3f}  {c.accuracy:>8.3f}")
+    if result.errors:
+        print(f"\nerrors ({len(result.errors)}): expected -> got | class | text")
+        for item, got in result.errors:
+            print(f"  {item.label:>9} -> {got:<9} | {item.kind:<11} | {item.text!r}")
+
+
+# --- speed --------------------------------------------------------------------------------------
+
+_TIMER = """
+import json, sys, time
+from leder_audit.text import load_concepts
+concepts = load_concepts()
+texts = json.load(sys.stdin)
+repeat = int(sys.argv[1])
+rounds = []
+for r in range(int(sys.argv[2])):
+    out = []
+    for n, text in enumerate(texts):
+        started = time.perf_counter()
+        for i in range(repeat):
+            concepts.find(f"{text} ~{r}.{n}.{i}", "ld_or_related")
+        out.append((time.perf_counter() - started) / repeat * 1e6)
+    rounds.append(out)
+json.dump(rounds, sys.stdout)
+"""
+
+
+def time_texts(texts: list[str], root: Path, repeat: int, rounds: int) -> list[list[float]]:
+    """Microseconds per first-time find for each text, per round, with the package under root."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run([sys.executable, "-c", _TIMER, str(repeat), str(rounds)], input=json.dumps(texts),
+                          capture_output=True, text=True, env=env, check=True, cwd=root)
+    return json.loads(done.stdout)
+
+
+def speed(items: list[Item], baseline: Path | None, repeat: int, rounds: int) -> None:
+    """Per-text cost, and the ratio to a baseline checkout when one is given."""
+    texts = [i.text for i in items]
+    ours: list[list[float]] = []
+    theirs: list[list[float]] = []
+    for _ in range(rounds):
+        ours += time_texts(texts, REPO, repeat, 1)
+        if baseline is not None:
+            theirs += time_texts(texts, baseline, repeat, 1)
+    best = [min(r[k] for r in ours) for k in range(len(texts))]
+    print(f"\nspeed: find(text, 'ld_or_related'), first sight, best of {rounds} rounds of {repeat}")
+    print(f"  this tree   mean {statistics.mean(best):7.1f} us   median {statistics.median(best):7.1f} us   "
+          f"max {max(best):7.1f} us")
+    if baseline is None:
+        return
+    base = [min(r[k] for r in theirs) for k in range(len(texts))]
+    print(f"  baseline    mean {statistics.mean(base):7.1f} us   median {statistics.median(base):7.1f} us   "
+          f"max {max(base):7.1f} us   ({baseline})")
+    ratios = sorted(((b / a if a else 1.0), t) for b, a, t in zip(best, base, texts, strict=True))
+    print(f"  ratio this/baseline: mean {statistics.mean(r for r, _ in ratios):.2f}  "
+          f"median {statistics.median(r for r, _ in ratios):.2f}  max {ratios[-1][0]:.2f}")
+    for ratio, text in ratios[-5:]:
+        print(f"    {ratio:.2f}  {text[:90]!r}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the figures of the chosen sets."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", dest="sets", action="append", choices=sorted(SETS),
+                        help="a corpus to score (default: all)")
+    parser.add_argument("--speed", action="store_true", help="also time each rationale")
+    parser.add_argument("--baseline", type=Path, help="a checkout to compare speed with")
+    parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    for name in args.sets or sorted(SETS):
+        print_result(name, evaluate(name))
+    if args.speed:
+        speed(read_items(SETS["rationales"].path), args.baseline, args.repeat, args.rounds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
