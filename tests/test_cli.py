@@ -63,7 +63,7 @@ def test_json_format_holds_header_findings_and_totals(capsys, tmp_path):
 def test_ndjson_writes_one_finding_per_line(capsys):
     code, out, _ = run(capsys, "check", FILES[1], "--format", "ndjson")
     lines = out.strip().splitlines()
-    assert code == 1 and len(lines) == 9
+    assert code == 1 and len(lines) == 11
     assert {json.loads(line)["record_id"] for line in lines} == {"DNACPR-0001", "DNACPR-0003", "DNACPR-0004", "DNACPR-0006", "DNACPR-0007", "DNACPR-0008"}
 
 
