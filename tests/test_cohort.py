@@ -290,7 +290,8 @@ def test_cohort_command_fhir_output(capsys):
     document = json.loads(capsys.readouterr().out)
     (group,) = document["group"]
     stratum = next(s for s in group["stratifier"][0]["stratum"] if s["component"][0]["value"]["text"] == "QWE")
-    assert stratum["measureScore"] == {"value": 170.5, "unit": "d", "system": "http://unitsofmeasure.org", "code": "d"}
+    # The median of the days from each review's six-month deadline to its completion (fixtures/cohort/README.md).
+    assert stratum["measureScore"] == {"value": -10.5, "unit": "d", "system": "http://unitsofmeasure.org", "code": "d"}
 
 
 def test_cohort_svg_is_self_contained_marks_raised_groups_and_writes_small_numbers(full_report):
@@ -359,3 +360,26 @@ def test_cohort_csv_carries_completeness():
     header, *rows = list(csv_rows(report.results))
     assert header == list(CSV_COLUMNS) and "completeness" in header
     assert any(row[header.index("completeness")] != "" for row in rows)
+
+
+def late_by_two_days(n: int = 5) -> list[dict]:
+    """Reviews notified on 15 February and completed 183 days later: two days after 15 August, their deadline."""
+    return [{"record_type": "mortality_review", "id": f"L{i}", "area": {"ics": "QWE"}, "notification_date": "2023-02-15",
+             "review_completed_date": "2023-08-17"} for i in range(n)]
+
+
+def test_the_median_rule_and_the_record_rule_share_one_six_month_deadline(builtin, book):
+    median_rule = [r for r in builtin if r.id == "LDA-COHORT-005"]
+    report = run_cohort(late_by_two_days(), median_rule, as_of=AS_OF)
+    (result,) = report.results
+    assert result.median_days == 2 and result.raised
+    assert all(book.select(["LDA-REVIEW-001"]).check(r, as_of=AS_OF) for r in late_by_two_days())
+    on_time = run_cohort(late_by_two_days(), [r for r in builtin if r.id == "LDA-COHORT-001"], as_of=AS_OF)
+    assert on_time.results[0].numerator == 0
+
+
+def test_a_review_completed_on_its_deadline_day_is_on_time_for_every_rule(builtin, book):
+    reviews = [{**r, "review_completed_date": "2023-08-15"} for r in late_by_two_days()]
+    (result,) = run_cohort(reviews, [r for r in builtin if r.id == "LDA-COHORT-005"], as_of=AS_OF).results
+    assert result.median_days == 0 and not result.raised
+    assert not any(book.select(["LDA-REVIEW-001"]).check(r, as_of=AS_OF) for r in reviews)
