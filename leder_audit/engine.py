@@ -54,7 +54,7 @@ def rejection_from(error: ValidationError, source: str, location: str, record_id
         return Rejection(source=source, location=location, record_id=record_id, field="record_type",
                          message=f"record_type must be one of {', '.join(RECORD_MODELS)}")
     more = len(error.errors()) - 1
-    message = first["msg"] + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+    message = first["msg"].removeprefix("Value error, ") + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
     return Rejection(source=source, location=location, record_id=record_id, field=render_loc(loc) or None,
                      message=message)
 
@@ -136,6 +136,8 @@ def _not_a_json_object(data: Any, error: ValidationError) -> str | None:
         return f"invalid JSON at column {bad.colno}: {bad.msg.removesuffix(' at')}"
     except RecursionError:
         return "the JSON is nested too deeply to read"
+    except ValueError:  # Python refuses to turn more than 4,300 digits into an int
+        return "a number in the record is too long to read (more than 4,300 digits)"
     return None
 
 

@@ -2,11 +2,61 @@
 
 from __future__ import annotations
 
-from datetime import date
+import math
+import re
+from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 from pydantic_core import SchemaValidator
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+# The ways UK exports write a date, besides ISO 8601: 31/03/2024, 31/03/2024 14:05, 31 March 2024, 31-Mar-2024.
+_UK_DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d %B %Y", "%d %b %Y", "%d-%b-%Y",
+                    "%d-%B-%Y", "%d.%m.%Y")
+
+
+def _read_date(value: Any) -> Any:
+    """A date as written in a record: ISO 8601 or a UK export form; never a number, which is no date."""
+    if value is None or isinstance(value, date):
+        return value
+    if isinstance(value, (bool, int, float)):
+        raise ValueError("a date must be written as text, such as 2024-03-31 or 31/03/2024, not as a number")
+    if isinstance(value, str):
+        text = value.strip()
+        if _ISO_DATE.fullmatch(text):
+            # pydantic reads ISO 8601 itself, with its own messages for an impossible day; a time after the
+            # date (an export's date-time column) is not the date's business: the date is as written.
+            return text[:10]
+        for form in _UK_DATE_FORMATS:
+            try:
+                return datetime.strptime(text, form).date()
+            except ValueError:
+                continue
+        raise ValueError("not a date that exists or can be read: write it as 2024-03-31, 31/03/2024, 31 March 2024 or "
+                         "31-Mar-2024")
+    return value
+
+
+def _not_a_truth_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("a number is expected, not true or false")
+    return value
+
+
+def _an_identifier(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("an id must be text or a whole number, not NaN or Infinity")
+    if isinstance(value, bool):
+        raise ValueError("an id must be text or a whole number, not true or false")
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("an id must not be blank")
+    return value
+
+
+RecordDate = Annotated[date, BeforeValidator(_read_date)]
+RecordId = Annotated[str, Field(min_length=1), BeforeValidator(_an_identifier)]
 
 
 class _Part(BaseModel):
@@ -21,8 +71,8 @@ Severity = Literal["mild", "moderate", "severe", "profound", "unknown"]
 class Person(_Part):
     """The person the record is about."""
 
-    date_of_birth: date | None = None
-    age: Annotated[int, Field(ge=0, le=130)] | None = Field(
+    date_of_birth: RecordDate | None = None
+    age: Annotated[int, Field(ge=0, le=130), BeforeValidator(_not_a_truth_value)] | None = Field(
         None, description="Age in years at death or at the decision."
     )
     sex: str | None = None
@@ -62,7 +112,7 @@ class MedicalExaminer(_Part):
 
 
 class _Record(_Part):
-    id: Annotated[str, Field(min_length=1)]
+    id: RecordId
     person: Person | None = None
 
 
@@ -70,7 +120,7 @@ class DeathCertificate(_Record):
     """Medical Certificate of Cause of Death (England and Wales)."""
 
     record_type: Literal["death_certificate"] = "death_certificate"
-    date_of_death: date | None = None
+    date_of_death: RecordDate | None = None
     part1: list[CauseLine] | None = Field(
         None, description="Lines I(a) to I(d) in order; the last completed line is the underlying cause."
     )
@@ -88,7 +138,7 @@ class DnacprDecision(_Record):
 
     record_type: Literal["dnacpr_decision"] = "dnacpr_decision"
     form: Literal["dnacpr", "respect", "tep"] | None = None
-    decision_date: date | None = None
+    decision_date: RecordDate | None = None
     rationale: str | None = Field(None, description="Free text, as written on the form.")
     cpr_would_not_succeed: bool | None = Field(
         None, description="The decision rests on the clinical judgement that CPR would not be successful.")
@@ -99,7 +149,7 @@ class DnacprDecision(_Record):
     discussed_with_family_or_advocate: bool | None = None
     reason_not_discussed: str | None = None
     senior_responsible_clinician: str | None = None
-    review_date: date | None = None
+    review_date: RecordDate | None = None
 
 
 class ReviewHold(_Part):
@@ -107,8 +157,8 @@ class ReviewHold(_Part):
 
     reason: Literal["coroner", "police", "safeguarding", "other"] | None = Field(
         None, description="What the review waits for: an inquest, a police investigation, a safeguarding enquiry.")
-    start_date: date | None = None
-    end_date: date | None = Field(None, description="Null while the review is still on hold.")
+    start_date: RecordDate | None = None
+    end_date: RecordDate | None = Field(None, description="Null while the review is still on hold.")
 
 
 class Area(_Part):
@@ -146,7 +196,7 @@ class Health(_Part):
     flu_vaccine: bool | None = None
     on_learning_disability_register: bool | None = Field(
         None, description="On the GP practice's learning disability register.")
-    long_term_conditions: Annotated[int, Field(ge=0, le=100)] | None = Field(
+    long_term_conditions: Annotated[int, Field(ge=0, le=100), BeforeValidator(_not_a_truth_value)] | None = Field(
         None, description="Number of long-term physical or mental health conditions recorded.")
     psychotropic_medication: bool | None = Field(
         None, description="Prescribed antipsychotic, antidepressant, anxiolytic, hypnotic or mood-stabilising medication.")
@@ -185,11 +235,11 @@ class MortalityReview(_Record):
     """A LeDeR review of a death."""
 
     record_type: Literal["mortality_review"] = "mortality_review"
-    notification_date: date | None = None
+    notification_date: RecordDate | None = None
     focused_review: bool | None = Field(None, description="A focused review followed the initial review.")
     hold: ReviewHold | None = None
-    review_completed_date: date | None = Field(None, description="Null while the review is open.")
-    date_of_death: date | None = None
+    review_completed_date: RecordDate | None = Field(None, description="Null while the review is open.")
+    date_of_death: RecordDate | None = None
     area: Area | None = None
     death_certificate: DeathCertificate | None = None
     dnacpr: DnacprDecision | None = None
@@ -200,7 +250,7 @@ class MortalityReview(_Record):
     mca: MentalCapacity | None = None
     deterioration: Deterioration | None = None
     risks: Risks | None = None
-    care_grading: Annotated[int, Field(ge=1, le=6)] | None = Field(
+    care_grading: Annotated[int, Field(ge=1, le=6), BeforeValidator(_not_a_truth_value)] | None = Field(
         None, description="LeDeR grading of care, 1 (excellent) to 6 (fell short and contributed to death)."
     )
     narrative: str | None = None

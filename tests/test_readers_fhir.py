@@ -135,3 +135,11 @@ json_values = st.recursive(
 def test_the_fhir_reader_yields_records_or_rejections_and_never_raises(document):
     for item in records_from_document(document, "in.json", ""):
         assert isinstance(item, (Incoming, Rejection))
+
+
+@pytest.mark.parametrize("resource_type, shown", [("9434765919", False), ("Mrs Joan Example", False),
+                                                  ("Patient", True)])
+def test_an_unknown_resource_type_is_not_repeated(resource_type, shown):
+    (rejection,) = records_from_document({"resourceType": resource_type, "id": "x"}, "f.json", "")
+    assert isinstance(rejection, Rejection) and "no death record" in rejection.message
+    assert (resource_type in rejection.message) is shown

@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 from ..engine import Incoming
 from ..findings import Rejection
-from .jsonfile import BOM, load_document
+from .jsonfile import BOM, load_document, loads, problem_in
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 ICD10_SYSTEMS = ("http://hl7.org/fhir/sid/icd-10", "http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10-uk")
@@ -56,6 +56,10 @@ def read_fhir(path: Path) -> Iterator[Incoming | Rejection]:
         return
     if document == []:  # a blank file
         return
+    problem = problem_in(document)
+    if problem:
+        yield Rejection(source=str(path), location="document", field=problem[0], message=problem[1])
+        return
     yield from records_from_document(document, str(path), "")
 
 
@@ -67,12 +71,16 @@ def _read_lines(path: Path) -> Iterator[Incoming | Rejection]:
             if not line.strip():
                 continue
             try:
-                document = json.loads(line)
+                document = loads(line)
             except (UnicodeDecodeError, json.JSONDecodeError) as error:
                 yield Rejection(source=source, location=f"line {number}", message=f"invalid JSON: {error}")
                 continue
             except RecursionError:
                 yield Rejection(source=source, location=f"line {number}", message="the JSON is nested too deeply to read")
+                continue
+            problem = problem_in(document)
+            if problem:
+                yield Rejection(source=source, location=f"line {number}", field=problem[0], message=problem[1])
                 continue
             yield from records_from_document(document, source, f"line {number}")
 
@@ -94,7 +102,20 @@ def records_from_document(document: Any, source: str, where: str) -> Iterator[In
         yield Rejection(source=source, location=where or "document", record_id=ident if isinstance(ident, str) else None,
                         message=f"no death record (LOINC {CAUSE_OF_DEATH_PART1}, {CAUSE_OF_DEATH_PART2}, "
                                 f"{DATE_OF_DEATH}) or DNACPR decision (SNOMED CT {NOT_FOR_RESUSCITATION}, or a "
-                                f"QuestionnaireResponse with item {RESPECT_MARKER!r}) in this {document['resourceType']}")
+                                f"QuestionnaireResponse with item {RESPECT_MARKER!r}) in this "
+                                f"{_resource_name(document['resourceType'])}")
+
+
+# FHIR R4 resource types named in messages; any other resourceType is not repeated (it could be anything).
+_KNOWN_RESOURCES = frozenset({
+    "Bundle", "Composition", "Observation", "Consent", "QuestionnaireResponse", "Questionnaire", "Patient",
+    "Practitioner", "PractitionerRole", "Condition", "Encounter", "Organization", "DocumentReference",
+    "CarePlan", "Procedure", "MedicationStatement", "MedicationRequest", "DiagnosticReport", "Goal",
+    "RelatedPerson", "Location", "List", "Basic", "Parameters", "OperationOutcome", "DetectedIssue"})
+
+
+def _resource_name(resource_type: str) -> str:
+    return resource_type if resource_type in _KNOWN_RESOURCES else "resource (its resourceType is not a FHIR R4 one)"
 
 
 def _location(where: str, entry: int, document: dict[str, Any]) -> str:

@@ -10,6 +10,79 @@ from ..engine import Incoming, json_kind
 from ..findings import Rejection
 
 BOM = b"\xef\xbb\xbf"
+MAX_DIGITS = 4300  # Python's own limit on turning digits into an int
+
+
+class _Duplicated(dict):  # type: ignore[type-arg]
+    """A JSON object that gave a key twice: the record it is in is rejected, never read with one value lost."""
+
+    duplicate: str
+
+
+class _Unreadable:
+    """A JSON value that cannot be a record's value (a number too long to read, NaN, Infinity)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    made = dict(pairs)
+    if len(made) == len(pairs):
+        return made
+    seen: set[str] = set()
+    duplicated = _Duplicated(made)
+    duplicated.duplicate = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+    return duplicated
+
+
+def _integer(digits: str) -> int | _Unreadable:
+    if len(digits) - digits.startswith("-") > MAX_DIGITS:
+        return _Unreadable(f"a number of {len(digits):,} digits, too long to read")
+    return int(digits)
+
+
+def _constant(name: str) -> _Unreadable:
+    return _Unreadable(f"{name}, which is not a JSON number")
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_int=_integer, parse_constant=_constant)
+
+
+def loads(text: str | bytes) -> Any:
+    """JSON text parsed strictly: duplicate keys, over-long numbers and NaN are kept visible for problem_in."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    return _DECODER.decode(text)
+
+
+def problem_in(value: Any, path: str = "") -> tuple[str | None, str] | None:
+    """The field and the reason a parsed record cannot be read as written (a key given twice, an unreadable
+    number, a lone surrogate), never repeating its value; None when it can be."""
+    if isinstance(value, dict):
+        if isinstance(value, _Duplicated):
+            return _join(path, value.duplicate), "this key is given twice in the record, with two values; keep one"
+        for key, item in value.items():
+            found = problem_in(item, _join(path, key))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for number, item in enumerate(value):
+            found = problem_in(item, f"{path}[{number}]")
+            if found:
+                return found
+    elif isinstance(value, _Unreadable):
+        return path or None, f"the value is {value.what}"
+    elif isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or None, "the text holds a lone surrogate escape (such as \\ud800), which is not text"
+    return None
+
+
+def _join(path: str, key: Any) -> str:
+    return f"{path}.{key}" if path else str(key)
 
 
 def load_document(path: Path) -> Any:
@@ -18,7 +91,7 @@ def load_document(path: Path) -> Any:
     try:
         text = path.read_bytes().removeprefix(BOM).decode("utf-8")
         # A blank file holds no records, like an empty list; it is not a broken one.
-        return json.loads(text) if text.strip() else []
+        return loads(text) if text.strip() else []
     except UnicodeDecodeError as error:
         before = error.object[: error.start]
         line, line_start = before.count(b"\n") + 1, before.rfind(b"\n") + 1
@@ -44,7 +117,12 @@ def read_json(path: Path) -> Iterator[Incoming | Rejection]:
     records = data if isinstance(data, list) else [data]
     for number, record in enumerate(records, 1):
         location = f"record {number}" if isinstance(data, list) else "record 1"
-        if isinstance(record, dict):
+        problem = problem_in(record)
+        if problem:
+            ident = record.get("id") if isinstance(record, dict) else None
+            yield Rejection(source=source, location=location, field=problem[0], message=problem[1],
+                            record_id=ident if isinstance(ident, str) and ident.strip() and not problem_in(ident) else None)
+        elif isinstance(record, dict):
             yield Incoming(record, source, location)
         else:  # a string here is a value, never JSON text to parse again
             yield Rejection(source=source, location=location,
