@@ -56,8 +56,8 @@ def strategy_for(annotation) -> st.SearchStrategy:
 
 
 def model_dicts(model: type[BaseModel]) -> st.SearchStrategy:
-    # Only `id` is required, and it must not be empty.
-    required = {n: free_text.filter(bool) for n, f in model.model_fields.items() if f.is_required()}
+    # Only `id` is required, and it must not be blank.
+    required = {n: free_text.filter(str.strip) for n, f in model.model_fields.items() if f.is_required()}
     optional = {n: st.none() | strategy_for(f.annotation) for n, f in model.model_fields.items()
                 if not f.is_required() and n != "record_type"}
     return st.fixed_dictionaries(required, optional=optional)
