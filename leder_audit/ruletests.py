@@ -17,7 +17,7 @@ class CaseResult:
 
     rule_id: str
     expected: str  # "fire", "not-recorded" or "pass"
-    actual: str  # "fire", "not-recorded", "pass" or "invalid"
+    actual: str  # "fire", "not-recorded", "pass", "invalid" or "error" (the rule raised)
     number: int
     case: dict
     detail: str = ""
@@ -53,6 +53,9 @@ def _run_case(book: Rulebook, rule: Rule, expected: str, number: int, case: dict
         findings = auditor.check(case_record(rule, expected, number, case))
     except InputError as error:
         return CaseResult(rule.id, expected, "invalid", number, case, str(error))
+    errors = [e for e in auditor.tally.errors if e.rule_id == rule.id]
+    if errors:  # a rule that raised neither fired nor passed: the case fails whatever it expected
+        return CaseResult(rule.id, expected, "error", number, case, errors[0].message)
     fired = [f for f in findings if f.rule_id == rule.id]
     detail = ""
     actual = "pass"

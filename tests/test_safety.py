@@ -108,3 +108,34 @@ def test_same_input_gives_byte_identical_output_apart_from_run_time(tmp_path, ca
         report["run"].pop("run_time")
         outputs.append(json.dumps(report, sort_keys=True))
     assert outputs[0] == outputs[1]
+
+
+def failing_rule_folder(tmp_path, monkeypatch, with_tests: str = ""):
+    """A folder with a rule that fails on every record it reads: its regex runs out of time."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "r.yaml").write_text(RULE.format(when='matches(rationale, "z[0-9]+q")') + with_tests, encoding="utf-8")
+    monkeypatch.setattr(functions, "REGEX_TIMEOUT_SECONDS", 1e-9)
+    records = tmp_path / "d.json"
+    records.write_text(json.dumps([{"record_type": "dnacpr_decision", "id": "slow", "rationale": "z1" * 200_000}]))
+    return rules, records
+
+
+@pytest.mark.parametrize("options, code", [((), 2), (("--keep-going",), 0)])
+def test_a_rule_error_makes_check_exit_2_unless_keep_going(tmp_path, monkeypatch, capsys, options, code):
+    rules, records = failing_rule_folder(tmp_path, monkeypatch)
+    out = tmp_path / "report.json"
+    assert main(["check", str(records), "--rules", str(rules), "--no-builtin", "--format", "json",
+                 "--output", str(out), *options]) == code
+    assert json.loads(out.read_text())["summary"]["rule_errors"] == 1  # the count is in the report either way
+    err = capsys.readouterr().err
+    assert ("1 rule error: those rules decided nothing" in err) is (code == 2)
+
+
+@pytest.mark.parametrize("expected", ["fire", "pass"])
+def test_rules_test_fails_a_case_on_which_the_rule_errors(tmp_path, monkeypatch, capsys, expected):
+    case = "{rationale: " + '"' + "z1" * 200_000 + '"}'
+    rules, _ = failing_rule_folder(tmp_path, monkeypatch, f"tests:\n  {expected}:\n    - {case}\n")
+    assert main(["rules", "test", "--rules", str(rules), "--no-builtin"]) == 1
+    out = capsys.readouterr().out
+    assert "error" in out and "TimeoutError" in out

@@ -169,6 +169,13 @@ def check(args: Any, book: Rulebook) -> int:
         writer.finish(auditor.tally)
     if args.format != "table" or args.output:
         print(summary_line(auditor.tally), file=sys.stderr)
+    failed = auditor.tally.errors_count
+    if failed and not getattr(args, "keep_going", False):
+        # A rule that raised decided nothing on that record: the check is incomplete, which is not "no issues".
+        print(f"leder-audit: {failed:,} rule error{'s' if failed != 1 else ''}: those rules decided nothing on "
+              "those records, so the check is incomplete (listed in the report); exit 2. "
+              "--keep-going reports them without failing the run", file=sys.stderr)
+        return EXIT_ERROR
     return EXIT_FINDINGS if worst >= threshold and not args.exit_zero else EXIT_OK
 
 

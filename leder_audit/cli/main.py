@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"check in N processes (0: one per CPU; at most {MAX_JOBS}); the output is the same as with 1 (default 1)")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even when there are findings (errors still exit 2), e.g. to browse a report")
+    check.add_argument("--keep-going", action="store_true",
+                       help="a rule that fails on a record is counted in the report but does not make the exit code 2")
 
     rules = commands.add_parser("rules", help="list, test or document the rules")
     rule_commands = rules.add_subparsers(dest="rules_command", required=True)
