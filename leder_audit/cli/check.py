@@ -24,8 +24,8 @@ from ..rulebook import Rulebook
 from ..origins import Origins
 from ..progress import progress
 from ..writers import make_writer, summary_line
+from .options import EXIT_FINDINGS, EXIT_OK
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 def file_sha256(path: Path) -> str:

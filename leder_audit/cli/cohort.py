@@ -8,44 +8,36 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import InputError
+from .options import EXIT_FINDINGS, EXIT_OK, as_of_option, input_options, output_option, rules_options
 
-EXIT_OK, EXIT_FINDINGS = 0, 1
 
-
-def add_cohort_parsers(commands: Any, input_formats: list[str], date_type: Callable[[str], date]) -> None:
+def add_cohort_parsers(commands: Any) -> None:
     """Add `cohort` and `trend` to the command line's sub-commands."""
     cohort = commands.add_parser("cohort", help="measure rates, medians and ethnic representation over a whole run")
     cohort.add_argument("paths", nargs="+", metavar="PATH", help="record files")
     cohort.add_argument("--population", metavar="FILE",
                         help="CSV of area, ethnic_group and count or share, for ethnicity-representation rules")
-    cohort.add_argument("--rules", action="append", default=[], metavar="DIR",
-                        help="a folder whose cohort/ sub-folder (or a file) holds cohort rules of your own")
-    cohort.add_argument("--no-builtin", action="store_true", help="leave out the built-in cohort rules")
-    cohort.add_argument("--select", action="append", default=[], metavar="ID|TAG",
-                        help="run only cohort rules with this id or theme tag (repeatable)")
+    rules_options(cohort, ignore=False,
+                  rules_help="a folder whose cohort/ sub-folder (or a file) holds cohort rules of your own",
+                  builtin_help="leave out the built-in cohort rules",
+                  select_help="run only cohort rules with this id or theme tag (repeatable)")
     cohort.add_argument("--format", default="table", choices=["table", "json", "csv", "fhir"])
-    cohort.add_argument("--output", metavar="FILE", help="write the results here instead of standard output")
-    cohort.add_argument("--as-of", type=date_type, metavar="DATE", help="the date open reviews are judged at")
-    cohort.add_argument("--input-format", choices=input_formats, help="read every PATH in this format")
-    cohort.add_argument("--mapping", metavar="FILE", help="a YAML mapping file for CSV/TSV exports")
+    output_option(cohort, "the results")
+    as_of_option(cohort)
+    input_options(cohort)
 
     trend = commands.add_parser("trend", help="each theme's finding rate per quarter and area, and its latest change")
     trend.add_argument("paths", nargs="+", metavar="PATH", help="record files")
     trend.add_argument("--by", default="area.ics", metavar="FIELD",
                        help="the field path that names the area (default area.ics; 'none' for one group)")
-    trend.add_argument("--rules", action="append", default=[], metavar="DIR",
-                       help="a folder (or file) of your own per-record rules, added to the built-in ones")
-    trend.add_argument("--no-builtin", action="store_true", help="leave out the built-in rules")
-    trend.add_argument("--select", action="append", default=[], metavar="ID|TAG")
-    trend.add_argument("--ignore", action="append", default=[], metavar="ID|TAG")
+    rules_options(trend, rules_help="a folder (or file) of your own per-record rules, added to the built-in ones")
     trend.add_argument("--format", default="table", choices=["table", "json", "csv"])
-    trend.add_argument("--output", metavar="FILE", help="write the trend here instead of standard output")
-    trend.add_argument("--as-of", type=date_type, metavar="DATE", help="the date open reviews are judged at")
-    trend.add_argument("--input-format", choices=input_formats, help="read every PATH in this format")
-    trend.add_argument("--mapping", metavar="FILE", help="a YAML mapping file for CSV/TSV exports")
+    output_option(trend, "the trend")
+    as_of_option(trend)
+    input_options(trend)
 
 
 def _items(args: argparse.Namespace):

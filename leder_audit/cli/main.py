@@ -7,53 +7,17 @@ import os
 import signal
 import sys
 import traceback
-from datetime import date
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 from .. import __version__
 from ..errors import LederAuditError
 from ..findings import SEVERITIES
+from .options import (
+    EXIT_ERROR, MAX_JOBS, as_of_option, input_options, output_option, rules_options, whole,
+)
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-INPUT_FORMATS = ["json", "ndjson", "csv", "tsv", "fhir"]
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-03-31") from None
-
-
-def _rules_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rules", action="append", default=[], metavar="DIR",
-                        help="a folder (or file) of your own rules and concepts, added to the built-in ones")
-    parser.add_argument("--no-builtin", action="store_true", help="leave out the built-in rules")
-    parser.add_argument("--select", action="append", default=[], metavar="ID|TAG",
-                        help="run only rules with this id, theme tag or profile:NAME (repeatable)")
-    parser.add_argument("--ignore", action="append", default=[], metavar="ID|TAG",
-                        help="leave out rules with this id, theme tag or profile:NAME (repeatable)")
-
-
-MAX_JOBS = 64  # more processes than this only compete for the same cores and memory
-
-
-def _whole(low: int, high: int | None = None) -> Callable[[str], int]:
-    """An option's whole number, refused unless low <= it (<= high)."""
-    def read(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < low or (high is not None and value > high):
-            span = f"from {low} to {high}" if high is not None else f"at least {low}"
-            raise argparse.ArgumentTypeError(f"must be {span}, got {value}")
-        return value
-    return read
-
-
-_positive = _whole(1)
+_positive = whole(1)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,24 +28,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check records and report findings")
     check.add_argument("paths", nargs="+", metavar="PATH", help="record files: .json, .ndjson, .jsonl, .csv, .tsv, or FHIR R4 Bundles")
-    _rules_options(check)
+    rules_options(check)
     check.add_argument("--format", default="table", choices=["table", "json", "ndjson", "csv", "sarif", "fhir", "html"])
     check.add_argument("--redact", action="store_true",
                        help="blank out names, NHS numbers and dates of birth in messages and evidence (ids and spans kept)")
-    check.add_argument("--html-max-findings", type=_whole(0), default=2000, metavar="N",
+    check.add_argument("--html-max-findings", type=whole(0), default=2000, metavar="N",
                        help="list at most N findings in the HTML report's table; its counts stay exact (default 2000)")
-    check.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
+    output_option(check)
     check.add_argument("--fail-on", default="info", choices=SEVERITIES, metavar="SEVERITY",
                        help="exit 1 when a finding is at or above this severity (default: info, i.e. any)")
-    check.add_argument("--as-of", type=_date, metavar="DATE", help="the date open reviews are judged at (default: today)")
-    check.add_argument("--input-format", choices=INPUT_FORMATS, help="read every PATH in this format")
-    check.add_argument("--mapping", metavar="FILE", help="a YAML mapping file: how a CSV/TSV export names its columns and values")
+    as_of_option(check)
+    input_options(check)
     check.add_argument("--strict", action="store_true", help="stop at the first record that cannot be read (exit 2)")
     check.add_argument("--suppressions", action="append", default=[], metavar="FILE",
                        help="a YAML file of findings to silence, each with a reason, reviewer and expiry date")
     check.add_argument("--suppressions-max-days", type=_positive, default=None, metavar="DAYS",
                        help="warn about a suppression that expires more than DAYS days ahead (default 365)")
-    check.add_argument("--jobs", type=_whole(0, MAX_JOBS), default=1, metavar="N",
+    check.add_argument("--jobs", type=whole(0, MAX_JOBS), default=1, metavar="N",
                        help=f"check in N processes (0: one per CPU; at most {MAX_JOBS}); the output is the same as with 1 (default 1)")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even when there are findings (errors still exit 2), e.g. to browse a report")
@@ -91,33 +54,32 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="list, test or document the rules")
     rule_commands = rules.add_subparsers(dest="rules_command", required=True)
     listing = rule_commands.add_parser("list", help="list the rules")
-    _rules_options(listing)
+    rules_options(listing)
     listing.add_argument("--format", default="table", choices=["table", "json"])
     testing = rule_commands.add_parser("test", help="run every rule's inline test cases")
-    _rules_options(testing)
-    testing.add_argument("--as-of", type=_date, metavar="DATE")
+    rules_options(testing)
+    as_of_option(testing)
     documenting = rule_commands.add_parser("docs", help="write one Markdown page per rule and an index by theme")
-    _rules_options(documenting)
+    rules_options(documenting)
     documenting.add_argument("--output-dir", default="docs/rules", metavar="DIR")
 
     explain = commands.add_parser("explain", help="show how one rule decided on each record of a file")
     explain.add_argument("rule_id")
     explain.add_argument("record_file")
     explain.add_argument("--rules", action="append", default=[], metavar="DIR")
-    explain.add_argument("--as-of", type=_date, metavar="DATE")
+    as_of_option(explain)
 
     validate = commands.add_parser("validate", help="report records that do not fit their model, without rules")
     validate.add_argument("paths", nargs="+", metavar="PATH")
-    validate.add_argument("--input-format", choices=INPUT_FORMATS)
-    validate.add_argument("--mapping", metavar="FILE", help="a YAML mapping file for CSV/TSV exports")
+    input_options(validate)
 
     schema = commands.add_parser("schema", help="write the JSON Schemas of records and findings")
     schema.add_argument("--output-dir", default="docs/schemas", metavar="DIR")
 
     generate = commands.add_parser("generate", help="write synthetic records as NDJSON, for benchmarks and tests")
-    generate.add_argument("count", type=_whole(0), metavar="N", help="how many records")
+    generate.add_argument("count", type=whole(0), metavar="N", help="how many records")
     generate.add_argument("--seed", type=int, default=0, help="the same seed gives the same file (default 0)")
-    generate.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+    output_option(generate, "the records")
     generate.add_argument("--problem-rate", type=float, default=0.1, metavar="RATE",
                           help="share of records that carry one known problem, 0 to 1 (default 0.1)")
     generate.add_argument("--unique-text", action="store_true",
@@ -126,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .cohort import add_cohort_parsers
 
-    add_cohort_parsers(commands, INPUT_FORMATS, _date)
+    add_cohort_parsers(commands)
     return parser
 
 
