@@ -195,8 +195,9 @@ class RuleStats(BaseModel):
     unknown: int = Field(0, description="Records on which the rule could not decide: a field it needs was missing.")
     errored: int = 0
 
-    @computed_field(description="Share of the records the rule was applied to on which the fields it needed were "
-                                "recorded, so that it could decide; null when it was applied to none.")
+    @computed_field(  # type: ignore[prop-decorator]  # pydantic reads the property it wraps
+        description="Share of the records the rule was applied to on which the fields it needed were "
+                    "recorded, so that it could decide; null when it was applied to none.")
     @property
     def completeness(self) -> float | None:
         return None if not self.applied else round((self.applied - self.unknown) / self.applied, 4)
@@ -218,9 +219,9 @@ class Tally:
     rejected: list[Rejection] = field(default_factory=list)
     errors: list[RuleError] = field(default_factory=list)
     rule_stats: dict[str, RuleStats] = field(default_factory=dict)
-    by_theme: Counter = field(default_factory=Counter)  # recorded failures only
-    not_recorded_by_theme: Counter = field(default_factory=Counter)
-    by_severity: Counter = field(default_factory=Counter)
+    by_theme: Counter[str] = field(default_factory=Counter[str])  # recorded failures only
+    not_recorded_by_theme: Counter[str] = field(default_factory=Counter[str])
+    by_severity: Counter[str] = field(default_factory=Counter[str])
     findings_count: int = 0
     not_recorded_count: int = 0
     suppressed: list[SuppressedFinding] = field(default_factory=list)

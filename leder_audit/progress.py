@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import time
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any, Iterable, Iterator, TypeVar
+
+T = TypeVar("T")
 
 # A run that ends sooner than this never shows a progress line.
 SHOW_AFTER_SECONDS = 1.0
 REFRESH_SECONDS = 0.25
 
 
-def progress(items: Iterable[Any], stream: IO[str], clock: Any = time.monotonic, force: bool = False) -> Iterable[Any]:
+def progress(items: Iterable[T], stream: IO[str], clock: Any = time.monotonic, force: bool = False) -> Iterable[T]:
     """The items unchanged; while they pass, a line on `stream` with how many have been read and how fast.
 
     Shown only when `stream` is a terminal (or `force`), so pipes, files and CI logs stay clean.
@@ -21,7 +23,7 @@ def progress(items: Iterable[Any], stream: IO[str], clock: Any = time.monotonic,
     return _counting(items, stream, clock)
 
 
-def _counting(items: Iterable[Any], stream: IO[str], clock: Any) -> Iterator[Any]:
+def _counting(items: Iterable[T], stream: IO[str], clock: Any) -> Iterator[T]:
     started = clock()
     next_draw = started + SHOW_AFTER_SECONDS
     count = 0

@@ -148,7 +148,7 @@ def _rule_files(root: Path) -> list[Path]:
 _RULE_NEEDS = "every rule needs id, version, title, severity, applies_to, tags, references, rationale, when and message"
 
 
-def _compile_placeholders(spec: RuleSpec, message: str, doc: Located, where: tuple,
+def _compile_placeholders(spec: RuleSpec, message: str, doc: Located, where: tuple[Any, ...],
                           concept_names: frozenset[str]) -> tuple[Placeholder, ...]:
     placeholders = []
     model = RECORD_MODELS[spec.applies_to]
@@ -180,7 +180,7 @@ def load_rule_file(path: Path, concept_names: frozenset[str], display: str | Non
     return rules
 
 
-def _build(spec: RuleSpec, doc: Located, base: tuple, concept_names: frozenset[str], name: str) -> Rule:
+def _build(spec: RuleSpec, doc: Located, base: tuple[Any, ...], concept_names: frozenset[str], name: str) -> Rule:
     _check_unknown_case(spec, doc, base)
     origin = doc.text_origin(base + ("when",))
     node = parse(spec.when, origin)
@@ -196,7 +196,7 @@ def _build(spec: RuleSpec, doc: Located, base: tuple, concept_names: frozenset[s
     return Rule(spec, node, recorded, unknown, name, doc)
 
 
-def _check_unknown_case(spec: RuleSpec, doc: Located, base: tuple) -> None:
+def _check_unknown_case(spec: RuleSpec, doc: Located, base: tuple[Any, ...]) -> None:
     """A rule fires on missing data only with its own not-recorded title, message and a lower severity."""
     if spec.when_unknown == "fire" and spec.unknown is None:
         raise doc.error(base + ("when_unknown",), "a rule that fires when data is not recorded needs an `unknown:` "

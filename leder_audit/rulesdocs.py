@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 from datetime import date
 from pathlib import Path
@@ -47,7 +49,7 @@ _UNKNOWN = {
 }
 
 
-def _record_json(case: dict) -> str:
+def _record_json(case: dict[str, Any]) -> str:
     return json.dumps(case, indent=2, ensure_ascii=False, default=str)
 
 
@@ -55,7 +57,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _example_finding(book: Rulebook, rule: Rule, case: dict, expected: str = "fire") -> Finding | None:
+def _example_finding(book: Rulebook, rule: Rule, case: dict[str, Any], expected: str = "fire") -> Finding | None:
     auditor = Auditor(book.select([rule.id]), as_of=DOCS_AS_OF)
     try:
         findings = auditor.check(case_record(rule, expected, 1, case))
@@ -76,7 +78,7 @@ def _references(rule: Rule) -> list[str]:
     return lines
 
 
-def _cases(title: str, cases: list[dict]) -> list[str]:
+def _cases(title: str, cases: list[dict[str, Any]]) -> list[str]:
     lines = [f"### {title}", ""]
     for case in cases:
         lines += ["```json", _record_json(case), "```", ""]

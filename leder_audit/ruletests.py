@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterator
+from typing import Any, Iterator
 
 from .engine import Auditor
 from .errors import InputError
@@ -19,7 +19,7 @@ class CaseResult:
     expected: str  # "fire", "not-recorded" or "pass"
     actual: str  # "fire", "not-recorded", "pass", "invalid" or "error" (the rule raised)
     number: int
-    case: dict
+    case: dict[str, Any]
     detail: str = ""
 
     @property
@@ -27,12 +27,12 @@ class CaseResult:
         return self.expected == self.actual
 
 
-def case_record(rule: Rule, expected: str, number: int, case: dict) -> dict:
+def case_record(rule: Rule, expected: str, number: int, case: dict[str, Any]) -> dict[str, Any]:
     """A full record from a case, which names only the fields that matter to the rule."""
     return {"record_type": rule.spec.applies_to, "id": f"{rule.id}/{expected}/{number}", **case}
 
 
-def cases_of(rule: Rule) -> dict[str, list[dict]]:
+def cases_of(rule: Rule) -> dict[str, list[dict[str, Any]]]:
     """A rule's inline cases by what they must do: fire on recorded data, fire as not recorded, or pass."""
     tests = rule.spec.tests
     return {"fire": tests.fire, "not-recorded": tests.not_recorded, "pass": tests.pass_}
@@ -47,7 +47,7 @@ def run_cases(book: Rulebook, as_of: date | None = None) -> Iterator[CaseResult]
                 yield _run_case(single, rule, expected, number, case, as_of)
 
 
-def _run_case(book: Rulebook, rule: Rule, expected: str, number: int, case: dict, as_of: date | None) -> CaseResult:
+def _run_case(book: Rulebook, rule: Rule, expected: str, number: int, case: dict[str, Any], as_of: date | None) -> CaseResult:
     auditor = Auditor(book, as_of=as_of)
     try:
         findings = auditor.check(case_record(rule, expected, number, case))

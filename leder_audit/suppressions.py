@@ -109,7 +109,7 @@ def load_suppressions(path: str | Path) -> Suppressions:
     return Suppressions(tuple(_entry(doc, base + (n,), raw) for n, raw in enumerate(entries)))
 
 
-def _entry_list(doc: Located) -> tuple[list[Any], tuple]:
+def _entry_list(doc: Located) -> tuple[list[Any], tuple[Any, ...]]:
     data = doc.data
     if isinstance(data, dict) and set(data) == {"suppressions"} and isinstance(data["suppressions"], list):
         return data["suppressions"], ("suppressions",)
@@ -123,7 +123,7 @@ def _entry_list(doc: Located) -> tuple[list[Any], tuple]:
 _NEEDS = "every suppression needs a reason, a reviewer and an expires date"
 
 
-def _entry(doc: Located, path: tuple, raw: Any) -> Suppression:
+def _entry(doc: Located, path: tuple[Any, ...], raw: Any) -> Suppression:
     if not isinstance(raw, dict):
         raise doc.error(path, "a suppression must be a mapping of keys to values", f"keys are: {', '.join(_KEYS)}",
                         kind=SuppressionError)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import pathlib
 import types as pytypes
 import typing
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ if getattr(yaml, "CSafeLoader", None) is not None:
             yaml.CSafeLoader.__init__(self, stream)
             Composer.__init__(self)
 else:  # PyYAML built without libyaml
-    SafeLoader = yaml.SafeLoader
+    SafeLoader = yaml.SafeLoader  # type: ignore[misc, assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,7 @@ class Located:
         if first["type"] == "extra_forbidden":
             known = _keys(_model_at(model, loc[:-1]))
             close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
-            hint = f"did you mean `{close[0]}`?" if close else f"keys are: {', '.join(known)}"
+            hint: str | None = f"did you mean `{close[0]}`?" if close else f"keys are: {', '.join(known)}"
             return self.error(base + loc, f"unknown key `{where}`", hint, key=True, kind=kind)
         if first["type"] == "missing":
             return self.error(base + loc[:-1], f"the {what} has no `{where}`", needs, kind=kind)
@@ -94,7 +95,7 @@ class Located:
         return self.error(base + loc, f"`{where}`: {message}" if where else message, hint, kind=kind)
 
 
-def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel]:
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel]:
     """The model of the mapping at loc inside model, for suggesting the keys it allows."""
     for part in loc:
         field = model.model_fields.get(part) if isinstance(part, str) else None
@@ -127,7 +128,7 @@ def _keys(model: type[BaseModel]) -> list[str]:
     return sorted(info.alias or name for name, info in model.model_fields.items())
 
 
-def load_mappings(text: str, file: str, what: str, start_hint: str) -> tuple[Located, list[tuple[Path_, dict]]]:
+def load_mappings(text: str, file: str, what: str, start_hint: str) -> tuple[Located, list[tuple[Path_, dict[str, Any]]]]:
     """A YAML file of one mapping or a list of them (rules), each with the key path it sits at."""
     doc = load(text, file)
     documents = doc.data if isinstance(doc.data, list) else [doc.data]
@@ -140,7 +141,8 @@ def load_mappings(text: str, file: str, what: str, start_hint: str) -> tuple[Loc
     return doc, entries
 
 
-def _walk(node: yaml.Node, path: Path_, positions: dict, blocks: set, budget: list[int], keys: dict) -> None:
+def _walk(node: yaml.Node, path: Path_, positions: dict[Path_, tuple[int, int]], blocks: set[Path_], budget: list[int],
+          keys: dict[Path_, tuple[int, int]]) -> None:
     budget[0] -= 1
     if budget[0] < 0:
         raise _TooBig
@@ -168,7 +170,7 @@ class _TooBig(Exception):
     pass
 
 
-def read_text(path: Any, file: str) -> str:
+def read_text(path: pathlib.Path, file: str) -> str:
     """The text of a YAML file, or a RuleError naming the line and byte that is not UTF-8."""
     raw = path.read_bytes()
     try:

@@ -141,7 +141,7 @@ def check(args: Any, book: Rulebook) -> int:
     if args.strict:
         items = _strictly(items)
     origins = Origins()
-    items = progress(items, sys.stderr)
+    items = iter(progress(items, sys.stderr))
     redact = getattr(args, "redact", False)
     if args.format == "html" or redact:
         items = origins.track(items)  # only these quote a finding's record from what was read
@@ -165,7 +165,8 @@ def check(args: Any, book: Rulebook) -> int:
             if rank[finding.severity] > worst:
                 worst = rank[finding.severity]
         if charts:
-            writer.sections.append(charts.section(auditor.tally))
+            sections: list[str] = getattr(writer, "sections")  # the HTML writer's extra sections
+            sections.append(charts.section(auditor.tally))
         writer.finish(auditor.tally)
     if args.format != "table" or args.output:
         print(summary_line(auditor.tally), file=sys.stderr)
@@ -191,7 +192,7 @@ class ReportCharts:
         self.cohort = CohortRun(rules, as_of=as_of, concepts=book.concepts)
         self.trend = TrendCounter(book)
 
-    def observe(self, record: Any, findings: list) -> None:
+    def observe(self, record: Any, findings: list[Any]) -> None:
         self.trend.observe(record, findings)
         self.cohort.add(record)
 

@@ -8,7 +8,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ..errors import InputError
 from .options import EXIT_FINDINGS, EXIT_OK, as_of_option, input_options, output_option, rules_options
@@ -40,7 +40,7 @@ def add_cohort_parsers(commands: Any) -> None:
     input_options(trend)
 
 
-def _items(args: argparse.Namespace):
+def _items(args: argparse.Namespace) -> Iterator[Any]:
     from .check import records_of
 
     for path in args.paths:

@@ -8,7 +8,7 @@ import signal
 import sys
 import traceback
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from .. import __version__
 from ..errors import LederAuditError
@@ -16,6 +16,9 @@ from ..findings import SEVERITIES
 from .options import (
     EXIT_ERROR, MAX_JOBS, as_of_option, input_options, output_option, rules_options, whole,
 )
+
+if TYPE_CHECKING:
+    from ..rulebook import Rulebook
 
 _positive = whole(1)
 
@@ -92,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _book(args: argparse.Namespace):
+def _book(args: argparse.Namespace) -> Rulebook:
     from ..rulebook import load_rulebook
 
     book = load_rulebook(*args.rules, builtin=not getattr(args, "no_builtin", False))
@@ -184,7 +187,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command in ("cohort", "trend"):
         from . import cohort as cohort_commands
 
-        return getattr(cohort_commands, args.command)(args)
+        code: int = getattr(cohort_commands, args.command)(args)
+        return code
     raise AssertionError(args.command)
 
 

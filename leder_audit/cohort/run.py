@@ -125,7 +125,7 @@ class CohortRun:
             counter.denominator += 1
             self._measure(rule, env, counter)
 
-    def _note_dates(self, rule: CohortRule, env: dict) -> None:
+    def _note_dates(self, rule: CohortRule, env: dict[str, Any]) -> None:
         for term in rule.group_by:
             if term.period is not None:
                 value = term.value(env)
@@ -135,7 +135,7 @@ class CohortRun:
                     self.dates = [min(self.dates[0], value), max(self.dates[1], value)]
 
     @staticmethod
-    def _measure(rule: CohortRule, env: dict, counter: _Counter) -> None:
+    def _measure(rule: CohortRule, env: dict[str, Any], counter: _Counter) -> None:
         if rule.numerator is not None:
             outcome = rule.numerator(env)
             if outcome is True:

@@ -90,7 +90,7 @@ class GroupTerm:
     value: Compiled
     period: Callable[[date], str] | None = None
 
-    def of(self, env: dict) -> str:
+    def of(self, env: dict[str, Any]) -> str:
         value = self.value(env)
         if value is None or (isinstance(value, str) and not value.strip()):
             return "unknown"
@@ -142,25 +142,25 @@ _COHORT_NEEDS = ("a cohort rule needs kind, id, version, title, severity, tags, 
 class _Builder:
     """Checks and compiles the expressions of one cohort rule, errors pointing into its file."""
 
-    def __init__(self, spec: CohortRuleSpec, doc: Located, base: tuple, concept_names: frozenset[str]) -> None:
+    def __init__(self, spec: CohortRuleSpec, doc: Located, base: tuple[Any, ...], concept_names: frozenset[str]) -> None:
         self.spec, self.doc, self.base, self.concept_names = spec, doc, base, concept_names
         self.model = RECORD_MODELS[spec.population.record_type]
 
-    def _checker(self, text: str, path: tuple, model: type[BaseModel] | None = None,
+    def _checker(self, text: str, path: tuple[Any, ...], model: type[BaseModel] | None = None,
                  concepts: frozenset[str] | None = None) -> tuple[Checker, Node]:
         origin = self.doc.text_origin(self.base + path)
         node = parse(text, origin)
         checker = Checker(model or self.model, self.concept_names if concepts is None else concepts, text, origin)
         return checker, node
 
-    def condition(self, text: str | None, path: tuple) -> Compiled | None:
+    def condition(self, text: str | None, path: tuple[Any, ...]) -> Compiled | None:
         if text is None:
             return None
         checker, node = self._checker(text, path)
         checker.check(node)
         return compile_condition(node)
 
-    def value(self, text: str, path: tuple, kinds: tuple[str, ...]) -> Compiled:
+    def value(self, text: str, path: tuple[Any, ...], kinds: tuple[str, ...]) -> Compiled:
         checker, node = self._checker(text, path)
         kind = checker.type_of(node, {})
         if kind.kind not in kinds + ("any",):
@@ -172,7 +172,7 @@ class _Builder:
             if len(entry) != 1:
                 raise self.doc.error(self.base + ("group_by", index), "a named group term has one key: `label: expression`")
             ((label, text),) = entry.items()
-            path: tuple = ("group_by", index, label)
+            path: tuple[Any, ...] = ("group_by", index, label)
         else:
             label, text, path = "", entry, ("group_by", index)
         checker, node = self._checker(text, path)
@@ -196,7 +196,7 @@ class _Builder:
         return compile_condition(node)
 
 
-def _check_message(spec: CohortRuleSpec, doc: Located, base: tuple, labels: list[str]) -> None:
+def _check_message(spec: CohortRuleSpec, doc: Located, base: tuple[Any, ...], labels: list[str]) -> None:
     known = set(GroupMeasure.model_fields) | {"group", "evidence", "ethnic_group", "period"} | set(labels)
     for name in PLACEHOLDER.findall(spec.message):
         if name not in known:
@@ -204,7 +204,7 @@ def _check_message(spec: CohortRuleSpec, doc: Located, base: tuple, labels: list
                             did_you_mean(name, known) or f"placeholders are: {', '.join(sorted(known))}")
 
 
-def _build(spec: CohortRuleSpec, doc: Located, base: tuple, concept_names: frozenset[str], name: str) -> CohortRule:
+def _build(spec: CohortRuleSpec, doc: Located, base: tuple[Any, ...], concept_names: frozenset[str], name: str) -> CohortRule:
     builder = _Builder(spec, doc, base, concept_names)
     terms = tuple(builder.term(entry, i) for i, entry in enumerate(spec.group_by))
     labels = [t.label for t in terms]

@@ -71,4 +71,5 @@ def read(path: str | Path, input_format: str | None = None, mapping: Mapping | s
 def reader(fmt: str) -> Callable[..., Iterator[Item]]:
     """The function that reads files in this format."""
     module, name = READERS[fmt]
-    return getattr(import_module(f".{module}", __package__), name)
+    read: Callable[..., Iterator[Item]] = getattr(import_module(f".{module}", __package__), name)
+    return read

@@ -32,7 +32,7 @@ class ConceptSet:
         self.concepts = dict(concepts)
         self.groups = dict(groups)
         self.triggers = triggers
-        self._members = {name: (name,) for name in self.concepts}
+        self._members: dict[str, tuple[str, ...]] = {name: (name,) for name in self.concepts}
         for group in self.groups:
             self._members[group] = _expand(group, self.groups, self.concepts)
         self._matcher = ConceptMatcher(self.concepts)
@@ -71,7 +71,10 @@ class ConceptSet:
     def preferred(self, concept: str) -> str:
         """The preferred name of a concept, or the group name itself."""
         spec = self.concepts.get(concept)
-        return spec.preferred if spec is not None else self.members(concept) and concept
+        if spec is not None:
+            return spec.preferred
+        self.members(concept)  # a ConceptError for a name that is neither concept nor group
+        return concept
 
     def suggest(self, name: str) -> str | None:
         """The nearest concept or group name, for "did you mean"."""

@@ -220,7 +220,7 @@ class _Indexed:
 
     __slots__ = ("hits", "starts", "ends", "deciders", "categories", "_word_starts", "_word_ends")
 
-    def __init__(self, hits: tuple[Hit, ...], word_starts: array, word_ends: array) -> None:
+    def __init__(self, hits: tuple[Hit, ...], word_starts: array[int], word_ends: array[int]) -> None:
         self.hits = hits
         self.starts = [h.start for h in hits]
         self.ends = [h.end for h in hits]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import IO, Any, Protocol
+from typing import IO, Any, Callable, Protocol
 
 from ..findings import SEVERITIES, Finding, Tally
 
@@ -124,7 +124,7 @@ def summary_line(tally: Tally) -> str:
             + (f"; {summary['duplicate_ids']} duplicate ids" if summary.get("duplicate_ids") else ""))
 
 
-def _more_writers() -> dict[str, type]:
+def _more_writers() -> dict[str, Callable[..., Writer]]:
     # Imported only when their format is asked for, to keep the start of a run short.
     from .csvout import CsvWriter
     from .fhirissues import FhirWriter
@@ -134,7 +134,7 @@ def _more_writers() -> dict[str, type]:
     return {"csv": CsvWriter, "sarif": SarifWriter, "fhir": FhirWriter, "html": HtmlWriter}
 
 
-WRITERS = {"json": JsonWriter, "ndjson": NdjsonWriter, "table": TableWriter}
+WRITERS: dict[str, Callable[[IO[str]], Writer]] = {"json": JsonWriter, "ndjson": NdjsonWriter, "table": TableWriter}
 
 
 def make_writer(name: str, out: IO[str], **options: Any) -> Writer:

@@ -6,7 +6,7 @@ import csv
 import json
 from typing import IO, Any
 
-from ..findings import Finding, Tally
+from ..findings import Finding, Reference, Tally
 
 COLUMNS = ("rule_id", "rule_version", "severity", "title", "tags", "record_type", "record_id", "source", "location",
            "path", "evidence_text", "evidence_start", "evidence_end", "context", "message", "references",
@@ -29,7 +29,7 @@ def finding_row(finding: Finding, origin: tuple[str, str] | None = None) -> dict
     }
 
 
-def _reference(reference: Any) -> str:
+def _reference(reference: Reference) -> str:
     text = reference.source + (f", {reference.section}" if reference.section else "")
     return text + (f" <{reference.url}>" if reference.url else "")
 

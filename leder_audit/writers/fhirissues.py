@@ -41,7 +41,7 @@ def detected_issue(finding: Finding, identified: str | None) -> dict[str, Any]:
     if url:
         issue["reference"] = url
     guidance = [reference_text(r) for r in finding.references]
-    extensions = [{"url": GUIDANCE_EXTENSION, "valueString": "; ".join(guidance)}] if guidance else []
+    extensions: list[dict[str, Any]] = [{"url": GUIDANCE_EXTENSION, "valueString": "; ".join(guidance)}] if guidance else []
     # A documentation gap, not a failure of care: said on every issue so that readers can count them apart.
     extensions.append({"url": NOT_RECORDED_EXTENSION, "valueBoolean": finding.decided_on_unknown})
     issue["extension"] = extensions

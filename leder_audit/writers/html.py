@@ -4,7 +4,7 @@ a filterable table of findings with their evidence in its source text, and the r
 from __future__ import annotations
 
 from html import escape
-from typing import IO, Any, Callable
+from typing import IO, Any, Callable, Iterable
 
 from ..findings import NOT_RECORDED, SEVERITIES, Finding, Tally
 from ..origins import text_at
@@ -129,7 +129,11 @@ class HtmlWriter:
         record = self.origins.record(finding) if self.origins else None
         source = text_at(record, evidence.path)
         known = self.redactor.known(finding) if self.redactor is not None else []
-        clean = (lambda t: self.redactor.text(t, known)) if self.redactor is not None else (lambda t: t)
+        redactor = self.redactor
+
+        def clean(text: str) -> str:
+            return redactor.text(text, known) if redactor is not None else text
+
         start, end = evidence.start, evidence.end
         if source is None or start is None or end is None or source[start:end] != _unredacted(evidence.text, source[start:end], self.redactor):
             return f'<div class="source"><mark>{escape(evidence.text)}</mark></div>'
@@ -201,7 +205,9 @@ class HtmlWriter:
         themes = sorted(set(summary["by_theme"]) | set(summary["not_recorded_by_theme"])
                         | ({NOT_RECORDED} if summary["not_recorded"] else set()))
         severities = [s for s in reversed(SEVERITIES) if s in summary["by_severity"]]
-        options = lambda values, label: "".join(f'<option value="{escape(v)}">{escape(label(v))}</option>' for v in values)
+        def options(values: Iterable[str], label: Callable[[str], str]) -> str:
+            return "".join(f'<option value="{escape(v)}">{escape(label(v))}</option>' for v in values)
+
         note = ""
         if total > len(self.rows):
             note = (f'<p class="note" id="truncated">The table lists the first {len(self.rows)} of {total} findings; '
