@@ -111,7 +111,7 @@ def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel]:
 def _nested_model(annotation: Any) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    if typing.get_origin(annotation) in (typing.Union, pytypes.UnionType, list, typing.Annotated):
+    if typing.get_origin(annotation) in (typing.Union, pytypes.UnionType, list, dict, typing.Annotated):
         for arg in typing.get_args(annotation):
             found = _nested_model(arg)
             if found is not None:

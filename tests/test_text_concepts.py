@@ -141,3 +141,22 @@ def test_broken_files_are_refused_with_the_file_and_problem(tmp_path: Path, text
 def test_missing_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConceptError, match="no such folder"):
         load_concepts(tmp_path / "absent")
+
+
+def test_a_concept_named_twice_in_one_file_is_refused_at_its_second_line(tmp_path: Path) -> None:
+    text = ("concepts:\n  thing:\n    preferred: x\n    terms: [a]\n"
+            "  thing:\n    preferred: y\n    terms: [b]\n")
+    with pytest.raises(ConceptError, match="given twice") as error:
+        load_concepts(write(tmp_path, "x.yaml", text))
+    assert "x.yaml:5:" in str(error.value)
+
+
+def test_an_unknown_key_in_a_concept_is_placed_and_the_allowed_keys_named(tmp_path: Path) -> None:
+    text = "concepts:\n  thing:\n    preferred: x\n    terms: [a]\n    synonym: [b]\n"
+    with pytest.raises(ConceptError, match="unknown key") as error:
+        load_concepts(write(tmp_path, "x.yaml", text))
+    assert "x.yaml:5:5" in str(error.value) and "misspellings" in str(error.value)
+
+
+def test_an_empty_concepts_file_adds_nothing(tmp_path: Path) -> None:
+    assert load_concepts(write(tmp_path, "x.yaml", "\n")).names() == load_concepts().names()

@@ -7,15 +7,14 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
-from leder_audit.errors import LederAuditError
+from leder_audit.errors import LederAuditError, RuleError
 from leder_audit.resources import builtin_rules_dir
 from leder_audit.text.context import Context, TriggerSet
 from leder_audit.text.match import ConceptMatcher, Mention
 from leder_audit.text.specs import ConceptFile, ConceptSpec, TriggerSpec
-from leder_audit.yamlfile import SafeLoader
+from leder_audit.yamlfile import load, read_text
 
 
 class ConceptError(LederAuditError, ValueError):
@@ -139,22 +138,23 @@ def _yaml_files(folder: Path) -> list[Path]:
     return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
 
 
+_CONCEPTS_NEED = "a concepts file holds `concepts:`, `groups:` and `triggers:` (each may be left out)"
+
+
 def _read(path: Path) -> ConceptFile:
+    """One concepts file, read as every YAML file is (safe, located, duplicate keys refused)."""
+    file = str(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader) or {}
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConceptError(f"{where}: {exc.problem}") from exc
+        text = read_text(path, file)
+        if not text.strip():
+            return ConceptFile()
+        doc = load(text, file)
+    except RuleError as error:
+        raise ConceptError(str(error)) from None
     try:
-        return ConceptFile.model_validate(data)
+        return ConceptFile.model_validate(doc.data if doc.data is not None else {})
     except ValidationError as exc:
-        problems = "; ".join(f"{_loc(e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise ConceptError(f"{path}: {problems}") from exc
-
-
-def _loc(loc: tuple[int | str, ...]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+        raise ConceptError(str(doc.invalid((), exc, ConceptFile, "concepts file", _CONCEPTS_NEED))) from None
 
 
 def _merge(file: ConceptFile, concepts: dict[str, ConceptSpec], groups: dict[str, tuple[str, ...]],
