@@ -24,7 +24,7 @@ from ..rulebook import Rulebook
 from ..origins import Origins
 from ..progress import progress
 from ..writers import make_writer, summary_line
-from .options import EXIT_FINDINGS, EXIT_OK
+from .options import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 
 
 
