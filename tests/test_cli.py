@@ -23,7 +23,7 @@ def test_check_on_the_fixtures_prints_findings_and_exits_1(capsys):
     code, out, err = run(capsys, "check", *FILES, "--as-of", "2024-06-30")
     assert code == 1
     assert "LDA-MCCD-001" in out and "LDA-DNACPR-001" in out and "LDA-REVIEW-001" in out
-    assert "20 records read: 20 checked, 0 rejected" in out
+    assert "24 records read: 24 checked, 0 rejected" in out
 
 
 def test_exit_0_when_no_finding_reaches_fail_on(capsys, tmp_path):
@@ -53,10 +53,10 @@ def test_json_format_holds_header_findings_and_totals(capsys, tmp_path):
     assert report["run"]["rule_count"] >= 5 and len(report["run"]["rulebook_hash"]) == 64
     assert [i["path"] for i in report["run"]["inputs"]] == FILES
     assert all(len(i["sha256"]) == 64 for i in report["run"]["inputs"])
-    assert report["summary"]["records_read"] == 20
+    assert report["summary"]["records_read"] == 24
     assert report["summary"]["findings"] == len(report["findings"])
     assert report["rules"]["LDA-DNACPR-001"]["applied"] >= 5
-    assert "20 records read" in err
+    assert "24 records read" in err
     assert not list(tmp_path.glob("*.part"))
 
 
