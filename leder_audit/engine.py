@@ -2,143 +2,37 @@
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from pydantic import BaseModel, ValidationError
-
-from .errors import InputError
 from .findings import AuditResult, Evidence, Finding, Rejection, RuleError, RuleStats, Step, Tally
+from .intake import Admitted, Incoming, admit, record_data, validate
 from .language.compile import CONTEXT, MEMO, RECORD
-from .language.functions import RunContext
+from .language.functions import RunContext, Sighting
+from .language.interpret import Step as TracedStep
 from .language.interpret import Trace, interpret, plain
 from .prose import prose
-from .records import RECORD_MODELS, parts_of, record_adapter, record_data_validator
+from .records import RECORD_MODELS, parts_of
 from .suppressions import Suppressions
 
 if TYPE_CHECKING:  # the rulebook runs the engine (Rulebook.check); the engine only names its types
     from .rulebook import Case, Rule, Rulebook, RuleSpec
 
-
-class Incoming(NamedTuple):
-    """One record as read from a source, not yet validated: a dict, or JSON bytes."""
-
-    data: Any
-    source: str = "<input>"
-    location: str = ""
+# Records enter through intake; these names are kept here for code that imported them from the engine.
+__all__ = ["Auditor", "Explanation", "Incoming", "audit", "finding_of", "record_data", "validate"]
 
 
-def render_loc(loc: tuple) -> str:
-    """A pydantic error location as a field path: ('part1', 1, 'text') -> part1[1].text."""
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """How one rule decided on one record (or a record embedded in it): the outcome and what led to it."""
 
-
-_MODEL_NAMES = set(RECORD_MODELS)
-_validate_json = record_adapter.validator.validate_json  # straight to pydantic-core, once per record
-_data_json = record_data_validator.validate_json
-_data_python = record_data_validator.validate_python
-
-
-def rejection_from(error: ValidationError, source: str, location: str, record_id: str | None) -> Rejection:
-    """Why a record does not fit its model, naming the field and never echoing the record."""
-    first = error.errors(include_url=False, include_input=False)[0]
-    loc = tuple(p for p in first["loc"] if p not in _MODEL_NAMES)
-    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
-        return Rejection(source=source, location=location, record_id=record_id, field="record_type",
-                         message=f"record_type must be one of {', '.join(RECORD_MODELS)}")
-    more = len(error.errors()) - 1
-    message = first["msg"].removeprefix("Value error, ") + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
-    return Rejection(source=source, location=location, record_id=record_id, field=render_loc(loc) or None,
-                     message=message)
-
-
-def _record_id(data: Any) -> str | None:
-    if isinstance(data, (bytes, str)):  # only on the way to a rejection, so parsing again costs nothing
-        try:
-            data = json.loads(data)
-        except (ValueError, RecursionError):
-            return None
-    value = data.get("id") if isinstance(data, dict) else None
-    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
-
-
-def validate(data: Any, source: str = "<input>", location: str = "") -> BaseModel:
-    """A record model from a dict, JSON bytes or a model; InputError naming the field when it does not fit."""
-    if isinstance(data, BaseModel):
-        return data
-    try:
-        if isinstance(data, (bytes, str)):
-            return _validate_json(data)
-        if not isinstance(data, dict):
-            raise InputError(f"a record must be a JSON object, not {json_kind(data)}", source, location)
-        return record_adapter.validate_python(data)
-    except ValidationError as error:
-        rejection = rejection_from(error, source, location, _record_id(data))
-        message = _not_a_json_object(data, error) or rejection.message
-        raise InputError(message, source, location, rejection.field) from None
-
-
-def record_data(data: Any, source: str = "<input>", location: str = "") -> dict[str, Any]:
-    """A record's fields as a plain dict, checked exactly as `validate` checks its model (what rules read).
-
-    A model gives its `model_dump()`; anything that does not fit gets the InputError `validate` gives.
-    """
-    try:
-        if isinstance(data, (bytes, str)):
-            return _data_json(data)
-        if isinstance(data, dict):
-            return _data_python(data)
-    except ValidationError:
-        pass  # the model's own error message names the field
-    return validate(data, source, location).model_dump()
-
-
-_JSON_KINDS = {list: "an array", int: "a number", float: "a number", str: "a string", bool: "true or false",
-               type(None): "null"}
-
-
-def json_kind(value: Any) -> str:
-    """What a parsed JSON value is, in JSON's words: an array, a number, a string, null."""
-    return _JSON_KINDS.get(type(value), type(value).__name__)
-
-
-def _not_a_json_object(data: Any, error: ValidationError) -> str | None:
-    """What is wrong with a line of JSON text that is no record object: its bytes, its syntax or its kind."""
-    if not isinstance(data, (bytes, str)):
-        return None
-    first = error.errors(include_url=False, include_input=False)[0]
-    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
-    if first["type"] == "dict_type":
-        try:
-            return f"a record must be a JSON object, not {json_kind(json.loads(raw))}"
-        except (ValueError, RecursionError):
-            return None
-    if first["type"] != "json_invalid":
-        return None
-    nul = raw.find(b"\0")
-    if nul >= 0:
-        return f"NUL byte at byte {nul + 1} of the line: a binary file, or text saved as UTF-16? Save it as UTF-8"
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as bad:
-        return (f"not valid UTF-8: byte {bad.start + 1} of the line is 0x{raw[bad.start]:02X}; "
-                "save the file as UTF-8")
-    try:
-        json.loads(raw.rstrip(b"\r\n"))
-    except json.JSONDecodeError as bad:
-        return f"invalid JSON at column {bad.colno}: {bad.msg.removesuffix(' at')}"
-    except RecursionError:
-        return "the JSON is nested too deeply to read"
-    except ValueError:  # Python refuses to turn more than 4,300 digits into an int
-        return "a number in the record is too long to read (more than 4,300 digits)"
-    return None
+    record_id: str
+    at: str  # the field holding the embedded record ("dnacpr"), or "" for the record itself
+    outcome: bool | None
+    fires: bool  # true also when the outcome is unknown and the rule raises its not-recorded finding then
+    steps: list[TracedStep]
+    evidence: list[tuple[Sighting, str | None]]  # what the functions found, with the field path it was found at
 
 
 class Auditor:
@@ -170,6 +64,25 @@ class Auditor:
         """Findings on one record; InputError if it does not fit its model."""
         return self._check_record(record_data(record))
 
+    def explain(self, rule: Rule | str, record: Any) -> list[Explanation]:
+        """How a rule (or rule id) decides on a record and on each embedded record of its type; InputError if the
+        record does not fit its model."""
+        rule = self.rulebook.by_id[rule] if isinstance(rule, str) else rule
+        data = record_data(record)
+        explained = []
+        for part, prefix in parts_of(data):
+            if part["record_type"] != rule.spec.applies_to:
+                continue
+            self.context.record = part
+            trace = Trace()
+            outcome = interpret(rule.condition, {RECORD: part, CONTEXT: self.context}, trace)
+            fires = outcome is True and rule.recorded is not None or outcome is None and rule.unknown is not None
+            explained.append(Explanation(
+                data["id"], prefix.rstrip("."), outcome, fires,
+                [TracedStep(s.expression, s.value, {prefix + k: v for k, v in s.inputs.items()}) for s in trace.steps],
+                [(sighting, prefix + path if path else None) for sighting, path in trace.sightings]))
+        return explained
+
     def run(self, items: Iterable[Any], observe: Callable[[dict[str, Any], list[Finding]], None] | None = None
             ) -> Iterator[Finding]:
         """Findings of every record in turn; records that do not fit are counted as rejected.
@@ -180,19 +93,11 @@ class Auditor:
         note = tally.duplicates.note
         for number, item in enumerate(items, 1):
             tally.records_read += 1
-            if isinstance(item, Incoming):
-                data, source, location = item
-            elif isinstance(item, Rejection):
-                tally.reject(item)
+            admitted = admit(item, number)
+            if type(admitted) is not Admitted:
+                tally.reject(admitted)
                 continue
-            else:
-                data, source, location = item, "<input>", f"record {number}"
-            try:
-                record = record_data(data, source, location)
-            except InputError as error:
-                tally.reject(Rejection(source=error.source, location=error.location, record_id=_record_id(data),
-                                       field=error.field, message=error.message))
-                continue
+            record, source, location = admitted
             tally.records_checked += 1
             note(record["record_type"], record["id"], source, location, tally.records_checked)
             self._where = (source, location)

@@ -7,7 +7,7 @@ import re
 from collections import OrderedDict
 from typing import Any, Iterable, Iterator
 
-from .engine import Incoming
+from .intake import Incoming
 
 _LINE_OR_ROW = re.compile(r"^(?:line|row) (\d+)")
 

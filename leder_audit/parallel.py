@@ -20,8 +20,9 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any, Iterable, Iterator
 
-from .engine import Auditor, Incoming, finding_of
+from .engine import Auditor, finding_of
 from .errors import LederAuditError
+from .intake import Incoming
 from .findings import Evidence, Finding, Rejection, RuleStats, Step, Tally
 from .rulebook import Rulebook, load_rulebook
 from .suppressions import Suppressions

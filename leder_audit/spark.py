@@ -7,12 +7,12 @@ once per Python worker and checks its partition with `mapInPandas`, so it runs o
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import TYPE_CHECKING, Any, Iterator
 
-from .engine import Auditor, Incoming
-from .findings import Finding
+from .engine import Auditor
+from .findings import Finding, Rejection
+from .intake import Incoming, admit
 from .parallel import RulebookRecipe, rulebook_for
 from .rulebook import Rulebook
 
@@ -135,23 +135,10 @@ def _findings(batches: Iterator["pandas.DataFrame"], recipe: RulebookRecipe, as_
 def _rejected(batches: Iterator["pandas.DataFrame"], recipe: RulebookRecipe, as_of: date) -> Iterator["pandas.DataFrame"]:
     import pandas
 
-    from .engine import record_data
-    from .errors import InputError
-
     for batch in batches:
         rows = []
-        for incoming in _incoming(batch["record"]):
-            try:
-                record_data(incoming.data, incoming.source, incoming.location)
-            except InputError as error:
-                rows.append({"record_id": _id_of(incoming.data), "field": error.field, "message": error.message})
+        for number, incoming in enumerate(_incoming(batch["record"]), 1):
+            admitted = admit(incoming, number)
+            if isinstance(admitted, Rejection):
+                rows.append({"record_id": admitted.record_id, "field": admitted.field, "message": admitted.message})
         yield pandas.DataFrame(rows, columns=["record_id", "field", "message"])
-
-
-def _id_of(data: bytes) -> str | None:
-    from .engine import _record_id
-
-    try:
-        return _record_id(json.loads(data))
-    except ValueError:
-        return None

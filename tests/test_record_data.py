@@ -82,12 +82,13 @@ def test_every_field_is_present_with_its_default_and_embedded_records_are_dicts(
 
 def test_checking_valid_records_builds_no_model(monkeypatch, book):
     import leder_audit.engine as engine
+    import leder_audit.intake as intake
 
     def refuse(*args, **kwargs):
         raise AssertionError("a model was built for a record that fits")
 
-    monkeypatch.setattr(engine, "_validate_json", refuse)
-    monkeypatch.setattr(engine.record_adapter, "validate_python", refuse)
+    monkeypatch.setattr(intake, "_validate_json", refuse)
+    monkeypatch.setattr(intake.record_adapter, "validate_python", refuse)
     line = b'{"record_type": "dnacpr_decision", "id": "D1", "rationale": "Down\'s syndrome"}'
     auditor = engine.Auditor(book, as_of=date(2024, 6, 30))
     found = list(auditor.run([engine.Incoming(line, "f.ndjson", "line 1"),

@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import IO, Any, Iterator
 
 from .. import __version__
-from ..engine import Auditor, Incoming, record_data
+from ..engine import Auditor, Explanation
 from ..errors import InputError
 from ..findings import NOT_RECORDED, SEVERITIES, Rejection
-from ..language.compile import CONTEXT, RECORD
-from ..language.interpret import Trace, interpret
+from ..intake import Incoming, admit
 from ..readers import read
 from ..records import RECORD_MODELS
 from ..rulebook import Rulebook
@@ -110,11 +109,10 @@ def records_of(paths: list[str], input_format: str | None, mapping: str | None =
 
 
 def _strictly(items: Iterator[Incoming | Rejection]) -> Iterator[Incoming | Rejection]:
-    for item in items:
-        if isinstance(item, Rejection):
-            raise InputError(item.message, item.source, item.location, item.field)
-        if isinstance(item, Incoming):
-            record_data(item.data, item.source, item.location)
+    for number, item in enumerate(items, 1):
+        admitted = admit(item, number)
+        if isinstance(admitted, Rejection):
+            raise InputError(admitted.message, admitted.source, admitted.location, admitted.field)
         yield item
 
 
@@ -262,54 +260,45 @@ def explain(args: Any, book: Rulebook) -> int:
         raise InputError(f"no rule {args.rule_id}. " + (did_you_mean(args.rule_id, book.by_id) or ""), "explain")
     auditor = Auditor(book.select([rule.id]), as_of=args.as_of)
     print(f"{rule.id} v{rule.spec.version}: {rule.spec.title}\nwhen: {rule.condition}")
-    for item in read(args.record_file):
+    for number, item in enumerate(read(args.record_file), 1):
+        admitted = admit(item, number)
         if isinstance(item, Rejection):
             print(f"\n{item.source}, {item.location}: rejected: {item.message}")
-            continue
-        try:
-            record = record_data(item.data, item.source, item.location)
-        except InputError as error:
-            print(f"\n{error}")
-            continue
-        _explain_record(rule, record, auditor)
+        elif isinstance(admitted, Rejection):
+            print(f"\n{_as_error(admitted)}")
+        else:
+            for explained in auditor.explain(rule, admitted.record):
+                _print_explanation(explained, rule)
     return EXIT_OK
 
 
-def _explain_record(rule: Any, record: Any, auditor: Auditor) -> None:
-    from ..records import parts_of
+def _as_error(rejection: Rejection) -> str:
+    """A rejected record as the InputError reading it raised: source, location, message and field."""
+    return str(InputError(rejection.message, rejection.source, rejection.location, rejection.field))
 
-    for target, prefix in parts_of(record):
-        if target["record_type"] != rule.spec.applies_to:
-            continue
-        auditor.context.record = target
-        trace = Trace()
-        outcome = interpret(rule.condition, {RECORD: target, CONTEXT: auditor.context}, trace)
-        verdict = {True: "FIRES", False: "does not fire", None: "unknown (data missing)"}[outcome]
-        if outcome is None and rule.unknown is not None:
-            verdict += (f" -> fires as not recorded (decided_on_unknown: true, {rule.unknown.severity}, tag"
-                        f" {NOT_RECORDED}): \"{rule.unknown.title}\", a documentation gap, not a failure of care")
-        print(f"\nrecord {record['id']}{' at ' + prefix.rstrip('.') if prefix else ''}: {verdict}")
-        for step in trace.steps:
-            inputs = ", ".join(f"{prefix}{k} = {json.dumps(v, default=str)}" for k, v in step.inputs.items())
-            print(f"  {step.expression}  ->  {json.dumps(step.value, default=str)}" + (f"   [{inputs}]" if inputs else ""))
-        for sighting, path in trace.sightings:
-            print(f"  evidence at {prefix}{path}: \"{sighting.text}\" [{sighting.start}:{sighting.end}]"
-                  + (f" ({sighting.context})" if sighting.context else ""))
+
+def _print_explanation(explained: Explanation, rule: Any) -> None:
+    verdict = {True: "FIRES", False: "does not fire", None: "unknown (data missing)"}[explained.outcome]
+    if explained.outcome is None and rule.unknown is not None:
+        verdict += (f" -> fires as not recorded (decided_on_unknown: true, {rule.unknown.severity}, tag"
+                    f" {NOT_RECORDED}): \"{rule.unknown.title}\", a documentation gap, not a failure of care")
+    print(f"\nrecord {explained.record_id}{' at ' + explained.at if explained.at else ''}: {verdict}")
+    for step in explained.steps:
+        inputs = ", ".join(f"{k} = {json.dumps(v, default=str)}" for k, v in step.inputs.items())
+        print(f"  {step.expression}  ->  {json.dumps(step.value, default=str)}" + (f"   [{inputs}]" if inputs else ""))
+    for sighting, path in explained.evidence:
+        print(f"  evidence at {path}: \"{sighting.text}\" [{sighting.start}:{sighting.end}]"
+              + (f" ({sighting.context})" if sighting.context else ""))
 
 
 def validate(args: Any) -> int:
     bad = total = 0
     for item in records_of(args.paths, args.input_format, getattr(args, "mapping", None)):
         total += 1
-        if isinstance(item, Rejection):
+        admitted = admit(item, total)
+        if isinstance(admitted, Rejection):
             bad += 1
-            print(f"{item.source}, {item.location}: {item.message}")
-            continue
-        try:
-            record_data(item.data, item.source, item.location)
-        except InputError as error:
-            bad += 1
-            print(str(error))
+            print(f"{item.source}, {item.location}: {item.message}" if isinstance(item, Rejection) else _as_error(admitted))
     print(f"{total} records read: {total - bad} valid, {bad} rejected")
     return EXIT_FINDINGS if bad else EXIT_OK
 

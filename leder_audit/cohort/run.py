@@ -10,7 +10,8 @@ from typing import Any, Iterable
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InputError
-from ..findings import Evidence, Finding, Step
+from ..findings import Evidence, Finding, Rejection, Step
+from ..intake import Admitted, admit
 from ..language.compile import CONTEXT, RECORD
 from ..language.functions import RunContext
 from ..language.nodes import Duration
@@ -275,9 +276,6 @@ class CohortReport:
 def run_cohort(items: Iterable[Any], rules: list[CohortRule] | None = None, population: Any = None,
                as_of: date | None = None) -> CohortReport:
     """Evaluate cohort rules over records (dicts, models, or reader items); records that do not fit are rejected."""
-    from ..engine import Incoming, record_data
-    from ..findings import Rejection
-
     rules = load_cohort_rules() if rules is None else rules
     skipped = [r.id for r in rules if r.spec.measure.kind == "representation" and population is None]
     active = [r for r in rules if r.id not in skipped]
@@ -286,18 +284,12 @@ def run_cohort(items: Iterable[Any], rules: list[CohortRule] | None = None, popu
     rejected: list[Rejection] = []
     for number, item in enumerate(items, 1):
         read += 1
-        if isinstance(item, Rejection):
-            rejected.append(item)
-            continue
-        incoming = item if isinstance(item, Incoming) else Incoming(item, "<input>", f"record {number}")
-        try:
-            record = record_data(incoming.data, incoming.source, incoming.location)
-        except InputError as error:
-            rejected.append(Rejection(source=error.source, location=error.location, field=error.field,
-                                      message=error.message))
+        admitted = admit(item, number)
+        if not isinstance(admitted, Admitted):
+            rejected.append(admitted)
             continue
         checked += 1
-        run.add(record)
+        run.add(admitted.record)
     results = run.results()
     period = (run.dates[0], run.dates[1]) if run.dates else None
     return CohortReport(results, run.findings(results), read, checked, rejected, period, active, skipped)

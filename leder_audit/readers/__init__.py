@@ -7,7 +7,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from ..engine import Incoming
+from ..intake import Incoming
 from ..errors import InputError
 from ..findings import Rejection
 

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..engine import Incoming
+from ..intake import Incoming
 from ..errors import InputError
 from ..findings import Rejection
 from .fieldpaths import BadPath, FieldPath, kind_at, set_path

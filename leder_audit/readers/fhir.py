@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..engine import Incoming
+from ..intake import Incoming
 from ..findings import Rejection
 from .jsonfile import BOM, load_document, loads, problem_in
 LOINC = "http://loinc.org"

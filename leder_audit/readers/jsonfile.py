@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..engine import Incoming, json_kind
+from ..intake import Incoming, json_kind
 from ..findings import Rejection
 
 BOM = b"\xef\xbb\xbf"
