@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-from .engine import Auditor
+from .engine import Auditor, Checker
 from .errors import InputError, LederAuditError, RuleError
 from .findings import AuditResult, Evidence, Finding, Reference, Rejection
 from .records import DeathCertificate, DnacprDecision, MortalityReview, Person
@@ -13,7 +13,7 @@ from ._moved import install as _install_moved
 _install_moved()
 
 __all__ = [
-    "Auditor", "AuditResult", "DeathCertificate", "DnacprDecision", "Evidence", "Finding", "InputError",
+    "Auditor", "AuditResult", "Checker", "DeathCertificate", "DnacprDecision", "Evidence", "Finding", "InputError",
     "LederAuditError", "MortalityReview", "Person", "Reference", "Rejection", "Rule", "RuleError", "Rulebook",
     "Suppression", "Suppressions", "audit", "load_rulebook", "load_suppressions",
 ]

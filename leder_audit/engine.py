@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the rulebook runs the engine (Rulebook.check); the engine o
     from .rulebook import Case, Rule, Rulebook, RuleSpec
 
 # Records enter through intake; these names are kept here for code that imported them from the engine.
-__all__ = ["Auditor", "Explanation", "Incoming", "audit", "finding_of", "record_data", "validate"]
+__all__ = ["Auditor", "Checker", "Explanation", "Incoming", "audit", "finding_of", "record_data", "validate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +203,31 @@ class Auditor:
 
     def result(self, findings: list[Finding]) -> AuditResult:
         return AuditResult.from_tally(findings, self.tally)
+
+
+class Checker:
+    """Checks single records as they come, warm: the rulebook's plans, the run's context and the explanations
+    already worked out are set up once and kept between calls.
+
+    Without `as_of`, each call judges against the real date of that call. One Checker is not for several
+    threads at once (it keeps the record being checked); give each thread its own, as `Rulebook.check` does.
+    """
+
+    def __init__(self, rulebook: Rulebook, as_of: date | None = None) -> None:
+        self.rulebook = rulebook
+        self.as_of = as_of
+        self._auditor = Auditor(rulebook, as_of=as_of)
+
+    def check(self, record: Any) -> list[Finding]:
+        """Findings of every applicable rule on one record (a dict, JSON bytes or a record model);
+        InputError if it does not fit its model."""
+        auditor = self._auditor
+        if self.as_of is None:
+            today = date.today()
+            if auditor.context.today != today:
+                auditor.context.today = today
+                auditor._explained.clear()  # an explanation may read today()
+        return auditor.check(record)
 
 
 EXPLAINED_LIMIT = 4096  # explanations kept per run; the store is emptied when full

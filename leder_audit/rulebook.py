@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any, Iterable, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import Origin, RuleError
-from .engine import Auditor
+from .engine import Auditor, Checker
 from .findings import NOT_RECORDED, SEVERITIES, AuditResult, Finding, Reference, Severity
 from .language.check import check, did_you_mean
 from .language.compile import Compiled, compile_condition, compile_shared
@@ -293,13 +294,33 @@ class Rulebook:
 
     def check(self, record: Any, as_of: Any = None) -> list[Finding]:
         """Findings of every applicable rule on one record (a dict or a record model)."""
-        return Auditor(self, as_of=as_of).check(record)
+        warm = _checkers()
+        key = (id(self), as_of)
+        known = warm.get(key)
+        if known is None or known.rulebook is not self:
+            if len(warm) >= _CHECKERS_KEPT:
+                warm.clear()
+            known = warm[key] = Checker(self, as_of=as_of)
+        return known.check(record)
 
 
 def _with_cases(rule: Rule, recorded: Case | None, unknown: Case | None) -> Rule:
     if recorded is rule.recorded and unknown is rule.unknown:
         return rule
     return replace(rule, recorded=recorded, unknown=unknown)
+
+
+_CHECKERS_KEPT = 8  # warm checkers kept per thread, by rulebook and as-of date
+_warm = threading.local()
+
+
+def _checkers() -> dict[tuple[int, Any], Checker]:
+    """This thread's warm checkers: a Checker keeps the record it is checking, so threads never share one."""
+    try:
+        return _warm.by_book
+    except AttributeError:
+        _warm.by_book = {}
+        return _warm.by_book
 
 
 def _named(rule: Rule, name: str) -> bool:

@@ -65,3 +65,45 @@ def test_explain_agrees_with_the_findings_of_a_run(book):
     for rule in book.rules:
         decided = auditor.explain(rule, REVIEW)
         assert (rule.id in fired) == any(e.fires for e in decided), rule.id
+
+
+def test_a_warm_checker_gives_what_a_fresh_run_gives_record_after_record(book):
+    from leder_audit import Checker, audit
+
+    records = [REVIEW, {"record_type": "dnacpr_decision", "id": "D2", "rationale": "learning disability"},
+               {"record_type": "dnacpr_decision", "id": "D3", "rationale": "end-stage COPD"}, REVIEW]
+    checker = Checker(book, as_of=date(2024, 6, 30))
+    for record in records:
+        warm = [f.model_dump() for f in checker.check(record)]
+        fresh = [f.model_dump() for f in audit([record], rulebook=book, as_of=date(2024, 6, 30)).findings]
+        for finding in fresh:
+            finding["location"] = finding["source"] = None
+        assert warm == fresh
+
+
+def test_book_check_keeps_one_warm_checker_per_rulebook_and_date(book):
+    from leder_audit.rulebook import _checkers
+
+    book.check(REVIEW, as_of=date(2024, 6, 30))
+    first = _checkers()[(id(book), date(2024, 6, 30))]
+    assert book.check(REVIEW, as_of=date(2024, 6, 30)) and _checkers()[(id(book), date(2024, 6, 30))] is first
+
+
+def test_a_checker_without_a_date_judges_by_the_date_of_each_call(book, monkeypatch):
+    import leder_audit.engine as engine
+    from leder_audit import Checker
+
+    class Day(date):
+        current = date(2024, 1, 1)
+
+        @classmethod
+        def today(cls):
+            return cls.current
+
+    open_review = {"record_type": "mortality_review", "id": "R9", "notification_date": "2023-12-01"}
+    monkeypatch.setattr(engine, "date", Day)
+    checker = Checker(book)
+    overdue = lambda: [f.rule_id for f in checker.check(open_review) if "review-timeliness" in f.tags]  # noqa: E731
+    assert overdue() == []
+    Day.current = date(2025, 1, 1)
+    assert overdue() != []
