@@ -19,7 +19,8 @@ def add_cohort_parsers(commands: Any) -> None:
     cohort = commands.add_parser("cohort", help="measure rates, medians and ethnic representation over a whole run")
     cohort.add_argument("paths", nargs="+", metavar="PATH", help="record files")
     cohort.add_argument("--population", metavar="FILE",
-                        help="CSV of area, ethnic_group and count or share, for ethnicity-representation rules")
+                        help="CSV of area (ICB code), area_name, age_band, ethnic_group and count or share, "
+                             "for ethnicity-representation rules")
     rules_options(cohort, ignore=False,
                   rules_help="a folder whose cohort/ sub-folder (or a file) holds cohort rules of your own",
                   builtin_help="leave out the built-in cohort rules",
@@ -71,6 +72,9 @@ def cohort(args: argparse.Namespace) -> int:
             out.write(json.dumps(measure_report(report, as_of), indent=1, ensure_ascii=False) + "\n")
         else:
             out.write(report_table(report))
+    if args.format != "table":
+        for warning in report.warnings:
+            print(f"leder-audit: {warning}", file=sys.stderr)
     if report.skipped and args.format != "table":
         print(f"leder-audit: skipped {', '.join(report.skipped)}: they need --population FILE", file=sys.stderr)
     return EXIT_FINDINGS if report.findings else EXIT_OK

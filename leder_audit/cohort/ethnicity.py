@@ -73,20 +73,81 @@ def canonical_group(name: str) -> str | None:
     return None
 
 
+ALL_AGES = "all ages"
+_BAND = re.compile(r"^\s*(\d+)\s*(?:-|to)\s*(\d+)\s*$|^\s*(\d+)\s*(?:\+|and over|or over|and older)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class AgeBand:
+    """An age band of a population table, its ages inclusive; `high` None for "and over"."""
+
+    label: str
+    low: int = 0
+    high: int | None = None
+
+    def holds(self, age: float) -> bool:
+        return age >= self.low and (self.high is None or age < self.high + 1)
+
+
+def age_band(text: str) -> AgeBand | None:
+    """An age band from its label: '0-17', '18 to 64', '65+', '85 and over', or 'all ages' (or blank)."""
+    label = " ".join(text.split())
+    if not label or label.lower() == ALL_AGES:
+        return AgeBand(ALL_AGES)
+    match = _BAND.match(label)
+    if match is None:
+        return None
+    if match.group(3) is not None:
+        return AgeBand(label, int(match.group(3)))
+    low, high = int(match.group(1)), int(match.group(2))
+    return AgeBand(label, low, high) if low <= high else None
+
+
+def area_key(text: str) -> str:
+    """An area's code or name as compared: case, spacing, a leading 'NHS' and a trailing 'ICB' ignored."""
+    key = " ".join(text.casefold().split())
+    key = key.removeprefix("nhs ")
+    for suffix in (" integrated care board", " icb"):
+        key = key.removesuffix(suffix)
+    return key
+
+
 @dataclass
 class PopulationTable:
-    """The share of each broad ethnic group in each area's population, with where the figures came from."""
+    """Each broad ethnic group's share of each area's population, by age band, with where the figures came from.
 
-    shares: dict[str, dict[str, float]] = field(default_factory=dict)
+    Areas are keyed by code (an ICB code such as E54000055, or whatever code the records carry) and may
+    be named; a record's area is matched to either. An area given without age bands has the one band
+    "all ages".
+    """
+
+    shares: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)  # area -> band -> group -> share
+    bands: dict[str, list[AgeBand]] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # area_key(name or code) -> code
     sources: dict[str, str] = field(default_factory=dict)
     file: str = ""
 
-    def share(self, area: str, group: str) -> float | None:
-        """The group's share of the area's population; None when the table has no figures for the area."""
+    def area_of(self, value: str) -> str | None:
+        """The table's code for a record's area (given by code or by name); None when no area matches."""
+        return self.names.get(area_key(value))
+
+    def age_banded(self, area: str) -> bool:
+        """Whether the area's figures are broken down by age (more than the one band 'all ages')."""
+        return any(band.label != ALL_AGES for band in self.bands.get(area, ()))
+
+    def share(self, area: str, group: str, band: str = ALL_AGES) -> float | None:
+        """The group's share of the area's population in an age band; None when the table has no such figures."""
         area_shares = self.shares.get(area)
-        if area_shares is None:
+        if area_shares is None or band not in area_shares:
             return None
-        return area_shares.get(group, 0.0)
+        return area_shares[band].get(group, 0.0)
+
+    def band_of(self, area: str, age: float | None) -> AgeBand | None:
+        """The area's band holding this age (the one 'all ages' band holds any age, even unknown)."""
+        for band in self.bands.get(area, ()):
+            if band.label == ALL_AGES or (age is not None and band.holds(age)):
+                return band
+        return None
 
     def __contains__(self, area: object) -> bool:
         return area in self.shares
@@ -103,35 +164,70 @@ def _number(text: str, path: str, row: int, column: str) -> float:
 
 
 def load_population(path: str | Path) -> PopulationTable:
-    """Read a CSV of area, ethnic_group and count or share (a fraction or a percentage); shares per area sum to 1."""
+    """Read a CSV of area, ethnic_group, age_band (optional) and count or share (a fraction or a percentage).
+
+    The figures of each area and band are divided by their total, so each band's shares sum to 1.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError("no such file", str(path))
-    raw: dict[str, dict[str, float]] = {}
+    raw: dict[str, dict[str, dict[str, float]]] = {}
+    bands: dict[str, dict[str, AgeBand]] = {}
+    names: dict[str, str] = {}
     sources: dict[str, str] = {}
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(row for row in handle if not row.lstrip().startswith("#"))
-        columns = {c.strip().lower() for c in reader.fieldnames or ()}
+        columns = {(c or "").strip().lower() for c in reader.fieldnames or ()}
+        columns |= {"area"} if "icb_code" in columns else set()
         if not {"area", "ethnic_group"} <= columns or not columns & {"count", "share"}:
-            raise InputError("a population table needs the columns area, ethnic_group and count or share", str(path))
+            raise InputError("a population table needs the columns area (or icb_code), ethnic_group, age_band and "
+                             "count or share", str(path))
         for row_number, row in enumerate(reader, 2):
             row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+            where = f"row {row_number}"
             group = canonical_group(row["ethnic_group"])
             if group is None:
                 raise InputError(f"ethnic group {row['ethnic_group']!r} is not one of {', '.join(GROUPS)}",
-                                 str(path), f"row {row_number}", "ethnic_group")
+                                 str(path), where, "ethnic_group")
+            band = age_band(row.get("age_band", ""))
+            if band is None:
+                raise InputError(f"age band {row['age_band']!r} is not a range such as 0-17, 18 to 64 or 65+",
+                                 str(path), where, "age_band")
             column = "count" if row.get("count") else "share"
             if not row.get(column):
-                raise InputError("the row has neither a count nor a share", str(path), f"row {row_number}")
-            area = row["area"]
-            raw.setdefault(area, {})
-            raw[area][group] = raw[area].get(group, 0.0) + _number(row[column], str(path), row_number, column)
+                raise InputError("the row has neither a count nor a share", str(path), where)
+            area = row.get("area") or row.get("icb_code", "")
+            if not area:
+                raise InputError("the row names no area", str(path), where, "area")
+            name = row.get("area_name") or row.get("icb_name")
+            for key in (area, name):
+                if key:
+                    names.setdefault(area_key(key), area)
+            _add_band(bands.setdefault(area, {}), band, str(path), where)
+            figures = raw.setdefault(area, {}).setdefault(band.label, {})
+            figures[group] = figures.get(group, 0.0) + _number(row[column], str(path), row_number, column)
             if row.get("source"):
                 sources.setdefault(area, row["source"])
-    shares = {}
-    for area, figures in raw.items():
-        total = sum(figures.values())
-        if total <= 0:
-            raise InputError(f"the figures for area {area!r} add up to zero", str(path))
-        shares[area] = {group: figures.get(group, 0.0) / total for group in GROUPS}
-    return PopulationTable(shares, sources, str(path))
+    shares: dict[str, dict[str, dict[str, float]]] = {}
+    for area, by_band in raw.items():
+        shares[area] = {}
+        for label, figures in by_band.items():
+            total = sum(figures.values())
+            if total <= 0:
+                raise InputError(f"the figures for area {area!r}, age band {label!r} add up to zero", str(path))
+            shares[area][label] = {group: figures.get(group, 0.0) / total for group in GROUPS}
+    return PopulationTable(shares, {a: sorted(b.values(), key=lambda band: band.low) for a, b in bands.items()},
+                           names, sources, str(path))
+
+
+def _add_band(known: dict[str, AgeBand], band: AgeBand, path: str, where: str) -> None:
+    """Note an area's band; bands that overlap, or 'all ages' beside others, would count a death twice."""
+    if band.label in known:
+        return
+    for other in known.values():
+        overlap = (ALL_AGES in (band.label, other.label)
+                   or band.holds(other.low) or other.holds(band.low))
+        if overlap:
+            raise InputError(f"age band {band.label!r} overlaps {other.label!r} in the same area", path, where,
+                             "age_band")
+    known[band.label] = band

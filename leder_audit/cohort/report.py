@@ -26,7 +26,8 @@ def report_json(report: CohortReport, header: dict[str, Any] | None = None) -> d
         "run": header or {},
         "summary": {"records_read": report.records_read, "records_checked": report.records_checked,
                     "records_rejected": len(report.rejected), "groups": len(report.results),
-                    "findings": len(report.findings), "skipped_rules": report.skipped},
+                    "findings": len(report.findings), "skipped_rules": report.skipped,
+                    "warnings": report.warnings},
         "results": [{**{k: _round(v) for k, v in r.model_dump().items()}, "evidence": r.evidence()}
                     for r in report.results],
         "findings": [f.model_dump(mode="json") for f in report.findings],
@@ -129,6 +130,8 @@ def report_table(report: CohortReport) -> str:
         lines.append(f"  {mark} {result.key:40} {result.evidence()}{status}")
     for rule_id in report.skipped:
         lines.append(f"\n{rule_id}: skipped, it needs --population FILE")
+    for warning in report.warnings:
+        lines.append(f"\nwarning: {warning}")
     lines.append(f"\n{report.records_read} records read: {report.records_checked} checked, "
                  f"{len(report.rejected)} rejected; {len(report.results)} groups, {len(report.findings)} finding{'' if len(report.findings) == 1 else 's'}")
     for rejection in report.rejected:

@@ -35,6 +35,7 @@ class _Counter:
     unknown: int = 0
     values: list[float] = field(default_factory=list)
     groups: dict[str, int] = field(default_factory=dict)  # representation: deaths by ethnic group
+    ages: dict[str, dict[float | None, int]] = field(default_factory=dict)  # and by age within each group
     not_stated: int = 0
 
 
@@ -62,6 +63,11 @@ class GroupResult(BaseModel):
     expected_share: float | None = None
     expected_count: float | None = None
     not_stated: int | None = Field(None, description="Representation: deaths with no ethnicity recorded.")
+    age_not_recorded: int | None = Field(None, description="Representation: deaths of a known group left out of "
+                                                           "an age-standardised comparison for want of an age "
+                                                           "in one of the table's bands.")
+    age_standardised: bool | None = Field(None, description="Representation: compared within age bands (true) "
+                                                            "or at all ages (false).")
     small_number: bool = Field(False, description="Too few to report as a rate: only the counts are given.")
     status: str | None = None
     raised: bool = False
@@ -157,6 +163,10 @@ class CohortRun:
                 counter.not_stated += 1
             else:
                 counter.groups[group] = counter.groups.get(group, 0) + 1
+                age = rule.age(env) if rule.age is not None else None
+                age = float(age) if isinstance(age, (int, float)) and not isinstance(age, bool) else None
+                by_age = counter.ages.setdefault(group, {})
+                by_age[age] = by_age.get(age, 0) + 1
 
     def results(self) -> list[GroupResult]:
         """Every group's measure, rule by rule, groups in order of their keys."""
@@ -165,6 +175,29 @@ class CohortRun:
             for key in sorted(counters):
                 out.extend(self._results_of(rule, key, counters[key]))
         return out
+
+    def warnings(self) -> list[str]:
+        """What a reader must know about the representation results: areas the population table does not
+        match, and areas compared at all ages for want of age bands."""
+        notes = []
+        for rule, counters in zip(self.rules, self.counters):
+            if rule.spec.measure.kind != "representation" or self.population is None:
+                continue
+            areas = sorted({key[0] for key in counters})
+            unmatched = [a for a in areas if self.population.area_of(a) is None]
+            if unmatched:
+                known = ", ".join(sorted(self.population.shares)[:5])
+                notes.append(f"{rule.id}: no area of the population table matches {', '.join(unmatched)}, so they "
+                             f"are not compared; the table has {len(self.population.shares)} areas ({known}"
+                             f"{', ...' if len(self.population.shares) > 5 else ''}): key it by the ICB codes "
+                             "or names the records carry")
+            crude = [a for a in areas if a not in unmatched
+                     and not self.population.age_banded(self.population.area_of(a) or "")]
+            if crude:
+                notes.append(f"{rule.id}: the population figures for {', '.join(crude)} have no age bands, so the "
+                             "comparison is at all ages: deaths skew older, so groups younger than the population "
+                             "as a whole look under-represented. Give figures by age band (docs/cohort.md)")
+        return notes
 
     def _results_of(self, rule: CohortRule, key: tuple[str, ...], counter: _Counter) -> list[GroupResult]:
         group = {term.label: value for term, value in zip(rule.group_by, key)}
@@ -249,6 +282,8 @@ def _message(template: str, result: GroupResult, evidence: str) -> str:
         value = getattr(result, name)
         if value is None:
             values[name] = "not reported"
+        elif isinstance(value, bool):
+            values[name] = "yes" if value else "no"
         elif name in ("proportion", "lower", "upper", "expected_share", "completeness"):
             values[name] = percent(value)
         elif name == "expected_count":
@@ -271,6 +306,7 @@ class CohortReport:
     period: tuple[date, date] | None = None
     rules: list[CohortRule] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def run_cohort(items: Iterable[Any], rules: list[CohortRule] | None = None, population: Any = None,
@@ -292,4 +328,5 @@ def run_cohort(items: Iterable[Any], rules: list[CohortRule] | None = None, popu
         run.add(admitted.record)
     results = run.results()
     period = (run.dates[0], run.dates[1]) if run.dates else None
-    return CohortReport(results, run.findings(results), read, checked, rejected, period, active, skipped)
+    return CohortReport(results, run.findings(results), read, checked, rejected, period, active, skipped,
+                        run.warnings())

@@ -45,6 +45,7 @@ class Measure(BaseModel):
     numerator: str | None = None
     value: str | None = None
     ethnicity: str = "person.ethnicity"
+    age: str = Field("person.age", description="Representation: the age at death, placed in the table's age bands.")
 
     @model_validator(mode="after")
     def _needs(self) -> "Measure":
@@ -79,6 +80,7 @@ class GroupMeasure(BaseModel):
     expected_share: float | None = None
     expected_count: float | None = None
     completeness: float | None = None
+    age_standardised: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,7 @@ class CohortRule:
     numerator: Compiled | None
     value: Compiled | None
     ethnicity: Compiled | None
+    age: Compiled | None
     group_by: tuple[GroupTerm, ...]
     raise_when: Compiled
     file: str
@@ -223,6 +226,7 @@ def _build(spec: CohortRuleSpec, doc: Located, base: tuple[Any, ...], concept_na
         value=builder.value(measure.value, ("measure", "value"), ("duration", "number")) if measure.value else None,
         ethnicity=(builder.value(measure.ethnicity, ("measure", "ethnicity"), ("string",))
                    if measure.kind == "representation" else None),
+        age=builder.value(measure.age, ("measure", "age"), ("number",)) if measure.kind == "representation" else None,
         group_by=terms,
         raise_when=builder.raise_when(),
         file=name,
