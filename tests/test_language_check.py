@@ -75,3 +75,24 @@ def test_fields_outside_the_model_cannot_be_used_in_rules():
     error = problem("local_extra_field == 1")
     assert "unknown field `local_extra_field`" in error.message
     assert "part1" in error.hint
+
+
+def test_a_function_declares_how_its_literals_are_prepared_and_the_checker_uses_that(monkeypatch):
+    from dataclasses import replace
+
+    from leder_audit.language import functions
+    from leder_audit.language.functions import FUNCTIONS, Param
+    from leder_audit.language.types import BOOL, STRING
+
+    def ward_code(text: str) -> str:
+        if not text.isupper():
+            raise ValueError(f"{text!r} is not a ward code in capitals")
+        return text
+
+    ward = replace(FUNCTIONS["code_in"], name="on_ward", params=(Param("text", STRING), Param("ward", STRING, literal=True)),
+                   variadic=None, impl=lambda ctx, text, ward: ward in text, prepare=ward_code, returns=BOOL)
+    monkeypatch.setitem(FUNCTIONS, "on_ward", ward)
+    assert check(parse('on_ward(rationale, "W1")'), DnacprDecision, NAMES).kind == "bool"
+    with pytest.raises(RuleTypeError, match="is not a ward code in capitals"):
+        check(parse('on_ward(rationale, "w1")'), DnacprDecision, NAMES, 'on_ward(rationale, "w1")')
+    assert functions.prepare_literal(ward, "W2") == "W2"

@@ -9,7 +9,7 @@ from typing import Iterable
 from pydantic import BaseModel
 
 from ..errors import Origin, RuleTypeError
-from .functions import FUNCTIONS, CodeRange, Function, compile_regex
+from .functions import FUNCTIONS, Function
 from .nodes import Binary, Call, Field, Index, Let, ListExpr, Literal, Name, Node, Quantifier, Unary
 from .nodes import Duration
 from .types import ANY, BOOL, CONCEPT, DATE, DURATION, NULL, NUMBER, STRING, Type, compatible, fields_of, is_, list_of, record
@@ -241,14 +241,9 @@ class Checker:
     def _literal_argument(self, function: Function, param, arg: Node) -> None:
         if not (isinstance(arg, Literal) and isinstance(arg.value, str)):
             self.fail(arg, f"argument `{param.name}` of {function.name}() must be written as a string literal")
-        if function.name == "matches":
+        if function.prepare is not None:
             try:
-                compile_regex(arg.value)
-            except ValueError as error:
-                self.fail(arg, str(error))
-        if function.name == "code_in":
-            try:
-                CodeRange.parse(arg.value)
+                function.prepare(arg.value)
             except ValueError as error:
                 self.fail(arg, str(error))
 

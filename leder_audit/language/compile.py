@@ -336,10 +336,10 @@ class Compiler:
         function = FUNCTIONS[node.function]
         constants = literal_arguments(node)
         keywords = {k: v.value for k, v in node.keywords}
-        if not keywords and function.name in ("exists", "missing"):
+        if not keywords and function.tests_blank is not None:
             path = record_path(node.args[0], variables)
             if path is not None:
-                return _path_blank(path, function.name == "missing")
+                return _path_blank(path, function.tests_blank)
         if not keywords and len(node.args) >= 2 and constants[0] is None and None not in constants[1:]:
             return _call_with_constant(function, self.compile(node.args[0], variables), tuple(constants[1:]))
         args = [(lambda env, c=c: c) if c is not None else self.compile(a, variables)
@@ -353,13 +353,12 @@ class Compiler:
 
 
 MEMO = "$memo"  # per-record values of sub-expressions shared between rules, in the engine's environment
-_CHEAP = frozenset({"exists", "missing", "len", "lower", "today"})  # cheaper to call again than to look up
 
 
 def _worth_sharing(node: Node) -> bool:
     """Sub-expressions that cost more to compute than a dictionary look-up: calls, date arithmetic, quantifiers."""
     if isinstance(node, Call):
-        return node.function not in _CHEAP
+        return not FUNCTIONS[node.function].cheap
     return isinstance(node, Quantifier) or isinstance(node, Binary) and node.op in ("+", "-", "*", "/")
 
 

@@ -60,6 +60,13 @@ class Function:
     # When false, an unknown argument makes the result unknown before impl is called.
     sees_unknown: bool = False
     example: str = ""
+    # What the function declares about itself, so that no phase has to know it by name:
+    prepare: Callable[[str], Any] | None = None  # turns a literal argument into what impl takes; ValueError if bad
+    cheap: bool = False  # cheaper to call again than to keep and look up once per record
+    pure: bool = False  # its value depends on its arguments alone (and the run's today and concepts)
+    reads_unless_given: tuple[str, ...] = ()  # a record field it reads when its optional argument is left out
+    tests_blank: bool | None = None  # True: "is this value blank?"; False: "is it recorded?"; None: neither
+    keeps_item_paths: bool = False  # returns items of its list argument, which keep their field paths
 
 
 def _blank(value: Any) -> bool:
@@ -216,54 +223,54 @@ def _add(*functions: Function) -> dict[str, Function]:
 
 FUNCTIONS: dict[str, Function] = _add(
     Function("len", (Param("value", ANY),), NUMBER, "Number of items in a list or characters in a text.", _len,
-             example="len(care_coordination.agencies_involved) >= 2"),
+             example="len(care_coordination.agencies_involved) >= 2", cheap=True, pure=True),
     Function("exists", (Param("value", ANY),), BOOL,
              "True when the value is recorded: not null, not blank text, not an empty list. Never unknown.",
-             _exists, sees_unknown=True, example="exists(senior_responsible_clinician)"),
+             _exists, sees_unknown=True, example="exists(senior_responsible_clinician)", cheap=True, pure=True,
+             tests_blank=False),
     Function("missing", (Param("value", ANY),), BOOL,
              "True when the value is not recorded: null, blank text or an empty list. Never unknown.",
-             _missing, sees_unknown=True, example="missing(review_date)"),
+             _missing, sees_unknown=True, example="missing(review_date)", cheap=True, pure=True,
+             tests_blank=True),
     Function("lower", (Param("text", STRING),), STRING, "The text in lower case.", _lower,
-             example='lower(certifier.role) == "consultant"'),
+             example='lower(certifier.role) == "consultant"', cheap=True, pure=True),
     Function("today", (), DATE, "The date the run judges as today (--as-of, default the real date).", _today,
-             example="today() - notification_date > 6 months"),
+             example="today() - notification_date > 6 months", cheap=True, pure=True),
     Function("age_at", (Param("date", DATE), Param("date_of_birth", DATE)), NUMBER,
              "Age in whole years on a date, from the given date of birth or else the record's person.date_of_birth.",
-             _age_at, optional=1, sees_unknown=True, example="age_at(date_of_death) >= 14"),
+             _age_at, optional=1, sees_unknown=True, example="age_at(date_of_death) >= 14",
+             reads_unless_given=("person", "date_of_birth")),
     Function("days_between", (Param("start", DATE), Param("end", DATE)), NUMBER,
              "Whole days from start to end (negative when end is earlier).", _days_between,
-             example="days_between(notification_date, review_completed_date) > 183"),
+             example="days_between(notification_date, review_completed_date) > 183", pure=True),
     Function("matches", (Param("text", STRING), Param("regex", STRING, literal=True)), BOOL,
              "True when the regular expression (Python syntax, case-insensitive) is found in the text.", _matches,
-             example='matches(rationale, "\\\\bfrail(ty)?\\\\b")'),
+             example='matches(rationale, "\\\\bfrail(ty)?\\\\b")', prepare=compile_regex, pure=True),
     Function("code_in", (Param("code", STRING),), BOOL,
              "True when an ICD-10 code falls in any of the codes or ranges given; a category covers its subcodes.",
              _code_in, variadic=Param("codes", STRING, literal=True),
-             example='code_in(underlying_cause_icd10, "F70-F79", "F81.9", "F84")'),
+             example='code_in(underlying_cause_icd10, "F70-F79", "F81.9", "F84")', prepare=CodeRange.parse, pure=True),
     Function("mentions", (Param("text", STRING), Param("concept", CONCEPT)), BOOL,
              "True when the text mentions the concept, affirmed (not negated, not someone else's, not hypothetical,"
              " not uncertain, not under a background label); with negated=true, when it mentions it negated;"
              " with uncertain=true, written as uncertain ('?LD', 'possible autism'); with background=true,"
              " under a background label ('PMH: ...') beside a separate reason.",
              _mentions, keywords={"negated": (BOOL, False), "uncertain": (BOOL, False), "background": (BOOL, False)},
-             example="mentions(rationale, ld_or_related)"),
+             example="mentions(rationale, ld_or_related)", pure=True),
     Function("mention_context", (Param("text", STRING), Param("concept", CONCEPT)), STRING,
              "The context of the first mention of the concept: affirmed, negated, other_experiencer, hypothetical,"
              " background, uncertain or historical; null when there is none.",
-             _mention_context, example='mention_context(rationale, learning_disability) == "other_experiencer"'),
+             _mention_context, example='mention_context(rationale, learning_disability) == "other_experiencer"',
+             pure=True),
     Function("distinct", (Param("values", list_of(ANY)),), lambda args: args[0],
              "The items of a list once each, blanks left out; text is compared ignoring case and spacing.",
              _distinct, example="len(distinct(care_coordination.agencies_involved)) >= 2"),
     Function("completed", (Param("lines", list_of(ANY)),), lambda args: args[0],
              "The lines of a list whose text is filled in; blank lines of Part I do not count.", _completed,
-             example="mentions(completed(part1)[-1].text, ld_or_related)"),
+             example="mentions(completed(part1)[-1].text, ld_or_related)", pure=True, keeps_item_paths=True),
 )
 
 
 def prepare_literal(function: Function, value: str) -> Any:
     """Turn a literal argument into what the implementation uses, once per rulebook."""
-    if function.name == "matches":
-        return compile_regex(value)
-    if function.name == "code_in":
-        return CodeRange.parse(value)
-    return value
+    return function.prepare(value) if function.prepare is not None else value

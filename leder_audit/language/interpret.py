@@ -207,7 +207,7 @@ class Interpreter:
         if self.trace is not None and value is True and context.sighting is not None:
             self.trace.sightings.append((context.sighting, located[0].path if located else None))
         context.sighting = None
-        if function.name == "completed" and isinstance(value, list) and located[0].item_paths:
+        if function.keeps_item_paths and isinstance(value, list) and located[0].item_paths:
             return _subset(value, located[0])
         return Located(value)
 
@@ -235,13 +235,6 @@ def interpret(node: Node, env: Env, trace: Trace | None = None) -> Any:
     return Interpreter(trace).run(node, env)
 
 
-# Functions whose value depends on their arguments alone (and on the run's today and concepts, fixed for a
-# run). age_at with one argument also reads the record's person.date_of_birth.
-_READS_ARGUMENTS_ONLY = frozenset({"len", "exists", "missing", "lower", "today", "days_between", "matches",
-                                   "code_in", "mentions", "mention_context", "completed"})
-_DATE_OF_BIRTH = ("person", "date_of_birth")
-
-
 def trace_inputs(node: Node) -> tuple[tuple[str, ...], ...] | None:
     """The field paths from the record that a traced evaluation of the condition can read, in a fixed order.
 
@@ -267,9 +260,10 @@ def _collect(node: Node, bound: frozenset[str], paths: dict[tuple[str, ...], Non
     if isinstance(node, Name):
         return True  # a let variable: what its value reads is collected from the let
     if isinstance(node, Call):
-        if node.function == "age_at" and len(node.args) == 1:
-            paths[_DATE_OF_BIRTH] = None
-        elif node.function not in _READS_ARGUMENTS_ONLY:
+        function = FUNCTIONS[node.function]
+        if function.reads_unless_given and len(node.args) < len(function.params):
+            paths[function.reads_unless_given] = None
+        elif not function.pure:
             return False
         constants = _per_node(_CONSTANTS, node, literal_arguments)  # concept names, regexes, codes
         return all(_collect(arg, bound, paths) for arg, constant in zip(node.args, constants) if constant is None) \
