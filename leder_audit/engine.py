@@ -232,16 +232,25 @@ class Checker:
 
 EXPLAINED_LIMIT = 4096  # explanations kept per run; the store is emptied when full
 # Values a rule's trace may be keyed by: hashable, and equal only when they read the same. Not float: 0.0 == -0.0.
-_SINGLE_VALUES = frozenset({str, int, bool, type(None), date})
 _NOT_A_SINGLE_VALUE = object()
+
+
+class _UnrecordedAt(int):
+    """The value of a field path whose part at this depth is null: `family` null reads differently from
+    `family.invited_to_contribute` null, so the two must not share a kept explanation."""
+
+    __slots__ = ()
+
+
+_SINGLE_VALUES = frozenset({str, int, bool, type(None), date, _UnrecordedAt})
 
 
 def _value_at(record: dict[str, Any], path: tuple[str, ...]) -> Any:
     """The value at a field path of record data; not a single value when the path passes through a list."""
     value: Any = record
-    for name in path:
+    for depth, name in enumerate(path):
         if value is None:
-            return None
+            return _UnrecordedAt(depth)
         if type(value) is not dict:
             return _NOT_A_SINGLE_VALUE
         value = value.get(name)

@@ -1,0 +1,145 @@
+"""Findings as CDS Hooks cards: summary, indicator, markdown detail, source, override reasons, extension."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any, Iterable
+
+from ..findings import SEVERITIES, Finding
+
+SUMMARY_LIMIT = 140  # characters; the CDS Hooks specification's limit for a card's summary
+EXTENSION = "org.leder-audit.finding"
+INCOMPLETE_EXTENSION = "org.leder-audit.incomplete"
+RULE_SYSTEM = "urn:leder-audit:rule"
+OVERRIDE_SYSTEM = "urn:leder-audit:override-reason"
+_CARD_NAMESPACE = uuid.UUID("6f1d3c1e-4a52-5b0e-9d0a-3c1de7a4b5f2")
+
+INDICATOR = {"critical": "critical", "high": "warning", "medium": "warning", "low": "info", "info": "info"}
+
+# What a clinician may say when they go ahead without changing the form. Codes only: the service stores
+# the code a client sends back and never a free-text comment.
+OVERRIDE_REASONS: tuple[dict[str, str], ...] = (
+    {"system": OVERRIDE_SYSTEM, "code": "clinical-reasons-recorded",
+     "display": "The clinical reasons are recorded elsewhere on the form"},
+    {"system": OVERRIDE_SYSTEM, "code": "misread",
+     "display": "The check misread the text (for example, it is negated or about someone else)"},
+    {"system": OVERRIDE_SYSTEM, "code": "not-applicable",
+     "display": "Does not apply to this person"},
+    {"system": OVERRIDE_SYSTEM, "code": "will-complete-later",
+     "display": "The field will be completed before the form is signed"},
+)
+OVERRIDE_CODES = frozenset(r["code"] for r in OVERRIDE_REASONS)
+
+# Characters that would make a clinician's words into markdown links, emphasis, headings or HTML.
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|!~])")
+
+
+def markdown_text(text: str) -> str:
+    """Text shown as itself in markdown: every character that markdown would read is escaped."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
+
+
+def card_uuid(hook_instance: str, key: str) -> str:
+    """The same card for the same finding in the same hook instance, whatever order or call it comes in."""
+    return str(uuid.uuid5(_CARD_NAMESPACE, f"{hook_instance}\0{key}"))
+
+
+def summary_of(title: str) -> str:
+    """The rule's title, cut at a word to fit the card's summary."""
+    title = " ".join(title.split())
+    if len(title) <= SUMMARY_LIMIT:
+        return title
+    cut = title[:SUMMARY_LIMIT - 1].rsplit(" ", 1)[0].rstrip(" ,;:")
+    return cut + "…"
+
+
+def detail_of(finding: Finding) -> str:
+    """Markdown: the message, the words that made the rule fire, and the guidance it rests on."""
+    parts = [markdown_text(finding.message)]
+    if finding.evidence is not None and finding.evidence.text:
+        where = f" ({markdown_text(finding.evidence.path)})" if finding.evidence.path else ""
+        parts.append(f"> {markdown_text(finding.evidence.text)}{where}")
+    guidance = []
+    for reference in finding.references:
+        name = markdown_text(reference.source + (f", {reference.section}" if reference.section else ""))
+        guidance.append(f"- [{name}]({reference.url})" if reference.url else f"- {name}")
+    if guidance:
+        parts.append("**Guidance**\n\n" + "\n".join(guidance))
+    return "\n\n".join(parts)
+
+
+def guidance_url(finding: Finding) -> str | None:
+    return next((r.url for r in finding.references if r.url), None)
+
+
+def card_of(finding: Finding, hook_instance: str, rulebook_hash: str) -> dict[str, Any]:
+    """One finding as a CDS Hooks card."""
+    source: dict[str, Any] = {
+        "label": f"leder-audit {finding.rule_id} v{finding.rule_version}",
+        "topic": {"system": RULE_SYSTEM, "code": finding.rule_id, "display": summary_of(finding.title)},
+    }
+    url = guidance_url(finding)
+    if url:
+        source["url"] = url
+    evidence = finding.evidence
+    return {
+        "uuid": card_uuid(hook_instance, finding.fingerprint),
+        "summary": summary_of(finding.title),
+        "indicator": INDICATOR[finding.severity],
+        "detail": detail_of(finding),
+        "source": source,
+        "overrideReasons": [dict(r) for r in OVERRIDE_REASONS],
+        "extension": {EXTENSION: {
+            "ruleId": finding.rule_id,
+            "ruleVersion": finding.rule_version,
+            "rulebookHash": rulebook_hash,
+            "severity": finding.severity,
+            "tags": list(finding.tags),
+            "path": finding.path,
+            "evidence": None if evidence is None else {
+                "text": evidence.text, "start": evidence.start, "end": evidence.end, "path": evidence.path},
+            "decidedOnUnknown": finding.decided_on_unknown,
+            "fingerprint": finding.fingerprint,
+        }},
+    }
+
+
+def shown_on(moment: str, findings: Iterable[Finding]) -> list[Finding]:
+    """The findings a hook shows: while a form is edited, not those that rest only on blank fields."""
+    if moment == "edit":
+        return [f for f in findings if not f.decided_on_unknown]
+    return list(findings)
+
+
+def incomplete_card(hook_instance: str, why: str) -> dict[str, Any]:
+    """The card that says the check did not finish, so that no card never reads as 'nothing found'."""
+    return {
+        "uuid": card_uuid(hook_instance, "incomplete"),
+        "summary": "leder-audit could not finish checking this form: no result is not a clear result",
+        "indicator": "warning",
+        "detail": (f"{why} Some rules did not run, so the absence of other cards does not mean the form "
+                   "raises no concern. Check the form again before it is signed, or review it against the "
+                   "guidance by hand."),
+        "source": {"label": "leder-audit", "topic": {"system": RULE_SYSTEM, "code": "incomplete",
+                                                     "display": "Check incomplete"}},
+        "extension": {INCOMPLETE_EXTENSION: {"reason": why}},
+    }
+
+
+_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+def cards_for(findings: Iterable[Finding], moment: str, hook_instance: str, rulebook_hash: str,
+              rule_errors: int = 0) -> list[tuple[dict[str, Any], Finding | None]]:
+    """The cards a hook answers with, most severe first, each beside the finding it shows (None for the
+    card that says the check is incomplete, added when rules failed to run)."""
+    shown = sorted(shown_on(moment, findings), key=lambda f: (-_RANK[f.severity], f.rule_id, f.path or ""))
+    cards: dict[str, tuple[dict[str, Any], Finding | None]] = {}
+    for finding in shown:
+        card = card_of(finding, hook_instance, rulebook_hash)
+        cards.setdefault(card["uuid"], (card, finding))
+    if rule_errors:
+        card = incomplete_card(hook_instance, f"{rule_errors} rule(s) failed while checking this form.")
+        cards[card["uuid"]] = (card, None)
+    return list(cards.values())

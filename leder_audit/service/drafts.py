@@ -1,0 +1,73 @@
+"""The form in a hook request (a FHIR resource or Bundle) as the records the rules read, within bounds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..engine import Incoming
+from ..readers.fhir import records_from_document
+from .hooks import Service
+
+DRAFT_ID = "draft"  # the id given to a form that has none yet
+
+
+class DraftError(Exception):
+    """A draft the service cannot check: the HTTP status to answer with, and a message naming the field."""
+
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """How big a draft may be: Bundle entries, characters in any one string, strings in all."""
+
+    max_entries: int = 100
+    max_text: int = 10_000
+    max_strings: int = 5_000
+
+
+def within_bounds(value: Any, bounds: Bounds, where: str = "context.draft") -> None:
+    """DraftError (413) naming the first place the draft is too big."""
+    if isinstance(value, dict) and value.get("resourceType") == "Bundle":
+        entries = value.get("entry")
+        if isinstance(entries, list) and len(entries) > bounds.max_entries:
+            raise DraftError(413, f"the Bundle has {len(entries)} entries; at most {bounds.max_entries} are checked",
+                             f"{where}.entry")
+    strings = 0
+    stack: list[tuple[Any, str]] = [(value, where)]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            strings += 1
+            if len(node) > bounds.max_text:
+                raise DraftError(413, f"a text of {len(node)} characters; at most {bounds.max_text} are checked", path)
+            if strings > bounds.max_strings:
+                raise DraftError(413, f"more than {bounds.max_strings} values; the form is too big to check", where)
+        elif isinstance(node, dict):
+            stack.extend((v, f"{path}.{k}") for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
+
+
+def records_of_draft(draft: Any, service: Service, bounds: Bounds) -> list[dict[str, Any]]:
+    """The records of the service's type in the draft; DraftError when there are none or it is too big."""
+    if not isinstance(draft, dict) or not isinstance(draft.get("resourceType"), str):
+        raise DraftError(400, "context.draft must be a FHIR resource or Bundle: a JSON object with resourceType",
+                         "context.draft")
+    within_bounds(draft, bounds)
+    records = []
+    for item in records_from_document(draft, "context.draft", ""):
+        if isinstance(item, Incoming) and item.data.get("record_type") == service.record_type:
+            record = dict(item.data)
+            if not record.get("id"):
+                record["id"] = DRAFT_ID
+            records.append(record)
+    if not records:
+        raise DraftError(422, f"context.draft holds no {service.form}; expected "
+                              f"{', '.join(service.draft_resources)}", "context.draft")
+    return records

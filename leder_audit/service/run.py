@@ -1,0 +1,93 @@
+"""Starting the service, and reporting the feedback it has kept: what the `serve` and `feedback-report`
+commands do once their arguments are parsed."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import sys
+from pathlib import Path
+from typing import IO
+
+from ..errors import LederAuditError
+from .config import ServiceConfig, load_config
+from .feedback import FeedbackStore, RuleFeedback
+
+SERVE_EXTRA = "the service needs the serve extra: pip install \"leder-audit[serve]\""
+
+
+class ServeError(LederAuditError):
+    """The service cannot start as asked."""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def startup_notice(config: ServiceConfig, host: str, port: int) -> str:
+    """What the service says as it starts: where it listens and whether calls are authenticated."""
+    if config.issuers:
+        who = f"client tokens checked against {len(config.issuers)} issuer(s)"
+    else:
+        who = ("WARNING: no issuers are configured, so calls are not authenticated; listening on the loopback "
+               "address only")
+    return f"leder-audit service on http://{host}:{port}: {who}"
+
+
+def serve(host: str, port: int, rules: list[str], config_file: str | None, stream: IO[str] = sys.stderr) -> int:
+    """Run the service until interrupted."""
+    try:
+        import uvicorn
+
+        from .app import create_app
+    except ImportError:
+        raise ServeError(SERVE_EXTRA) from None
+    from ..rulebook import load_rulebook
+    from .checker import WarmChecker
+
+    config, base = load_config(config_file)
+    if not config.issuers and not is_loopback(host):
+        raise ServeError(f"refusing to listen on {host}: with no issuers configured the service answers "
+                         "anyone, so it listens on the loopback address only (127.0.0.1); configure issuers "
+                         "to serve other hosts")
+    app = create_app(config, WarmChecker(load_rulebook(*rules)), base)
+    print(startup_notice(config, host, port), file=stream)
+    try:
+        uvicorn.run(app, host=host, port=port, access_log=False, server_header=False, log_level="warning",
+                    lifespan="off")
+    finally:
+        app.close()
+    return 0
+
+
+def feedback_report(db: str, output_format: str, stream: IO[str] = sys.stdout) -> int:
+    """Per rule: cards shown, accepted, overridden, the override rate and the reasons given."""
+    if not Path(db).is_file():
+        raise ServeError(f"{db}: no feedback file (the service writes it at feedback_db)")
+    store = FeedbackStore(db)
+    try:
+        rows = store.by_rule()
+    finally:
+        store.close()
+    if output_format == "json":
+        json.dump([_as_json(r) for r in rows], stream, indent=2)
+        stream.write("\n")
+        return 0
+    stream.write(f"{'rule':<18} {'cards':>6} {'accepted':>9} {'overridden':>11} {'override rate':>14}  reasons\n")
+    for row in rows:
+        rate = "-" if row.override_rate is None else f"{row.override_rate:.0%}"
+        reasons = ", ".join(f"{code} {n}" for code, n in sorted(row.reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+        stream.write(f"{row.rule_id:<18} {row.cards:>6} {row.accepted:>9} {row.overridden:>11} {rate:>14}  {reasons}\n")
+    if not rows:
+        stream.write("no cards have been issued yet\n")
+    return 0
+
+
+def _as_json(row: RuleFeedback) -> dict:
+    return {"rule_id": row.rule_id, "cards": row.cards, "accepted": row.accepted, "overridden": row.overridden,
+            "override_rate": row.override_rate, "reasons": row.reasons}
