@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cohort import add_cohort_parsers
 
     add_cohort_parsers(commands)
+    from .service import add_service_parsers
+
+    add_service_parsers(commands)
     return parser
 
 
@@ -189,6 +192,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         code: int = getattr(cohort_commands, args.command)(args)
         return code
+    if args.command in ("serve", "feedback-report"):
+        from . import service
+
+        return service.run(args)
     raise AssertionError(args.command)
 
 
