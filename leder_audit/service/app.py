@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -183,12 +183,17 @@ def _routes(api: FastAPI, state: ServiceState) -> None:
         """The CDS Hooks discovery document."""
         return JSONResponse(discovery())
 
+    async def authenticated(request: Request) -> str:
+        """The caller, checked before the body is read: an unauthenticated call learns nothing from it."""
+        client = request.state.audit["client"] = _authenticate(state, request)
+        return client
+
     @api.post("/cds-services/{service_id}", response_model=CardsResponse, responses=OUTCOME_RESPONSES,
               tags=["CDS Hooks"])
-    async def call_service(service_id: str, call: HookRequest, request: Request) -> JSONResponse:
+    async def call_service(service_id: str, call: HookRequest, request: Request,
+                           client: str = Depends(authenticated)) -> JSONResponse:
         """Check the draft form in the hook's context; a card for each finding."""
         audit = request.state.audit
-        audit["client"] = _authenticate(state, request)
         service = _service(service_id)
         hook = service.hook(call.hook)
         if hook is None:
@@ -211,15 +216,16 @@ def _routes(api: FastAPI, state: ServiceState) -> None:
 
     @api.post("/cds-services/{service_id}/feedback", response_model=FeedbackResponse, responses=OUTCOME_RESPONSES,
               tags=["CDS Hooks"])
-    async def feedback(service_id: str, body: FeedbackRequest, request: Request) -> JSONResponse:
+    async def feedback(service_id: str, body: FeedbackRequest, request: Request,
+                       client: str = Depends(authenticated)) -> JSONResponse:
         """Whether the user accepted or overrode each card, with the coded override reason."""
-        request.state.audit["client"] = _authenticate(state, request)
         service = _service(service_id)
         request.state.audit["service"] = service.id
         if state.feedback is None:
             raise ServiceError(404, "feedback is not kept by this service (feedback_db is off)")
         outcomes = [Outcome(str(entry.card), entry.outcome,
-                            reason_code(entry.overrideReason) if entry.outcome == "overridden" else None,
+                            reason_code(entry.overrideReason.model_dump() if entry.overrideReason else None)
+                            if entry.outcome == "overridden" else None,
                             entry.outcomeTimestamp.isoformat())
                     for entry in body.feedback]
         loop = asyncio.get_running_loop()
@@ -228,9 +234,9 @@ def _routes(api: FastAPI, state: ServiceState) -> None:
         return JSONResponse({"recorded": added, "alreadyRecorded": repeated})
 
     @api.post("/v1/check", response_model=CheckResponse, responses=OUTCOME_RESPONSES, tags=["Records"])
-    async def check_record(record: dict[str, Any], request: Request) -> JSONResponse:
+    async def check_record(record: dict[str, Any], request: Request,
+                           client: str = Depends(authenticated)) -> JSONResponse:
         """Check one record in the library's own shapes (docs/records.md); its findings."""
-        request.state.audit["client"] = _authenticate(state, request)
         within_bounds(record, state.bounds, "record")
         try:
             checked = await _check_in_time(state, [record])

@@ -39,8 +39,9 @@ def startup_notice(config: ServiceConfig, host: str, port: int) -> str:
     return f"leder-audit service on http://{host}:{port}: {who}"
 
 
-def serve(host: str, port: int, rules: list[str], config_file: str | None, stream: IO[str] = sys.stderr) -> int:
+def serve(host: str, port: int, rules: list[str], config_file: str | None, stream: IO[str] | None = None) -> int:
     """Run the service until interrupted."""
+    stream = stream or sys.stderr
     try:
         import uvicorn
 
@@ -65,8 +66,9 @@ def serve(host: str, port: int, rules: list[str], config_file: str | None, strea
     return 0
 
 
-def feedback_report(db: str, output_format: str, stream: IO[str] = sys.stdout) -> int:
+def feedback_report(db: str, output_format: str, stream: IO[str] | None = None) -> int:
     """Per rule: cards shown, accepted, overridden, the override rate and the reasons given."""
+    stream = stream or sys.stdout
     if not Path(db).is_file():
         raise ServeError(f"{db}: no feedback file (the service writes it at feedback_db)")
     store = FeedbackStore(db)
