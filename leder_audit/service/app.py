@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
@@ -20,7 +20,7 @@ from ..engine import render_loc
 from ..errors import InputError
 from .auditlog import AuditLog, AuditTrail
 from .auth import Refused, Verifier
-from .cards import cards_for, incomplete_card
+from .cards import cards_for, incomplete_card, shown_on
 from .checker import Checked, WarmChecker
 from .config import ServiceConfig
 from .drafts import Bounds, DraftError, records_of_draft, within_bounds
@@ -29,6 +29,7 @@ from .hooks import SERVICES, Service, discovery
 from .limits import Limits, TokenBuckets
 from .models import (CardsResponse, CheckResponse, DiscoveryResponse, FeedbackRequest, FeedbackResponse,
                      HealthResponse, HookRequest, OUTCOME_RESPONSES)
+from .page import MeDraft, page, shown
 from .problems import FHIR_JSON, operation_outcome
 
 class ServiceError(Exception):
@@ -75,6 +76,10 @@ def _route_of(path: str) -> str:
     if len(parts) in (2, 3) and parts[0] == "cds-services" and parts[1] in SERVICES:
         return "/cds-services/" + "/".join(parts[1:])
     return "unmatched"
+
+
+POSTED = frozenset({"/v1/check", "/me/check", *(f"/cds-services/{s}" for s in SERVICES),
+                    *(f"/cds-services/{s}/feedback" for s in SERVICES)})
 
 
 def _audience(state: ServiceState, request: Request) -> str:
@@ -129,7 +134,7 @@ def create_app(config: ServiceConfig, checker: WarmChecker, relative_to: Path | 
     _errors(api)
     _routes(api, state)
     buckets = TokenBuckets(config.rate_limit.per_second, config.rate_limit.burst)
-    inner = Limits(api, config.max_body_bytes, buckets)
+    inner = Limits(api, config.max_body_bytes, buckets, lambda path: _route_of(path) in POSTED)
     cors = CORSMiddleware(inner, allow_origins=config.cors_origins, allow_methods=["GET", "POST"],
                           allow_headers=["authorization", "content-type"], max_age=600)
     return ServiceApp(AuditTrail(cors, state.log, _route_of), api, state)
@@ -245,11 +250,37 @@ def _routes(api: FastAPI, state: ServiceState) -> None:
         request.state.audit["records"] = 1
         return JSONResponse(_check_response(state, checked))
 
+    if state.config.me_page:
+        _page_routes(api, state)
+
     @api.get("/healthz", response_model=HealthResponse, tags=["Service"])
     async def healthz() -> JSONResponse:
         """Whether the service is up, and which rulebook it checks with."""
         return JSONResponse({"status": "ok", "version": __version__, "rules": len(state.checker.rulebook.rules),
                              "rulebookHash": state.checker.rulebook_hash})
+
+
+def _page_routes(api: FastAPI, state: ServiceState) -> None:
+    @api.get("/me", response_class=HTMLResponse, tags=["Medical examiner"])
+    async def me_page() -> HTMLResponse:
+        """The medical examiner's checking page: type Part I and Part II, see findings as you type."""
+        html, policy = page()
+        return HTMLResponse(html, headers={"Content-Security-Policy": policy, "Cache-Control": "no-store",
+                                           "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"})
+
+    @api.post("/me/check", response_model=CheckResponse, responses=OUTCOME_RESPONSES, tags=["Medical examiner"])
+    async def me_check(draft: MeDraft) -> JSONResponse:
+        """The page's check of what has been typed so far: findings on written words only, never stored."""
+        checked = await _check_in_time(state, [draft.record()])
+        if checked is None:
+            body = {"complete": False, "incomplete": f"the check took longer than {state.config.deadline_ms} ms",
+                    "findings": [], "rulebookHash": state.checker.rulebook_hash}
+        else:
+            result = checked[0]
+            body = {"complete": result.rule_errors == 0, "incomplete": None,
+                    "findings": [shown(f) for f in shown_on("edit", result.findings)],
+                    "rulebookHash": state.checker.rulebook_hash}
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
 def _check_response(state: ServiceState, checked: list[Checked] | None) -> dict[str, Any]:

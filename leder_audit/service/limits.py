@@ -52,8 +52,9 @@ async def _refuse(send: Send, status: int, message: str, headers: list[tuple[byt
 class Limits:
     """ASGI middleware: the request is refused before the app sees it when it breaks a limit."""
 
-    def __init__(self, app: Callable, max_body_bytes: int, buckets: TokenBuckets) -> None:
-        self.app, self.max_body_bytes, self.buckets = app, max_body_bytes, buckets
+    def __init__(self, app: Callable, max_body_bytes: int, buckets: TokenBuckets,
+                 takes_body: Callable[[str], bool] = lambda path: True) -> None:
+        self.app, self.max_body_bytes, self.buckets, self.takes_body = app, max_body_bytes, buckets, takes_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,7 +69,7 @@ class Limits:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        if not is_json(headers.get(b"content-type", b"").decode("latin-1")):
+        if self.takes_body(scope["path"]) and not is_json(headers.get(b"content-type", b"").decode("latin-1")):
             await _refuse(send, 415, "the request body must be JSON (Content-Type: application/json)")
             return
         declared = headers.get(b"content-length")

@@ -124,7 +124,8 @@ class OperationOutcome(BaseModel):
 
 
 OUTCOME_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": OperationOutcome, "description": description}
+    status: {"model": OperationOutcome, "description": description,
+             "content": {"application/fhir+json": {"schema": {"$ref": "#/components/schemas/OperationOutcome"}}}}
     for status, description in {400: "The request is malformed", 401: "The client token is missing or refused",
                                 404: "No such service", 412: "The hook's context has no draft form",
                                 413: "The body or the form is too big", 415: "The body is not JSON",
