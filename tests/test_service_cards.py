@@ -103,3 +103,15 @@ def test_the_same_hook_instance_gets_the_same_cards_again():
     body = hook_call("leder-audit-dnacpr", "sign", fixture_json("fhir_dnacpr_bundle.json"), instance="fixed")
     first, second = (client.post("/cds-services/leder-audit-dnacpr", json=body).json() for _ in range(2))
     assert first == second and first["cards"]
+
+
+def test_an_edited_draft_is_checked_afresh_and_its_old_cards_are_gone():
+    client = client_of(make_app())
+    draft = fixture_json("fhir_dnacpr_observation.json")
+    body = hook_call("leder-audit-dnacpr", "edit", draft, instance="editing")
+    before = client.post("/cds-services/leder-audit-dnacpr", json=body).json()["cards"]
+    draft["note"] = [{"text": "Metastatic lung cancer; CPR would not be successful"}]
+    after = client.post("/cds-services/leder-audit-dnacpr", json=body).json()["cards"]
+    codes = lambda cards: {c["source"]["topic"]["code"] for c in cards}  # noqa: E731
+    assert "LDA-DNACPR-001" in codes(before) and "LDA-DNACPR-001" not in codes(after)
+    assert not {c["uuid"] for c in after} & {c["uuid"] for c in before if c["source"]["topic"]["code"] == "LDA-DNACPR-001"}

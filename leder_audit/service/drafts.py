@@ -39,19 +39,34 @@ def within_bounds(value: Any, bounds: Bounds, where: str = "context.draft") -> N
             raise DraftError(413, f"the Bundle has {len(entries)} entries; at most {bounds.max_entries} are checked",
                              f"{where}.entry")
     strings = 0
-    stack: list[tuple[Any, str]] = [(value, where)]
-    while stack:
-        node, path = stack.pop()
+    stack: list[Any] = [value]
+    while stack:  # paths are worked out only for a draft found too big, so a draft in bounds costs a walk
+        node = stack.pop()
         if isinstance(node, str):
             strings += 1
             if len(node) > bounds.max_text:
-                raise DraftError(413, f"a text of {len(node)} characters; at most {bounds.max_text} are checked", path)
+                raise DraftError(413, f"a text of {len(node)} characters; at most {bounds.max_text} are checked",
+                                 _path_to(value, node, where))
             if strings > bounds.max_strings:
                 raise DraftError(413, f"more than {bounds.max_strings} values; the form is too big to check", where)
         elif isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def _path_to(value: Any, target: str, where: str) -> str:
+    """The path of the string `target` (that very object) inside value, as `context.draft.note[0].text`."""
+    stack: list[tuple[Any, str]] = [(value, where)]
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        if isinstance(node, dict):
             stack.extend((v, f"{path}.{k}") for k, v in node.items())
         elif isinstance(node, list):
             stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
+    return where
 
 
 def records_of_draft(draft: Any, service: Service, bounds: Bounds) -> list[dict[str, Any]]:
