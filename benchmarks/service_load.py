@@ -29,7 +29,7 @@ import uuid
 from pathlib import Path
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
@@ -52,8 +52,8 @@ def cpu_seconds(pid: int) -> float:
 class Client:
     """Signs and sends calls; one keep-alive connection per sending thread."""
 
-    def __init__(self, port: int, key: ec.EllipticCurvePrivateKey) -> None:
-        self.port, self.key = port, key
+    def __init__(self, port: int, key: object, algorithm: str) -> None:
+        self.port, self.key, self.algorithm = port, key, algorithm
         self.local = threading.local()
         dnacpr = json.loads((FIXTURES / "fhir_dnacpr_bundle.json").read_text())
         death = json.loads((FIXTURES / "fhir_death_bundle.json").read_text())
@@ -73,7 +73,7 @@ class Client:
             now = int(time.time())
             headers["Authorization"] = "Bearer " + jwt.encode(
                 {"iss": ISSUER, "sub": "load", "aud": f"http://{HOST}:{self.port}{path}", "iat": now,
-                 "exp": now + 120, "jti": str(uuid.uuid4())}, self.key, algorithm="ES384",
+                 "exp": now + 120, "jti": str(uuid.uuid4())}, self.key, algorithm=self.algorithm,
                 headers={"kid": "load-1"})
         data = json.dumps(body).encode() if body is not None else None
         for attempt in (1, 2):
@@ -106,10 +106,20 @@ class Client:
                                                         {"text": line}]})
 
 
-def run(pattern: str, rate: float, requests: int, max_seconds: float, threads: int) -> dict[str, object]:
+def signing_key(algorithm: str) -> tuple[object, dict[str, object]]:
+    if algorithm == "ES384":
+        key = ec.generate_private_key(ec.SECP384R1())
+        public = jwt.algorithms.ECAlgorithm.to_jwk(key.public_key(), as_dict=True)
+    else:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        public = jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
+    return key, {**public, "kid": "load-1", "alg": algorithm}
+
+
+def run(pattern: str, rate: float, requests: int, max_seconds: float, threads: int,
+        algorithm: str = "ES384") -> dict[str, object]:
     work = Path(tempfile.mkdtemp(prefix="leder-audit-load-"))
-    key = ec.generate_private_key(ec.SECP384R1())
-    jwk = {**jwt.algorithms.ECAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": "load-1", "alg": "ES384"}
+    key, jwk = signing_key(algorithm)
     port = free_port()
     config = {"base_url": f"http://{HOST}:{port}", "issuers": [{"iss": ISSUER, "jwks": {"keys": [jwk]}}],
               "audit_log": str(work / "audit.jsonl"), "feedback_db": str(work / "feedback.sqlite3"),
@@ -123,7 +133,7 @@ def run(pattern: str, rate: float, requests: int, max_seconds: float, threads: i
         command = ["taskset", "-c", server_core, *command]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     os.sched_setaffinity(0, client_core)
-    client = Client(port, key)
+    client = Client(port, key, algorithm)
     send = client.hook if pattern == "hooks" else client.me
     try:
         deadline = time.monotonic() + 120
@@ -169,7 +179,8 @@ def run(pattern: str, rate: float, requests: int, max_seconds: float, threads: i
     latencies = sorted(line["ms"] for line in lines)
     errors = sum(1 for s in statuses if not 200 <= s < 300)
     return {
-        "pattern": pattern, "rate": rate, "sent": sent, "answered": len(statuses), "seconds": round(elapsed, 1),
+        "pattern": pattern, "token": algorithm if pattern == "hooks" else "none (the page has no token)",
+        "rate": rate, "sent": sent, "answered": len(statuses), "seconds": round(elapsed, 1),
         "achieved_rate": round(len(statuses) / elapsed, 1), "errors": errors,
         "p50_ms": round(statistics.median(latencies), 2) if latencies else None,
         "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2) if latencies else None,
@@ -185,8 +196,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000, help="requests to send (default 3000)")
     parser.add_argument("--max-seconds", type=float, default=120.0, help="stop sending after this (default 120)")
     parser.add_argument("--threads", type=int, default=8, help="sending threads (default 8)")
+    parser.add_argument("--alg", choices=["ES384", "RS384"], default="ES384", help="client token algorithm")
     args = parser.parse_args()
-    result = run(args.pattern, args.rate, args.requests, args.max_seconds, args.threads)
+    result = run(args.pattern, args.rate, args.requests, args.max_seconds, args.threads, args.alg)
     print(json.dumps(result, indent=2))
 
 
