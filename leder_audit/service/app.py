@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from .. import __version__
-from ..engine import render_loc
+from ..intake import render_loc
 from ..errors import InputError
 from .auditlog import AuditLog, AuditTrail
 from .auth import Refused, Verifier

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine import Incoming
+from ..intake import Incoming
 from ..readers.fhir import records_from_document
 from .hooks import Service
 
