@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from .findings import AuditResult, Evidence, Finding, Rejection, RuleError, RuleStats, Step, Tally
+from .findings import AuditResult, Evidence, Finding, Rejection, RuleFailure, RuleStats, Step, Tally
 from .intake import Admitted, Incoming, admit, record_data, validate
 from .language.compile import CONTEXT, MEMO, RECORD
 from .language.functions import RunContext, Sighting
@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the rulebook runs the engine (Rulebook.check); the engine o
     from .rulebook import Case, Rule, Rulebook, RuleSpec
 
 # Records enter through intake; these names are kept here for code that imported them from the engine.
-__all__ = ["Auditor", "Checker", "Explanation", "Incoming", "audit", "finding_of", "record_data", "validate"]
+__all__ = ["Auditor", "Checker", "Explanation", "Incoming", "finding_of", "record_data", "validate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +125,7 @@ class Auditor:
                 outcome = compiled(env)
             except Exception as error:  # a rule's failure is reported, and the run goes on
                 self._tally.rule_stats[rule.spec.id].errored += 1
-                self._tally.error(RuleError(rule_id=rule.id, record_id=top["id"],
+                self._tally.error(RuleFailure(rule_id=rule.id, record_id=top["id"],
                                                    message=f"{type(error).__name__}: {error}"))
                 continue
             if outcome is False:

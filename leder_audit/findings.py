@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -177,8 +178,8 @@ class Rejection(BaseModel):
     message: str
 
 
-class RuleError(BaseModel):
-    """A rule that raised while checking a record; the run goes on."""
+class RuleFailure(BaseModel):
+    """A rule that raised while checking a record (the exception is errors.RuleError)."""
 
     model_config = ConfigDict(frozen=True)
     rule_id: str
@@ -217,7 +218,7 @@ class Tally:
     records_read: int = 0
     records_checked: int = 0
     rejected: list[Rejection] = field(default_factory=list)
-    errors: list[RuleError] = field(default_factory=list)
+    errors: list[RuleFailure] = field(default_factory=list)
     rule_stats: dict[str, RuleStats] = field(default_factory=dict)
     by_theme: Counter[str] = field(default_factory=Counter[str])  # recorded failures only
     not_recorded_by_theme: Counter[str] = field(default_factory=Counter[str])
@@ -234,7 +235,7 @@ class Tally:
         if len(self.rejected) < KEPT_IN_FULL:
             self.rejected.append(rejection)
 
-    def error(self, error: RuleError) -> None:
+    def error(self, error: RuleFailure) -> None:
         self.errors_count += 1
         if len(self.errors) < KEPT_IN_FULL:
             self.errors.append(error)
@@ -304,7 +305,7 @@ class AuditResult(BaseModel):
     records_read: int
     records_checked: int
     rejected: list[Rejection]
-    errors: list[RuleError]
+    errors: list[RuleFailure]
     rule_stats: dict[str, RuleStats]
     by_theme: dict[str, int] = Field(description="Recorded failures by theme: findings decided on unknown are left out.")
     by_severity: dict[str, int]
@@ -335,3 +336,10 @@ class AuditResult(BaseModel):
             duplicate_ids=tally.duplicates.count,
             duplicates=tally.duplicates.listed,
         )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RuleError":  # the finding-model name it had; errors.RuleError is the exception
+        warnings.warn("leder_audit.findings.RuleError is now RuleFailure", DeprecationWarning, stacklevel=2)
+        return RuleFailure
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union
 
@@ -65,7 +66,7 @@ class _Part(BaseModel):
     model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
 
 
-Severity = Literal["mild", "moderate", "severe", "profound", "unknown"]
+DisabilitySeverity = Literal["mild", "moderate", "severe", "profound", "unknown"]
 
 
 class Person(_Part):
@@ -78,7 +79,7 @@ class Person(_Part):
     sex: str | None = None
     ethnicity: str | None = Field(None, description="NHS ethnic category code A-Z, or text.")
     learning_disability: bool | None = None
-    learning_disability_severity: Severity | None = None
+    learning_disability_severity: DisabilitySeverity | None = None
     autism: bool | None = None
     nhs_number: str | None = None
 
@@ -314,3 +315,10 @@ def _as_data(schema: Any) -> Any:
 # Records checked against the same models, as plain dicts: about 40% quicker than building the models,
 # for the engine, which reads fields and never needs a model's methods.
 record_data_validator = SchemaValidator(_as_data(record_adapter.core_schema))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Severity":  # the name it had; findings.Severity is a finding's severity
+        warnings.warn("leder_audit.records.Severity is now DisabilitySeverity", DeprecationWarning, stacklevel=2)
+        return DisabilitySeverity
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

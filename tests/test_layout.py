@@ -25,3 +25,22 @@ def test_the_command_runs_as_a_module():
     for name in ("leder_audit", "leder_audit.cli"):
         done = subprocess.run([sys.executable, "-m", name, "--version"], capture_output=True, text=True)
         assert done.returncode == 0 and "leder-audit" in done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("module, old, new", [
+    ("leder_audit.findings", "RuleError", "RuleFailure"),
+    ("leder_audit.records", "Severity", "DisabilitySeverity"),
+])
+def test_a_renamed_name_still_imports_with_a_warning_naming_the_new_one(module, old, new):
+    loaded = importlib.import_module(module)
+    with pytest.warns(DeprecationWarning, match=new):
+        value = getattr(loaded, old)
+    assert value is getattr(loaded, new)
+
+
+def test_the_exception_and_the_finding_model_have_different_names():
+    import leder_audit
+    from leder_audit import errors, findings
+
+    assert leder_audit.RuleError is errors.RuleError
+    assert issubclass(errors.RuleError, Exception) and not issubclass(findings.RuleFailure, Exception)
