@@ -194,3 +194,11 @@ def test_the_csv_reader_raises_nothing_but_input_error(tmp_path_factory, text):
 
 def test_mapping_defaults_treat_blank_as_unknown():
     assert Mapping().typed("bool", "", ("x",)) is None and Mapping().typed("text", " ", ("x",)) is None
+
+
+def test_a_column_named_twice_in_a_mapping_file_is_refused_at_its_line(tmp_path):
+    file = tmp_path / "m.yaml"
+    file.write_text("columns:\n  Id: id\n  Id: record_type\n")
+    with pytest.raises(InputError, match="given twice") as error:
+        load_mapping(file)
+    assert "line 3" in str(error.value)

@@ -7,9 +7,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 
-from ..errors import InputError
+from ..errors import InputError, RuleError
+from ..yamlfile import load, read_text
 from .fieldpaths import BadPath, FieldPath, Kind, parse_path
 
 TRUE_SPELLINGS = ("y", "yes", "true", "t", "1")
@@ -82,14 +82,14 @@ def load_mapping(path: str | Path) -> Mapping:
     """Read a mapping file; InputError naming the file and key when it cannot be used."""
     source = str(path)
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8-sig"))
+        text = read_text(Path(path), source)
+        data = load(text, source).data if text.strip() else None
     except OSError as error:
         raise InputError(f"cannot read the mapping file: {error.strerror}", source) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError(f"the mapping file is not valid YAML: {getattr(error, 'problem', error)}", source,
-                         where) from None
+    except RuleError as error:  # read as every YAML file is: safely, duplicate keys refused
+        problem = error.message.removeprefix("YAML error: ") + (f" ({error.hint})" if error.hint else "")
+        raise InputError(f"the mapping file is not valid YAML: {problem}", source,
+                         f"line {error.line}, column {error.column}") from None
     if not isinstance(data, dict):
         raise InputError("a mapping file holds a YAML mapping with `columns:` and other keys", source)
     return mapping_from(data, source)
