@@ -28,7 +28,7 @@ class Admitted(NamedTuple):
     location: str
 
 
-def render_loc(loc: tuple) -> str:
+def render_loc(loc: tuple[Any, ...]) -> str:
     """A pydantic error location as a field path: ('part1', 1, 'text') -> part1[1].text."""
     path = ""
     for part in loc:
@@ -75,10 +75,12 @@ def validate(data: Any, source: str = "<input>", location: str = "") -> BaseMode
         return data
     try:
         if isinstance(data, (bytes, str)):
-            return _validate_json(data)
+            model: BaseModel = _validate_json(data)
+            return model
         if not isinstance(data, dict):
             raise InputError(f"a record must be a JSON object, not {json_kind(data)}", source, location)
-        return record_adapter.validate_python(data)
+        checked: BaseModel = record_adapter.validate_python(data)
+        return checked
     except ValidationError as error:
         rejection = rejection_from(error, source, location, record_id_of(data))
         message = _not_a_json_object(data, error) or rejection.message
@@ -92,9 +94,11 @@ def record_data(data: Any, source: str = "<input>", location: str = "") -> dict[
     """
     try:
         if isinstance(data, (bytes, str)):
-            return _data_json(data)
+            fields: dict[str, Any] = _data_json(data)
+            return fields
         if isinstance(data, dict):
-            return _data_python(data)
+            fields = _data_python(data)
+            return fields
     except ValidationError:
         pass  # the model's own error message names the field
     return validate(data, source, location).model_dump()

@@ -316,11 +316,10 @@ _warm = threading.local()
 
 def _checkers() -> dict[tuple[int, Any], Checker]:
     """This thread's warm checkers: a Checker keeps the record it is checking, so threads never share one."""
-    try:
-        return _warm.by_book
-    except AttributeError:
-        _warm.by_book = {}
-        return _warm.by_book
+    kept: dict[tuple[int, Any], Checker] | None = getattr(_warm, "by_book", None)
+    if kept is None:
+        kept = _warm.by_book = {}
+    return kept
 
 
 def _named(rule: Rule, name: str) -> bool:

@@ -23,8 +23,8 @@ def representation_fields(rule: CohortRule, group: dict[str, str], counter: Any,
     area = population.area_of(next(iter(group.values()))) if population is not None else None
     if population is None or area is None:
         return []
-    in_band: Counter = Counter()  # deaths of a known group by age band
-    observed: Counter = Counter()
+    in_band: Counter[str] = Counter()  # deaths of a known group by age band
+    observed: Counter[str] = Counter()
     unplaced = 0
     for ethnic, ages in counter.ages.items():
         for age, deaths in ages.items():
