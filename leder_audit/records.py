@@ -151,6 +151,8 @@ class DnacprDecision(_Record):
     reason_not_discussed: str | None = None
     senior_responsible_clinician: str | None = None
     review_date: RecordDate | None = None
+    setting: str | None = Field(None, description="Where the decision was made: a care home, ward, hospice or "
+                                                  "service, by name or code (e.g. its CQC location ID).")
 
 
 class ReviewHold(_Part):

@@ -382,3 +382,31 @@ def test_a_review_completed_on_its_deadline_day_is_on_time_for_every_rule(builti
     (result,) = run_cohort(reviews, [r for r in builtin if r.id == "LDA-COHORT-005"], as_of=AS_OF).results
     assert result.median_days == 0 and not result.raised
     assert not any(book.select(["LDA-REVIEW-001"]).check(r, as_of=AS_OF) for r in reviews)
+
+
+def decisions(setting: str | None, days: list[str]) -> list[dict]:
+    """DNACPR decisions in one setting, one per day listed (a day listed twice is two decisions that day)."""
+    return [{"record_type": "dnacpr_decision", "id": f"{setting}-{n}", "form": "dnacpr", "decision_date": day,
+             **({"setting": setting} if setting else {})} for n, day in enumerate(days)]
+
+
+def blanket(records: list[dict]):
+    rules = [r for r in load_cohort_rules() if r.id == "LDA-COHORT-006"]
+    return run_cohort(records, rules, as_of=AS_OF)
+
+
+def test_many_dnacpr_decisions_on_one_day_in_one_setting_raise_a_blanket_decision_finding():
+    report = blanket(decisions("Oak House care home", ["2024-04-02"] * 6 + ["2024-04-09"]))
+    (finding,) = report.findings
+    assert finding.record_id == "setting=Oak House care home date=2024-04-02"
+    assert finding.tags == ["dnacpr-process"] and "for each person" in finding.message
+
+
+@pytest.mark.parametrize("records", [
+    decisions("Oak House care home", ["2024-04-02"] * 4),  # four in a day: fewer than five
+    decisions("Oak House care home", [f"2024-04-0{d}" for d in range(1, 8)]),  # one a day
+    decisions("Oak House care home", ["2024-04-02"] * 3) + decisions("Ward 7", ["2024-04-02"] * 3),  # two settings
+    decisions(None, ["2024-04-02"] * 8),  # no setting recorded: not counted
+])
+def test_decisions_spread_over_days_or_settings_raise_nothing(records):
+    assert blanket(records).findings == []
