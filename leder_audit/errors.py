@@ -9,6 +9,10 @@ class LederAuditError(Exception):
     """Base of every error leder-audit raises on purpose."""
 
 
+class UnusedColumn(LederAuditError, UserWarning):
+    """A CSV column that fills no field any rule reads: a warning, or an error with --strict."""
+
+
 @dataclass(frozen=True, slots=True)
 class Origin:
     """Where a piece of rule text came from: file and the position of its first character."""

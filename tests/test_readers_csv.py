@@ -202,3 +202,63 @@ def test_a_column_named_twice_in_a_mapping_file_is_refused_at_its_line(tmp_path)
     with pytest.raises(InputError, match="given twice") as error:
         load_mapping(file)
     assert "line 3" in str(error.value)
+
+
+def _write(tmp_path, text: str):
+    path = tmp_path / "export.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("column, hint", [("rationle", "did you mean rationale?"),
+                                          ("person.learning_disabilty", "did you mean person.learning_disability?"),
+                                          ("ward_name", "")])
+def test_a_column_that_fills_no_field_is_warned_of_once_with_a_hint(tmp_path, capsys, column, hint):
+    from leder_audit.cli import main
+
+    path = _write(tmp_path, f"record_type,id,rationale,{column}\ndnacpr_decision,D1,frail,x\ndnacpr_decision,D2,frail,y\n")
+    assert main(["validate", str(path)]) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if "fills no field" in line]
+    assert len(warned) == 1 and repr(column) in warned[0] and hint in warned[0]
+
+
+def test_with_strict_a_column_that_fills_no_field_is_an_error(tmp_path, capsys):
+    from leder_audit.cli import main
+
+    path = _write(tmp_path, "record_type,id,rationle\ndnacpr_decision,D1,Severe LD\n")
+    assert main(["check", "--strict", str(path)]) == 2
+    assert "'rationle' fills no field" in capsys.readouterr().err
+
+
+def test_a_file_with_no_header_row_is_not_quoted_back(tmp_path, capsys):
+    from leder_audit.cli import main
+
+    path = _write(tmp_path, "dnacpr_decision,D1,Mrs Joan Example,Severe LD\ndnacpr_decision,D2,x,frail\n")
+    main(["validate", str(path)])
+    err = capsys.readouterr().err
+    assert "header row" in err and "Joan" not in err
+
+
+def test_a_headerless_file_starting_with_an_nhs_number_is_not_quoted_back_in_the_error(tmp_path, capsys):
+    from leder_audit.cli import main
+
+    path = _write(tmp_path, "dnacpr_decision,943.476.5919,Severe LD\n")
+    assert main(["check", "--redact", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "not a field path" in err and "943" not in err
+
+
+def test_a_whole_part_column_and_a_field_inside_it_are_refused(tmp_path, capsys):
+    from leder_audit.cli import main
+
+    path = _write(tmp_path, "record_type,id,person,person.age\ndnacpr_decision,D1,x,40\n")
+    assert main(["validate", str(path)]) == 2
+    assert "'person' and 'person.age' both fill person" in capsys.readouterr().err
+
+
+def test_a_list_index_above_the_cap_is_refused_before_any_list_is_built(tmp_path, capsys):
+    from leder_audit.cli import main
+
+    path = _write(tmp_path, "record_type,id,part1.99999999.text\ndeath_certificate,C1,x\n")
+    assert main(["validate", str(path)]) == 2
+    assert "a list index above 63" in capsys.readouterr().err

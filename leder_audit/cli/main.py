@@ -7,11 +7,12 @@ import os
 import signal
 import sys
 import traceback
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from .. import __version__
-from ..errors import LederAuditError
+from ..errors import LederAuditError, UnusedColumn
 from ..findings import SEVERITIES
 from .options import (
     EXIT_ERROR, MAX_JOBS, as_of_option, input_options, output_option, rules_options, whole,
@@ -123,7 +124,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
     try:
-        return _dispatch(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            # --strict makes a column that fills no field an error (exit 2), as it does a bad record.
+            warnings.simplefilter("error" if getattr(args, "strict", False) else "always", UnusedColumn)
+            return _dispatch(args)
     except LederAuditError as error:
         print(f"leder-audit: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -148,6 +153,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"leder-audit: unexpected error ({type(error).__name__}{_where(error)}); no report was written. "
               f"Set {DEBUG}=1 to see the traceback, and please report it", file=sys.stderr)
         return EXIT_ERROR
+
+
+_plain_showwarning = warnings.showwarning
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: object = None, line: str | None = None) -> None:
+    """leder-audit's own warnings as one plain line on stderr; others as Python shows them."""
+    if issubclass(category, UnusedColumn):
+        print(f"leder-audit: warning: {message}", file=sys.stderr)
+    else:
+        _plain_showwarning(message, category, filename, lineno, file, line)  # type: ignore[arg-type]
 
 
 def _where(error: BaseException) -> str:

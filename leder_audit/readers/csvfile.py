@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import re
+import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..errors import InputError, UnusedColumn
 from ..intake import Incoming
-from ..errors import InputError
 from ..findings import Rejection
-from .fieldpaths import BadPath, FieldPath, kind_at, set_path
+from .fieldpaths import BadPath, FieldPath, declared, declared_names, kind_at, set_path
 from .mapping import Mapping
 
 Column = tuple[int, str, FieldPath]
+
+__all__ = ["UnusedColumn", "read_csv", "read_tsv", "record_from_row"]
 
 # A cell may hold a long free-text note (Python's csv refuses cells over 128 KB by default); the limit
 # still stops an unclosed quote from reading a whole multi-gigabyte file into one cell.
@@ -84,13 +88,41 @@ def _columns(header: list[str], mapping: Mapping, source: str) -> list[Column]:
         try:
             target = mapping.path_of(name)
         except BadPath as error:
-            raise InputError(f"the column {name!r} is not a field path ({error}); name it like person.age "
-                             "or map it in a mapping file", source, "row 1") from None
+            # The name is not repeated: in a file with no header row, the "name" is a patient's value.
+            raise InputError(f"column {index + 1} of the header is not a field path ({error}); name it like "
+                             "person.age or map it in a mapping file (does the file have a header row?)",
+                             source, "row 1") from None
         if target is not None:
             columns.append((index, name, target))
     if not columns:
         raise InputError("no column of the header names a record field", source, "row 1")
+    _refuse_overlaps(columns, source)
+    _warn_of_unused(columns, source)
     return columns
+
+
+def _warn_of_unused(columns: list[Column], source: str) -> None:
+    unused = [(name, target) for _, name, target in columns if not declared(target)]
+    if len(unused) * 2 > len(columns):
+        # Most of the "header" names nothing: it is probably the first record, whose values are not repeated.
+        warnings.warn(UnusedColumn(f"{source}: {len(unused)} of the {len(columns)} columns of row 1 fill no field "
+                                   "of any record: does the file have a header row naming the fields?"), stacklevel=3)
+        return
+    for name, target in unused:
+        dotted = ".".join(str(s) for s in target)
+        close = difflib.get_close_matches(dotted, declared_names(), n=1, cutoff=0.75)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        warnings.warn(UnusedColumn(f"{source}: the column {name!r} fills no field of any record and is kept as "
+                                   f"an extra that no rule reads{hint}"), stacklevel=3)
+
+
+def _refuse_overlaps(columns: list[Column], source: str) -> None:
+    """A column for a whole part (`person`) and one for a field inside it (`person.age`) would overwrite."""
+    targets = sorted((target, name) for _, name, target in columns if target != ("record_type",))
+    for (outer, outer_name), (inner, inner_name) in zip(targets, targets[1:]):
+        if inner[: len(outer)] == outer:
+            raise InputError(f"the columns {outer_name!r} and {inner_name!r} both fill {'.'.join(map(str, outer))}: "
+                             "one would overwrite the other; keep one, or map one to another field", source, "row 1")
 
 
 def record_from_row(cells: list[str], columns: list[Column], mapping: Mapping) -> dict[str, Any]:

@@ -20,8 +20,13 @@ CAUSE_LINE_LETTERS = "abcd"
 _BRACKET = re.compile(r"\[(\d+)\]")
 
 
+# No record has lists this long (Part I has four lines); a larger index is a typo or an attack that would
+# build a list of millions of empty entries.
+MAX_LIST_INDEX = 63
+
+
 class BadPath(ValueError):
-    """A column name that is not a field path."""
+    """A column name that is not a field path (the message never repeats the name: it may be a value)."""
 
 
 def parse_path(name: str) -> FieldPath:
@@ -30,16 +35,62 @@ def parse_path(name: str) -> FieldPath:
     for part in _BRACKET.sub(r".\1", name.strip()).split("."):
         part = part.strip()
         if not part:
-            raise BadPath(f"{name!r} has an empty part")
+            raise BadPath("it has an empty part")
         if part.isdigit():
+            if int(part) > MAX_LIST_INDEX:
+                raise BadPath(f"a list index above {MAX_LIST_INDEX}")
             segments.append(int(part))
         elif len(part) == 1 and part.lower() in CAUSE_LINE_LETTERS and segments and segments[-1] == "part1":
             segments.append(CAUSE_LINE_LETTERS.index(part.lower()))
         else:
             segments.append(part)
     if isinstance(segments[0], int):
-        raise BadPath(f"{name!r} starts with a list index")
+        raise BadPath("it starts with a list index")
     return tuple(segments)
+
+
+def declared(path: FieldPath) -> bool:
+    """Whether some record model declares this path (list indexes stand for any line)."""
+    return any(_declared_in(model, path) for model in RECORD_MODELS.values())
+
+
+def _declared_in(annotation: Any, path: FieldPath) -> bool:
+    for segment in path:
+        annotation = _unwrap(annotation)
+        if isinstance(segment, int):
+            if get_origin(annotation) is not list:
+                return False
+            annotation = get_args(annotation)[0]
+            continue
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return False
+        field = annotation.model_fields.get(segment)
+        if field is None:
+            return False
+        annotation = field.annotation
+    return True
+
+
+@lru_cache(maxsize=1)
+def declared_names() -> tuple[str, ...]:
+    """Every declared field path as a column would name it (`person.age`, `part1.0.text`), for hints."""
+    names: set[str] = set()
+
+    def walk(annotation: Any, prefix: str) -> None:
+        annotation = _unwrap(annotation)
+        if get_origin(annotation) is list:
+            walk(get_args(annotation)[0], prefix + ".0")
+            return
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            for name, field in annotation.model_fields.items():
+                path = f"{prefix}.{name}" if prefix else name
+                names.add(path)
+                if len(path.split(".")) < 6:
+                    walk(field.annotation, path)
+
+    for model in RECORD_MODELS.values():
+        walk(model, "")
+    return tuple(sorted(names))
 
 
 def set_path(record: dict[str, Any], path: FieldPath, value: Any) -> None:
