@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, NamedTuple
+from datetime import date, datetime
+from typing import Any, Iterable, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
@@ -101,7 +102,35 @@ def record_data(data: Any, source: str = "<input>", location: str = "") -> dict[
             return fields
     except ValidationError:
         pass  # the model's own error message names the field
+    except Exception as error:  # a value pydantic cannot even look at (pandas NaT raises TypeError)
+        raise unreadable(data, source, location, error) from None
     return validate(data, source, location).model_dump()
+
+
+def unreadable(data: Any, source: str, location: str, error: Exception) -> InputError:
+    """The error for a record holding a value that cannot be read at all, naming the first such value."""
+    path, value = _first_foreign_value(data)
+    what = f"a {type(value).__name__} value" if path else "a value"
+    return InputError(f"{what} that cannot be read ({type(error).__name__}: {error}); "
+                      "give text, a number, true/false, a date or null", source, location, path)
+
+
+_PLAIN_TYPES = (str, int, float, bool, type(None), date, datetime)
+
+
+def _first_foreign_value(data: Any, path: str = "") -> tuple[str | None, Any]:
+    """The path and value of the first value in nested dicts and lists that is not a plain JSON or date value."""
+    if isinstance(data, dict):
+        items: Iterable[tuple[str, Any]] = ((f"{path}.{k}" if path else str(k), v) for k, v in data.items())
+    elif isinstance(data, list):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(data))
+    else:
+        return (path or None, data) if type(data) not in _PLAIN_TYPES else (None, None)
+    for item_path, value in items:
+        found = _first_foreign_value(value, item_path)
+        if found[0] is not None:
+            return found
+    return None, None
 
 
 def admit(item: Any, number: int) -> Admitted | Rejection:
