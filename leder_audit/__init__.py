@@ -2,6 +2,7 @@
 
 __version__ = "0.1.0"
 
+from .dataframes import DataFrameAudit, audit_dataframe, check_dataframe
 from .engine import Auditor, Checker
 from .errors import InputError, LederAuditError, RuleError
 from .findings import AuditResult, Evidence, Finding, Reference, Rejection
@@ -13,7 +14,8 @@ from ._moved import install as _install_moved
 _install_moved()
 
 __all__ = [
-    "Auditor", "AuditResult", "Checker", "DeathCertificate", "DnacprDecision", "Evidence", "Finding", "InputError",
-    "LederAuditError", "MortalityReview", "Person", "Reference", "Rejection", "Rule", "RuleError", "Rulebook",
-    "Suppression", "Suppressions", "audit", "load_rulebook", "load_suppressions",
+    "Auditor", "AuditResult", "Checker", "DataFrameAudit", "DeathCertificate", "DnacprDecision", "Evidence",
+    "Finding", "InputError", "LederAuditError", "MortalityReview", "Person", "Reference", "Rejection", "Rule",
+    "RuleError", "Rulebook", "Suppression", "Suppressions", "audit", "audit_dataframe", "check_dataframe",
+    "load_rulebook", "load_suppressions",
 ]
