@@ -66,7 +66,8 @@ same_type_records = st.sampled_from(sorted(RECORD_MODELS)).flatmap(
 def without_nones(value):
     """The record as json_normalize can hold it: no None, no empty object (it leaves no column)."""
     if isinstance(value, dict):
-        return {k: without_nones(v) for k, v in value.items() if v is not None and v != {}}
+        kept = {k: without_nones(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v is not None and v != {}}
     if isinstance(value, list):
         return [without_nones(v) for v in value]
     return value
