@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from .engine import Auditor, Incoming, record_data
 from .errors import InputError
+from .finding_table import FINDING_COLUMNS, REJECTED_COLUMNS, finding_row
 from .findings import AuditResult, Finding, Rejection
 from .readers.fieldpaths import BadPath, FieldPath, parse_path, set_path
 from .rulebook import Rulebook, load_rulebook
@@ -22,46 +23,9 @@ from .suppressions import Suppressions
 if TYPE_CHECKING:
     import pandas
 
-# Name and type of every column of a findings table, in order (the Spark SQL type; pandas dtypes below).
-FINDING_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("rule_id", "string"),
-    ("rule_version", "int"),
-    ("title", "string"),
-    ("severity", "string"),
-    ("tags", "array<string>"),
-    ("record_id", "string"),
-    ("record_type", "string"),
-    ("path", "string"),
-    ("message", "string"),
-    ("evidence_text", "string"),
-    ("evidence_start", "int"),
-    ("evidence_end", "int"),
-    ("evidence_context", "string"),
-    ("decided_on_unknown", "boolean"),
-    ("references", "array<struct<source:string,section:string,url:string>>"),
-    ("fingerprint", "string"),
-)
-REJECTED_COLUMNS = ("record_id", "field", "message")
 # pandas dtypes: nullable integers and booleans, so a finding without evidence has <NA>, not NaN.
 _PANDAS_DTYPES = {"string": "string", "int": "Int64", "boolean": "boolean"}
 SOURCE = "<dataframe>"
-
-
-def finding_row(finding: Finding) -> dict[str, Any]:
-    """One finding as a row of a findings table."""
-    evidence = finding.evidence
-    return {
-        "rule_id": finding.rule_id, "rule_version": finding.rule_version, "title": finding.title,
-        "severity": finding.severity, "tags": list(finding.tags), "record_id": finding.record_id,
-        "record_type": finding.record_type, "path": finding.path, "message": finding.message,
-        "evidence_text": evidence.text if evidence else None,
-        "evidence_start": evidence.start if evidence else None,
-        "evidence_end": evidence.end if evidence else None,
-        "evidence_context": evidence.context if evidence else None,
-        "decided_on_unknown": finding.decided_on_unknown,
-        "references": [{"source": r.source, "section": r.section, "url": r.url} for r in finding.references],
-        "fingerprint": finding.fingerprint,
-    }
 
 
 @dataclass(frozen=True)

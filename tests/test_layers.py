@@ -22,11 +22,12 @@ LAYERS: list[set[str]] = [
     {"records", "duplicates", "paths"},
     {"findings", "yamlfile"},
     {"language", "text"},  # the rule language never reads clinical text itself: text comes in as Concepts
-    {"intake", "suppressions", "redact", "rulefiles"},
+    {"intake", "suppressions", "redact", "rulefiles", "finding_table"},
     {"engine"},
     {"rulebook"},
     {"origins", "parallel", "ruletests"},
     {"readers", "writers", "cohort", "spark", "rulesdocs", "generate"},
+    {"dataframes"},  # pandas rows read as CSV columns are (readers.fieldpaths)
     {""},  # the public API
     {"service"},
     {"cli"},
