@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import TYPE_CHECKING, Any, Iterator
 
-from .engine import Auditor, Incoming, record_data
+from .engine import Auditor
 from .errors import InputError
 from .finding_table import FINDING_COLUMNS, REJECTED_COLUMNS, finding_row
 from .findings import AuditResult, Finding, Rejection
+from .intake import Incoming, record_data
 from .readers.fieldpaths import BadPath, FieldPath, parse_path, set_path
 from .rulebook import Rulebook, load_rulebook
 from .suppressions import Suppressions
