@@ -23,13 +23,13 @@ def test_check_on_the_fixtures_prints_findings_and_exits_1(capsys):
     code, out, err = run(capsys, "check", *FILES, "--as-of", "2024-06-30")
     assert code == 1
     assert "LDA-MCCD-001" in out and "LDA-DNACPR-001" in out and "LDA-REVIEW-001" in out
-    assert "24 records read: 24 checked, 0 rejected" in out
+    assert "26 records read: 26 checked, 0 rejected" in out
 
 
 def test_exit_0_when_no_finding_reaches_fail_on(capsys, tmp_path):
     path = tmp_path / "ok.json"
     path.write_text(json.dumps({"record_type": "dnacpr_decision", "id": "D", "rationale": "end-stage COPD",
-                                "discussed_with_person": True, "senior_responsible_clinician": "Dr A",
+                                "discussed_with_person": True, "senior_responsible_clinician": "Dr A", "decision_date": "2024-03-01",
                                 "review_date": "2024-09-01"}))
     assert run(capsys, "check", str(path))[0] == 0
     code, _, _ = run(capsys, "check", FILES[2], "--select", "review-timeliness", "--fail-on", "high", "--as-of", "2024-06-30")
@@ -53,18 +53,18 @@ def test_json_format_holds_header_findings_and_totals(capsys, tmp_path):
     assert report["run"]["rule_count"] >= 5 and len(report["run"]["rulebook_hash"]) == 64
     assert [i["path"] for i in report["run"]["inputs"]] == FILES
     assert all(len(i["sha256"]) == 64 for i in report["run"]["inputs"])
-    assert report["summary"]["records_read"] == 24
+    assert report["summary"]["records_read"] == 26
     assert report["summary"]["findings"] == len(report["findings"])
     assert report["rules"]["LDA-DNACPR-001"]["applied"] >= 5
-    assert "24 records read" in err
+    assert "26 records read" in err
     assert not list(tmp_path.glob("*.part"))
 
 
 def test_ndjson_writes_one_finding_per_line(capsys):
     code, out, _ = run(capsys, "check", FILES[1], "--format", "ndjson")
     lines = out.strip().splitlines()
-    assert code == 1 and len(lines) == 11
-    assert {json.loads(line)["record_id"] for line in lines} == {"DNACPR-0001", "DNACPR-0003", "DNACPR-0004", "DNACPR-0006", "DNACPR-0007", "DNACPR-0008"}
+    assert code == 1 and len(lines) == 14
+    assert {json.loads(line)["record_id"] for line in lines} == {"DNACPR-0001", "DNACPR-0003", "DNACPR-0004", "DNACPR-0006", "DNACPR-0007", "DNACPR-0008", "DNACPR-0009"}
 
 
 def test_rejected_records_are_listed_and_counted(capsys, tmp_path):

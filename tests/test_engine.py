@@ -14,7 +14,8 @@ from .conftest import AS_OF
 
 def dnacpr(rationale: str, **fields) -> dict:
     """A decision documented in full, so that only its rationale can raise a finding."""
-    return {"record_type": "dnacpr_decision", "id": "D1", "rationale": rationale, "discussed_with_person": True,
+    return {"record_type": "dnacpr_decision", "id": "D1", "rationale": rationale, "decision_date": "2024-03-01",
+            "discussed_with_person": True,
             "senior_responsible_clinician": "Dr A Consultant", "review_date": "2024-09-01", **fields}
 
 
@@ -78,7 +79,7 @@ def test_accounting_checked_plus_rejected_equals_read(book):
 
 
 def test_per_rule_denominators(book):
-    records = [dnacpr("LD"), dnacpr("frail", id="D2"), dnacpr(None, id="D3")]
+    records = [dnacpr("LD"), dnacpr("End-stage COPD", id="D2"), dnacpr(None, id="D3")]
     result = audit(records, rulebook=book, as_of=AS_OF)
     stats = result.rule_stats["LDA-DNACPR-001"]
     assert (stats.applied, stats.fired, stats.unknown, stats.errored) == (3, 1, 1, 0)

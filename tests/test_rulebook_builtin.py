@@ -153,6 +153,11 @@ CASES = [
     ("LDA-DNACPR-006", decision(), False),
     ("LDA-DNACPR-006", decision(form="respect", review_date=None), False),
     ("LDA-DNACPR-006", decision(form="tep", review_date=None), True),
+    # Inspector: a rationale of quality of life or frailty alone; no decision date.
+    ("LDA-DNACPR-010", decision(rationale="Poor quality of life, fully dependent on carers"), True),
+    ("LDA-DNACPR-010", decision(rationale="Frail; CPR would not be successful"), False),
+    ("LDA-DNACPR-011", decision(decision_date=None), True),
+    ("LDA-DNACPR-011", decision(), False),
     # Timeliness, judged at AS_OF for open reviews.
     ("LDA-REVIEW-001", review(notification_date="2023-06-01", review_completed_date="2024-01-15"), True),
     ("LDA-REVIEW-001", review(notification_date="2023-06-01", review_completed_date=None), False),
@@ -160,6 +165,27 @@ CASES = [
     ("LDA-REVIEW-023", review(notification_date="2023-06-01", review_completed_date=None), True),
     ("LDA-REVIEW-023", review(notification_date="2024-02-01", review_completed_date=None), False),
     ("LDA-REVIEW-023", review(notification_date="2023-06-01", review_completed_date="2024-01-15"), False),
+    # A review on hold is told apart from a late one.
+    ("LDA-REVIEW-023", review(notification_date="2023-06-01", review_completed_date=None,
+                              hold={"reason": "coroner", "start_date": "2023-07-01"}), False),
+    ("LDA-REVIEW-024", review(notification_date="2023-06-01", review_completed_date=None,
+                              hold={"reason": "coroner", "start_date": "2023-07-01"}), True),
+    ("LDA-REVIEW-024", review(notification_date="2023-06-01", review_completed_date=None), False),
+    ("LDA-REVIEW-001", review(notification_date="2023-06-01", review_completed_date="2024-01-15",
+                              hold={"reason": "police", "start_date": "2023-07-01", "end_date": "2023-09-01"}), False),
+    ("LDA-REVIEW-030", review(date_of_death="2023-09-01", notification_date="2024-01-10"), True),
+    ("LDA-REVIEW-030", review(), False),
+    # Focused reviews, constipation, sepsis, the register, STOMP.
+    ("LDA-REVIEW-025", review(person={"age": 40, "learning_disability": True, "ethnicity": "H"}, focused_review=False), True),
+    ("LDA-REVIEW-025", review(person={"age": 40, "learning_disability": True, "ethnicity": "A"}, focused_review=False), False),
+    ("LDA-REVIEW-026", review(risks={"constipation": True, "bowel_care_plan": False}), True),
+    ("LDA-REVIEW-026", review(risks={"constipation": True, "bowel_care_plan": True}), False),
+    ("LDA-REVIEW-027", review(risks={"sepsis": True, "sepsis_screening": False}), True),
+    ("LDA-REVIEW-027", review(risks={"sepsis": False}), False),
+    ("LDA-REVIEW-028", review(health={"on_learning_disability_register": False}), True),
+    ("LDA-REVIEW-028", review(health={"on_learning_disability_register": True}), False),
+    ("LDA-REVIEW-029", review(health={"psychotropic_medication": True, "stomp_review": False}), True),
+    ("LDA-REVIEW-029", review(health={"psychotropic_medication": True, "stomp_review": True}), False),
     # Transition: ages 14 and 25 are in, 13 and 26 are out; missing documentation fires.
     ("LDA-REVIEW-002", young(14), True),
     ("LDA-REVIEW-002", young(25, transition_plan_documented=False), True),
@@ -268,7 +294,8 @@ def test_a_well_documented_record_fires_nothing(book, record):
 def test_certificate_and_dnacpr_rules_run_on_a_reviews_embedded_records(book):
     record = review(death_certificate=certificate("Aspiration pneumonia", "Learning disability", "Cerebral palsy"),
                     dnacpr={"id": "D9", "rationale": "Down's syndrome", "discussed_with_family_or_advocate": True,
-                            "senior_responsible_clinician": "Dr B", "review_date": "2024-01-01"})
+                            "senior_responsible_clinician": "Dr B", "decision_date": "2023-12-01",
+                            "review_date": "2024-01-01"})
     findings = {f.rule_id: f for f in book.check(record, as_of=AS_OF)}
     assert set(findings) == {"LDA-MCCD-003", "LDA-DNACPR-001"}
     assert findings["LDA-MCCD-003"].path == "death_certificate.part1[1].text"

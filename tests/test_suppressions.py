@@ -16,7 +16,8 @@ from leder_audit.suppressions import SuppressionError
 from .conftest import AS_OF
 
 RECORD = {"record_type": "dnacpr_decision", "id": "D7", "rationale": "Down's syndrome and frailty",
-          "discussed_with_person": True, "senior_responsible_clinician": "Dr A", "review_date": "2024-09-01"}
+          "decision_date": "2024-03-01", "discussed_with_person": True, "senior_responsible_clinician": "Dr A",
+          "review_date": "2024-09-01"}
 
 
 def write(tmp_path: Path, text: str, name: str = "suppressions.yaml") -> Path:
@@ -167,11 +168,11 @@ def test_check_names_an_expired_suppression_and_reports_the_finding(capsys, tmp_
 
 def test_check_warns_of_a_suppression_naming_a_rule_that_is_not_run(capsys, tmp_path):
     entry = write(tmp_path, """\
-        - {rule_id: LDA-DNACPR-01, record_id: D7, reason: agreed at panel, reviewer: J Smith, expires: 2024-12-31}
+        - {rule_id: LDA-DNACPR-0001, record_id: D7, reason: agreed at panel, reviewer: J Smith, expires: 2024-12-31}
         """)
     code, out, err = run(capsys, "check", str(record_file(tmp_path)), "--as-of", "2024-06-30", "--suppressions", str(entry))
     assert code == 1 and "LDA-DNACPR-001" in out
-    assert "names rule LDA-DNACPR-01" in err and "did you mean LDA-DNACPR-001" in err and "suppressions.yaml:1" in err
+    assert "names rule LDA-DNACPR-0001" in err and "did you mean LDA-DNACPR-001" in err and "suppressions.yaml:1" in err
 
 
 @pytest.mark.parametrize("options, warned", [((), True), (("--suppressions-max-days", "1000"), False)])
