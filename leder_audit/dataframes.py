@@ -158,7 +158,7 @@ def _put(record: dict[str, Any], path: FieldPath, value: Any) -> None:
         return
     target = record
     for segment in path[:-1]:
-        inner = target.setdefault(segment, {})
+        inner = target.setdefault(str(segment), {})  # every segment is a str here, checked above
         if type(inner) is not dict:
             set_path(record, path, value)  # another column put a value here: that path wins, as in CSV
             return
