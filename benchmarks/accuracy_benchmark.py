@@ -4,6 +4,7 @@ Run from the repository root:
 
     python benchmarks/accuracy_benchmark.py                      # every set
     python benchmarks/accuracy_benchmark.py --set rationales     # DNACPR / ReSPECT / TEP rationales
+    python benchmarks/accuracy_benchmark.py --set certificates   # death certificates (MCCD)
     python benchmarks/accuracy_benchmark.py --set rationales --speed --baseline ../main
 
 Each item of a set is turned into a record, checked with `book.check`, and the findings are
@@ -12,6 +13,9 @@ turned back into one label, which is compared with the item's label. Figures per
 - reported: precision, recall and F1 of "a finding under the set's theme was raised" (for
   rationales: the critical or the uncertain ld-dnacpr-rationale finding);
 - label accuracy: the share of items whose predicted label is exactly the expected one.
+
+Death certificates are scored label by label instead (see the certificates section below): a
+certificate may rightly raise several findings.
 
 --speed times `ConceptSet.find(text, "ld_or_related")` per item, each text seen for the first
 time; with --baseline DIR the same texts are timed, round by round in turn, with the package
@@ -82,6 +86,173 @@ def rationale_label(findings: list[Any]) -> str:
 SETS: dict[str, CorpusSet] = {
     "rationales": CorpusSet("rationales", DATA / "dnacpr_rationales.yaml", rationale_record, rationale_label,
                             frozenset({"flag", "uncertain"})),
+}
+
+
+
+# --- death certificates: several findings per item, scored label by label ------------------------------
+#
+# A certificate may rightly raise more than one finding (the text and the code of the underlying cause),
+# so each item expects a set of "RULE-ID:severity" labels. A label found and expected is a true positive,
+# found and not expected a false positive, expected and not found a false negative. A message that does not
+# name the line it is about, or misquotes it, is listed as an error too.
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """Label counts and the figures derived from them."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def __add__(self, other: Scores) -> Scores:
+        return Scores(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn)
+
+    @property
+    def precision(self) -> float:
+        """Share of the labels found that were expected (1.0 when nothing was found)."""
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        """Share of the expected labels that were found (1.0 when nothing was expected)."""
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        """Harmonic mean of precision and recall."""
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One corpus item checked: what was expected, what was found, and any other problem."""
+
+    id: str
+    cls: str
+    reason: str
+    expected: frozenset[str]
+    found: frozenset[str]
+    problems: tuple[str, ...] = ()
+
+    @property
+    def scores(self) -> Scores:
+        """This item's label counts."""
+        return Scores(len(self.expected & self.found), len(self.found - self.expected),
+                      len(self.expected - self.found))
+
+    @property
+    def right(self) -> bool:
+        """True when the labels agree and nothing else is wrong."""
+        return self.expected == self.found and not self.problems
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A set's outcomes, with scores by class and overall."""
+
+    name: str
+    outcomes: tuple[Outcome, ...]
+    classes: dict[str, Scores] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, name: str, outcomes: Iterable[Outcome]) -> Report:
+        """Outcomes gathered into per-class scores, classes in the order they first appear."""
+        kept = tuple(outcomes)
+        classes: dict[str, Scores] = {}
+        for outcome in kept:
+            classes[outcome.cls] = classes.get(outcome.cls, Scores()) + outcome.scores
+        return cls(name, kept, classes)
+
+    @property
+    def overall(self) -> Scores:
+        """Label counts over every class."""
+        return sum(self.classes.values(), Scores())
+
+    @property
+    def errors(self) -> list[Outcome]:
+        """The outcomes that are not right."""
+        return [o for o in self.outcomes if not o.right]
+
+    def count(self, cls: str) -> int:
+        """How many items the class has."""
+        return sum(o.cls == cls for o in self.outcomes)
+
+
+# --- certificates -----------------------------------------------------------------------------------------
+
+CERTIFICATES = REPO / "tests" / "data" / "death_certificates.yaml"
+CERTIFICATE_THEME = "ld-cause-of-death"
+
+
+def certificate_record(item: dict[str, Any]) -> dict[str, Any]:
+    """The corpus item's certificate as a record."""
+    return {"record_type": "death_certificate", "id": item["id"], **item["record"]}
+
+
+def certificate_labels(findings: Iterable[Any]) -> frozenset[str]:
+    """The findings that speak about a disability written as a cause, as "RULE-ID:severity" labels."""
+    return frozenset(f"{f.rule_id}:{f.severity}" for f in findings
+                     if CERTIFICATE_THEME in f.tags and "not-recorded" not in f.tags)
+
+
+def message_problems(item: dict[str, Any], findings: Iterable[Any]) -> tuple[str, ...]:
+    """Words the item says each expected finding's message must contain, and are missing."""
+    wanted = item.get("message") or []
+    expected = set(item.get("expect") or {})
+    problems = []
+    for finding in findings:
+        if finding.rule_id not in expected:
+            continue
+        missing = [w for w in wanted if w not in finding.message]
+        if missing:
+            problems.append(f"{finding.rule_id} message lacks {missing}: {finding.message}")
+    return tuple(problems)
+
+
+def read_certificates(path: Path) -> list[dict[str, Any]]:
+    """The labelled certificates of a corpus file."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return list(data["certificates"])
+
+
+def check_certificates(path: Path, book: Any = None) -> Report:
+    """Every certificate of the corpus through the rulebook, scored against its labels."""
+    if book is None:
+        import leder_audit
+
+        book = leder_audit.load_rulebook()
+    outcomes = []
+    for item in read_certificates(path):
+        findings = book.check(certificate_record(item), as_of=AS_OF)
+        expected = frozenset(f"{rule}:{severity}" for rule, severity in (item.get("expect") or {}).items())
+        outcomes.append(Outcome(item["id"], item["class"], item["reason"], expected, certificate_labels(findings),
+                                message_problems(item, findings)))
+    return Report.of("certificates", outcomes)
+
+
+def print_report(report: Report, out: Any = sys.stdout) -> None:
+    """The per-class table and the list of errors."""
+    print(f"\n== {report.name}: {len(report.outcomes)} items", file=out)
+    print(f"{'class':<18} {'items':>5} {'TP':>4} {'FP':>4} {'FN':>4} {'precision':>9} {'recall':>7} {'F1':>6}",
+          file=out)
+    rows = [*report.classes.items(), ("all", report.overall)]
+    for name, s in rows:
+        items = len(report.outcomes) if name == "all" else report.count(name)
+        print(f"{name:<18} {items:>5} {s.tp:>4} {s.fp:>4} {s.fn:>4} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>6.3f}",
+              file=out)
+    errors = report.errors
+    print(f"\nerrors: {len(errors)}", file=out)
+    for outcome in errors:
+        print(f"  {outcome.id} [{outcome.cls}] expected {sorted(outcome.expected) or 'nothing'}, "
+              f"found {sorted(outcome.found) or 'nothing'} - {outcome.reason}", file=out)
+        for problem in outcome.problems:
+            print(f"      {problem}", file=out)
+
+
+LABEL_SETS: dict[str, tuple[Path, Callable[..., Report]]] = {
+    "certificates": (CERTIFICATES, check_certificates),
 }
 
 
@@ -240,15 +411,20 @@ def speed(items: list[Item], baseline: Path | None, repeat: int, rounds: int) ->
 def main(argv: list[str] | None = None) -> int:
     """Print the figures of the chosen sets."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", dest="sets", action="append", choices=sorted(SETS),
+    parser.add_argument("--set", dest="sets", action="append", choices=sorted({*SETS, *LABEL_SETS}),
                         help="a corpus to score (default: all)")
+    parser.add_argument("--corpus", type=Path, help="with one --set: a corpus file in that set's format")
     parser.add_argument("--speed", action="store_true", help="also time each rationale")
     parser.add_argument("--baseline", type=Path, help="a checkout to compare speed with")
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
-    for name in args.sets or sorted(SETS):
-        print_result(name, evaluate(name))
+    for name in args.sets or sorted({*SETS, *LABEL_SETS}):
+        if name in LABEL_SETS:
+            default, check = LABEL_SETS[name]
+            print_report(check(args.corpus or default))
+        else:
+            print_result(name, evaluate(name))
     if args.speed:
         speed(read_items(SETS["rationales"].path), args.baseline, args.repeat, args.rounds)
     return 0

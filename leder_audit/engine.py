@@ -13,7 +13,7 @@ from .language.functions import RunContext, Sighting
 from .language.interpret import Step as TracedStep
 from .language.interpret import Trace, interpret, plain
 from .prose import prose
-from .records import RECORD_MODELS, parts_of
+from .records import RECORD_MODELS, certificate_line_name, certificate_line_text, parts_of
 from .suppressions import Suppressions
 
 if TYPE_CHECKING:  # the rulebook runs the engine (Rulebook.check); the engine only names its types
@@ -281,7 +281,8 @@ def _message(case: Case, env: dict, evidence: Evidence | None, path: str | None,
             if fixed is None:
                 fixed = {"evidence": evidence.text if evidence else "",
                          "context": (evidence.context or "") if evidence else "",
-                         "path": path or "", "record_id": record_id, "as_of": env[CONTEXT].today.isoformat()}
+                         "path": path or "", "record_id": record_id, "as_of": env[CONTEXT].today.isoformat(),
+                         "line": certificate_line_name(path), "line_text": certificate_line_text(env[RECORD], path)}
             text = fixed[placeholder.name]
         else:
             value = placeholder.value(env)

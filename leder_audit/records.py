@@ -99,6 +99,36 @@ class ContributingCondition(_Part):
     icd10: str | None = None
 
 
+_CERTIFICATE_LINE = re.compile(r"(?:^|\.)(part1|part2)\[(\d+)\](?:\.(\w+))?$")
+PART1_LETTERS = "abcd"
+
+
+def certificate_line_name(path: str | None) -> str:
+    """The name a certifier knows a line by: "Part I(b)" for part1[1], "Part II" for part2[0]; else ""."""
+    found = _CERTIFICATE_LINE.search(path or "")
+    if found is None:
+        return "the coded underlying cause" if (path or "").endswith("underlying_cause_icd10") else ""
+    part, index = found.group(1), int(found.group(2))
+    if part == "part2":
+        return "Part II"
+    return f"Part I({PART1_LETTERS[index]})" if index < len(PART1_LETTERS) else f"Part I, line {index + 1}"
+
+
+def certificate_line_text(certificate: dict[str, Any], path: str | None) -> str:
+    """What is written on the certificate line at a path: its text, or its code when it has no text."""
+    found = _CERTIFICATE_LINE.search(path or "")
+    if found is None:
+        return ""
+    lines = certificate.get(found.group(1)) or []
+    index = int(found.group(2))
+    line = lines[index] if index < len(lines) and isinstance(lines[index], dict) else {}
+    text = line.get("text")
+    if isinstance(text, str) and text.strip():
+        return text.strip()
+    code = line.get("icd10")
+    return code.strip() if isinstance(code, str) else ""
+
+
 class Certifier(_Part):
     name: str | None = None
     role: str | None = None

@@ -27,7 +27,7 @@ from .yamlfile import Located, load_mappings, read_text
 
 RecordType = Literal["death_certificate", "dnacpr_decision", "mortality_review"]
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.\[\]\-]*)\}")
-_TEMPLATE_NAMES = ("evidence", "context", "path", "record_id", "as_of")
+_TEMPLATE_NAMES = ("evidence", "context", "path", "record_id", "as_of", "line", "line_text")
 NOT_RULES = ("concepts", "cohort")  # sub-folders of a rules folder that hold other data
 
 

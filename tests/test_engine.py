@@ -35,7 +35,7 @@ def test_explanation_lists_the_deciding_sub_conditions(book):
         {"text": "Pneumonia"}, {"text": "Learning disability"}]})
     steps = {s.expression: s.value for s in finding.explanation}
     assert steps["len(lines) >= 2"] is True
-    assert steps["mentions(lines[-1].text, ld_or_related)"] is True
+    assert steps["mentions_only(last, ld_downs_autism)"] is True
 
 
 def test_fingerprint_is_stable_and_distinguishes_records(book):

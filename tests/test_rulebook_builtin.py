@@ -102,6 +102,12 @@ CASES = [
     ("LDA-MCCD-010", certificate("Head injury", "Fall from wheelchair", referred_to_coroner=True), False),
     ("LDA-MCCD-011", certificate("Pneumonia", detained_under_mental_health_act=True, referred_to_coroner=False), True),
     ("LDA-MCCD-011", certificate("Pneumonia", detained_under_mental_health_act=True, referred_to_coroner=True), False),
+    ("LDA-MCCD-012", certificate("Choking on a food bolus in an autistic man"), True),
+    ("LDA-MCCD-012", certificate("Choking on a food bolus", part2=("Autism",)), False),
+    ("LDA-MCCD-013", certificate("Bronchopneumonia", "Alzheimer's dementia", "Trisomy 21"), True),
+    ("LDA-MCCD-013", certificate("Bronchopneumonia", "Alzheimer's dementia", part2=("Trisomy 21",)), False),
+    ("LDA-MCCD-014", certificate("Lennox-Gastaut syndrome"), True),
+    ("LDA-MCCD-014", certificate("Status epilepticus", "Lennox-Gastaut syndrome"), False),
     # DNACPR rationale: affirmed mentions only.
     ("LDA-DNACPR-001", decision(rationale="PMLD, bed bound"), True),
     ("LDA-DNACPR-001", decision(rationale="Not for CPR due to learning disability"), True),
@@ -377,7 +383,8 @@ def test_severities_follow_the_issue(book):
     assert severity["LDA-DNACPR-006"] == "low"
 
 
-FIXTURE_FILES = ("death_certificates.ndjson", "dnacpr_decisions.json", "mortality_reviews.ndjson")
+FIXTURE_FILES = ("death_certificates.ndjson", "certificate_chains.ndjson", "dnacpr_decisions.json",
+                 "mortality_reviews.ndjson")
 
 
 def fixture_findings(book):
@@ -394,4 +401,4 @@ def test_the_fixtures_hold_records_that_fire_nothing(book):
     records, result = fixture_findings(book)
     assert result.records_checked == len(records)
     quiet = {record.id for record in records} - {f.record_id for f in result.findings}
-    assert {"MCCD-0003", "MCCD-0005", "DNACPR-0002", "DNACPR-0005", "LEDER-0002"} <= quiet
+    assert {"MCCD-0003", "MCCD-0005", "MCCD-0104", "DNACPR-0002", "DNACPR-0005", "LEDER-0002"} <= quiet

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, Callable, Protocol
 
 from .types import ANY, BOOL, CONCEPT, DATE, NUMBER, STRING, Type, list_of
@@ -26,6 +27,7 @@ class Sighting:
     start: int
     end: int
     context: str | None = None
+    field: str | None = None  # the field of the argument it was found in, when the argument is a part (a line)
 
 
 @dataclass(slots=True)
@@ -200,7 +202,146 @@ def _mention_context(ctx: RunContext, text: str, concept: str) -> str | None:
 
 
 def _completed(ctx: RunContext, lines: list) -> list:
-    return [line for line in lines if not _blank(line.get("text"))]
+    # A line that carries only a code is filled in: the certifier wrote the condition as its code.
+    return [line for line in lines if not (_blank(line.get("text")) and _blank(line.get("icd10")))]
+
+
+def _specificity(code: str, ranges: tuple[str, ...]) -> float:
+    """How closely the most specific of the ranges names the code: 0 when none contains it."""
+    best = 0.0
+    for written in ranges:
+        try:
+            bounds = CodeRange.parse(written)
+        except ValueError:
+            continue
+        if bounds.contains(code):
+            depth = len(bounds.low.replace(".", "")) - (0.5 if bounds.low != bounds.high else 0.0)
+            best = max(best, depth)
+    return best
+
+
+@lru_cache(maxsize=2048)
+def _coded_concepts(concepts: Concepts, code: str) -> frozenset[str]:
+    # A code belongs to the concepts that name it most closely: F84.2 (Rett syndrome) is listed by the
+    # genetic syndromes and falls under F84 (autism); the closer listing decides.
+    normal = normalise_code(code)
+    depth = {name: _specificity(normal, concepts.codes(name)) for name in concepts.names()}
+    best = max(depth.values(), default=0.0)
+    return frozenset(name for name, d in depth.items() if d and d == best)
+
+
+def _coded_as(ctx: RunContext, code: str, concept: str) -> bool:
+    if _blank(code) or concept not in _coded_concepts(ctx.concepts, code):
+        return False
+    ctx.sighting = Sighting(code, 0, len(code))
+    return True
+
+
+# Words that a Part I line may hold beside a condition without naming another one: joining words,
+# severity, "complications of", "since birth". "Severe learning disability and autism" and "Death from
+# complications of Down's syndrome" name the disability alone; "Aspiration pneumonia in a man with
+# severe learning disabilities" names a disease as well.
+_LINE_FILLER = frozenset("""
+    a an the his her their this and or with plus also of to due from died death
+    known severe profound moderate mild multiple complex global lifelong longstanding congenital
+    since birth childhood life complications complication sequelae effects effect consequences
+    unspecified nos mosaic type
+""".split())
+# A causal link just before a mention makes it the cause of what the line names before the link:
+# "Pneumonia due to learning disability", "UTI secondary to autism", "pneumonia complicating Down's".
+_CAUSAL_LINK = re.compile(
+    r"(?:\bdue\s+to|\bsecondary\s+to|\bsec\.?\s+to|2\s*°\s*(?:to)?|\bd/t|\bcaused\s+by|\bas\s+a\s+result\s+of"
+    r"|\bas\s+a\s+consequence\s+of|\bconsequent\s+(?:on|upon)|\bbecause\s+of|\bresulting\s+from"
+    r"|\battributable\s+to|\bcomplicating|\bfrom)"
+    r"(?:\s+(?:his|her|their|the|a|an|known|underlying|severe|profound|moderate|mild))*[\s(,:-]*$",
+    re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+")
+_CODE = re.compile(r"(?<![\w.])[A-Za-z]\d{2}(?:\.?\d{1,2})?(?![\w.])")
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """The affirmed mentions of a concept on one certificate line, and what else the line says."""
+
+    mentions: tuple[Sighting, ...]
+    alone: bool  # nothing else on the line but joining and severity words
+    as_cause: Sighting | None  # a mention written as the cause of a condition before it on the line
+
+
+def _read_line(ctx: RunContext, line: Any, concept: str) -> _Reading:
+    text = line.get("text") if isinstance(line, dict) else None
+    if _blank(text):
+        code = line.get("icd10") if isinstance(line, dict) else None
+        if not _blank(code) and _coded_as(ctx, code, concept):
+            return _Reading((Sighting(code, 0, len(code), field="icd10"),), True, None)
+        return _Reading((), False, None)
+    mentions = _mentions_on_line(ctx, line, text, concept)
+    found = [Sighting(text[m.start - shift : m.end - shift], m.start - shift, m.end - shift, m.context.label, "text")
+             for m, shift in mentions if m.affirmed]
+    taken = [(m.start - shift, m.end - shift) for m, shift in mentions]
+    for code in _CODE.finditer(text):
+        inside = any(s <= code.start() < e for s, e in taken)
+        if not inside and concept in _coded_concepts(ctx.concepts, code.group()):
+            found.append(Sighting(code.group(), code.start(), code.end(), None, "text"))
+            taken.append(code.span())
+    found.sort(key=lambda s: s.start)
+    if not found:
+        return _Reading((), False, None)
+    rest = "".join(ch if not any(s <= i < e for s, e in taken) else " " for i, ch in enumerate(text))
+    alone = all(w.lower() in _LINE_FILLER for w in _WORD.findall(rest))
+    return _Reading(tuple(found), alone, None if alone else _cause_mention(text, found))
+
+
+def _mentions_on_line(ctx: RunContext, line: dict, text: str, concept: str) -> list[tuple[Any, int]]:
+    """The concept's mentions on a Part I line, each with the offset of the line in the text searched.
+
+    A line of the certificate's own Part I is read inside the whole of Part I, one line after another,
+    so that an abbreviation's guard words reach across lines ("Eisenmenger syndrome" above "ASD" makes
+    it an atrial septal defect); a line break ends every context trigger, so negation does not.
+    """
+    lines = ctx.record.get("part1") if isinstance(ctx.record, dict) else None
+    index = next((i for i, other in enumerate(lines or ()) if other is line), None)
+    if index is None:
+        return [(m, 0) for m in ctx.concepts.find(text, concept)]
+    texts = [(other.get("text") or "").replace("\n", " ") if isinstance(other, dict) else "" for other in lines]
+    start = sum(len(t) + 1 for t in texts[:index])
+    end = start + len(texts[index])
+    return [(m, start) for m in ctx.concepts.find("\n".join(texts), concept) if start <= m.start and m.end <= end]
+
+
+def _cause_mention(text: str, found: list[Sighting]) -> Sighting | None:
+    for mention in found:
+        link = _CAUSAL_LINK.search(text, 0, mention.start)
+        if link is None:
+            continue
+        before = _WORD.findall(text[: link.start()])
+        if any(w.lower() not in _LINE_FILLER for w in before):
+            return mention
+    return None
+
+
+def _mentions_only(ctx: RunContext, line: Any, concept: str) -> bool:
+    reading = _read_line(ctx, line, concept)
+    if reading.mentions and reading.alone:
+        ctx.sighting = reading.mentions[0]
+        return True
+    return False
+
+
+def _mentions_as_cause(ctx: RunContext, line: Any, concept: str) -> bool:
+    reading = _read_line(ctx, line, concept)
+    if reading.as_cause is not None:
+        ctx.sighting = reading.as_cause
+        return True
+    return False
+
+
+def _mentions_within(ctx: RunContext, line: Any, concept: str) -> bool:
+    reading = _read_line(ctx, line, concept)
+    if reading.mentions and not reading.alone and reading.as_cause is None:
+        ctx.sighting = reading.mentions[0]
+        return True
+    return False
 
 
 def _distinct(ctx: RunContext, values: list) -> list:
@@ -266,8 +407,24 @@ FUNCTIONS: dict[str, Function] = _add(
              "The items of a list once each, blanks left out; text is compared ignoring case and spacing.",
              _distinct, example="len(distinct(care_coordination.agencies_involved)) >= 2"),
     Function("completed", (Param("lines", list_of(ANY)),), lambda args: args[0],
-             "The lines of a list whose text is filled in; blank lines of Part I do not count.", _completed,
+             "The lines of a list whose text or code is filled in; blank lines of Part I do not count.", _completed,
              example="mentions(completed(part1)[-1].text, ld_or_related)", pure=True, keeps_item_paths=True),
+    Function("coded_as", (Param("code", STRING), Param("concept", CONCEPT)), BOOL,
+             "True when an ICD-10 code (written with or without the dot) is one of the concept's codes, and no"
+             " other concept lists it more closely (F84.2 is Rett syndrome, not autism).",
+             _coded_as, example="coded_as(underlying_cause_icd10, ld_downs_autism)", pure=True),
+    Function("mentions_only", (Param("line", ANY), Param("concept", CONCEPT)), BOOL,
+             "True when a certificate line names the concept affirmed and nothing else: its text holds only the"
+             " concept and joining or severity words, or, with no text, its code is the concept's.",
+             _mentions_only, example="mentions_only(completed(part1)[0], ld_downs_autism)"),
+    Function("mentions_as_cause", (Param("line", ANY), Param("concept", CONCEPT)), BOOL,
+             "True when a certificate line gives the concept as the cause of another condition it names:"
+             ' "Pneumonia due to learning disability".',
+             _mentions_as_cause, example="mentions_as_cause(completed(part1)[-1], ld_downs_autism)"),
+    Function("mentions_within", (Param("line", ANY), Param("concept", CONCEPT)), BOOL,
+             "True when a certificate line names another condition and writes the concept into it, not as its"
+             ' cause: "Aspiration pneumonia in a man with severe learning disabilities".',
+             _mentions_within, example="any line in completed(part1): mentions_within(line, ld_downs_autism)"),
 )
 
 

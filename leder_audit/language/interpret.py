@@ -3,6 +3,8 @@ the source of every finding's explanation and evidence."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable
@@ -107,7 +109,8 @@ class Interpreter:
             combine = both if node.op == "and" else either
             return combine(left, lambda: self._skeleton(node.right, env, paths))
         if isinstance(node, Unary) and node.op == "not":
-            return logical_not(self._skeleton(node.operand, env, paths))
+            with self._no_evidence():
+                return logical_not(self._skeleton(node.operand, env, paths))
         if isinstance(node, Let):
             bound = self.eval(node.value, env, paths)
             return self._skeleton(node.body, {**env, node.name: bound.value}, {**paths, node.name: bound})
@@ -165,8 +168,20 @@ class Interpreter:
         return Located([self.eval(i, env, paths).value for i in node.items])
 
     def _unary(self, node: Unary, env: Env, paths: dict[str, Located]) -> Located:
-        operand = self.eval(node.operand, env, paths).value
-        return Located(logical_not(operand) if node.op == "not" else negate(operand))
+        if node.op != "not":
+            return Located(negate(self.eval(node.operand, env, paths).value))
+        with self._no_evidence():
+            return Located(logical_not(self.eval(node.operand, env, paths).value))
+
+    @contextmanager
+    def _no_evidence(self) -> Iterator[None]:
+        """What a negated condition found is not evidence for the condition that holds."""
+        kept = len(self.trace.sightings) if self.trace is not None else 0
+        try:
+            yield
+        finally:
+            if self.trace is not None:
+                del self.trace.sightings[kept:]
 
     def _binary(self, node: Binary, env: Env, paths: dict[str, Located]) -> Located:
         left = self.eval(node.left, env, paths).value
@@ -189,7 +204,11 @@ class Interpreter:
         def results():
             for item, path in zip(source.value, item_paths):
                 located = _with_items(item, path)
-                yield self.eval(node.body, {**env, node.variable: item}, {**paths, node.variable: located}).value
+                kept = len(self.trace.sightings) if self.trace is not None else 0
+                value = self.eval(node.body, {**env, node.variable: item}, {**paths, node.variable: located}).value
+                if self.trace is not None and value is not True:
+                    del self.trace.sightings[kept:]  # only the items that hold are evidence
+                yield value
 
         return Located(quantify(node.kind, results()))
 
@@ -205,7 +224,10 @@ class Interpreter:
         context.sighting = None
         value = call(function, context, [a.value for a in located], {k: v.value for k, v in node.keywords})
         if self.trace is not None and value is True and context.sighting is not None:
-            self.trace.sightings.append((context.sighting, located[0].path if located else None))
+            path = located[0].path if located else None
+            if path is not None and context.sighting.field is not None:
+                path = f"{path}.{context.sighting.field}"
+            self.trace.sightings.append((context.sighting, path))
         context.sighting = None
         if function.keeps_item_paths and isinstance(value, list) and located[0].item_paths:
             return _subset(value, located[0])
