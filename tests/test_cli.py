@@ -137,7 +137,7 @@ def test_explain_prints_each_step_and_the_evidence(capsys):
 
 
 def test_explain_unknown_rule_suggests(capsys):
-    code, _, err = run(capsys, "explain", "LDA-MCCD-02", FILES[0])
+    code, _, err = run(capsys, "explain", "LDA-MCD-002", FILES[0])
     assert code == 2 and "LDA-MCCD-002" in err
 
 
