@@ -11,7 +11,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Iterator
 
 from .engine import Auditor
-from .findings import Finding, Rejection
+from .finding_table import FINDING_COLUMNS, finding_row
+from .findings import Rejection
 from .intake import Incoming, admit
 from .parallel import RulebookRecipe, rulebook_for
 from .rulebook import Rulebook
@@ -20,26 +21,6 @@ if TYPE_CHECKING:
     import pandas
     from pyspark.sql import Column, DataFrame
     from pyspark.sql.types import StructType
-
-# Column name and Spark SQL type of every column of the findings DataFrame, in order.
-FINDING_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("rule_id", "string"),
-    ("rule_version", "int"),
-    ("title", "string"),
-    ("severity", "string"),
-    ("tags", "array<string>"),
-    ("record_id", "string"),
-    ("record_type", "string"),
-    ("path", "string"),
-    ("message", "string"),
-    ("evidence_text", "string"),
-    ("evidence_start", "int"),
-    ("evidence_end", "int"),
-    ("evidence_context", "string"),
-    ("decided_on_unknown", "boolean"),
-    ("references", "array<struct<source:string,section:string,url:string>>"),
-    ("fingerprint", "string"),
-)
 
 
 def findings_schema() -> "StructType":
@@ -50,23 +31,6 @@ def findings_schema() -> "StructType":
     types = {"string": StringType(), "int": IntegerType(), "boolean": BooleanType(),
              "array<string>": ArrayType(StringType()), FINDING_COLUMNS[-2][1]: ArrayType(reference)}
     return StructType([StructField(name, types[kind]) for name, kind in FINDING_COLUMNS])
-
-
-def finding_row(finding: Finding) -> dict[str, Any]:
-    """One finding as a row of the findings DataFrame."""
-    evidence = finding.evidence
-    return {
-        "rule_id": finding.rule_id, "rule_version": finding.rule_version, "title": finding.title,
-        "severity": finding.severity, "tags": list(finding.tags), "record_id": finding.record_id,
-        "record_type": finding.record_type, "path": finding.path, "message": finding.message,
-        "evidence_text": evidence.text if evidence else None,
-        "evidence_start": evidence.start if evidence else None,
-        "evidence_end": evidence.end if evidence else None,
-        "evidence_context": evidence.context if evidence else None,
-        "decided_on_unknown": finding.decided_on_unknown,
-        "references": [{"source": r.source, "section": r.section, "url": r.url} for r in finding.references],
-        "fingerprint": finding.fingerprint,
-    }
 
 
 def audit_dataframe(df: "DataFrame", rulebook: Rulebook | RulebookRecipe | None = None, column: str | None = "record",
