@@ -97,16 +97,13 @@ SETS: dict[str, CorpusSet] = {
 # found and not expected a false positive, expected and not found a false negative. A message that does not
 # name the line it is about, or misquotes it, is listed as an error too.
 
-@dataclass(frozen=True, slots=True)
-class Scores:
-    """Label counts and the figures derived from them."""
+class PrecisionRecall:
+    """Precision, recall and F1 from the true positive, false positive and false negative counts."""
 
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    def __add__(self, other: Scores) -> Scores:
-        return Scores(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn)
+    __slots__ = ()
+    tp: int
+    fp: int
+    fn: int
 
     @property
     def precision(self) -> float:
@@ -123,6 +120,18 @@ class Scores:
         """Harmonic mean of precision and recall."""
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Scores(PrecisionRecall):
+    """Label counts and the figures derived from them."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def __add__(self, other: Scores) -> Scores:
+        return Scores(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +272,7 @@ def read_items(path: Path) -> list[Item]:
 
 
 @dataclass
-class Counts:
+class Counts(PrecisionRecall):
     """Confusion counts for "reported" and exact-label agreement."""
 
     tp: int = 0
@@ -282,19 +291,6 @@ class Counts:
     @property
     def total(self) -> int:
         return self.tp + self.fp + self.fn + self.tn
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
     @property
     def accuracy(self) -> float:
