@@ -48,10 +48,14 @@ class Reference(BaseModel):
     @field_validator("url")
     @classmethod
     def _web_address(cls, url: str | None) -> str | None:
-        # A reference becomes a link in the HTML report: only a web address may, never javascript: or data:.
-        if url is not None and not re.match(r"https?://[^\s/]+", url, flags=re.IGNORECASE):
+        if url is not None and not is_web_address(url):
             raise ValueError("a reference url must be a web address starting http:// or https://")
         return url
+
+
+def is_web_address(url: str) -> bool:
+    """An http(s) address with a host: what may become a link in a report, never javascript: or data:."""
+    return re.match(r"https?://[^\s/]+", url, flags=re.IGNORECASE) is not None
 
 
 class Evidence(BaseModel):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import IO, Any, Callable, Iterable
 
-from ..findings import NOT_RECORDED, SEVERITIES, Finding, Tally
+from ..findings import NOT_RECORDED, SEVERITIES, Finding, Tally, is_web_address
 from ..origins import text_at
 from .rulemeta import catalogue, reference_text
 
@@ -253,7 +253,7 @@ class HtmlWriter:
 def _reference_html(reference: Any) -> str:
     text = escape(reference_text(reference))
     # Only a web address becomes a link, whatever built the reference (rule files are checked already).
-    web = reference.url and reference.url.lower().startswith(("https://", "http://"))
+    web = reference.url is not None and is_web_address(reference.url)
     return f'<a href="{escape(reference.url)}">{text}</a>' if web else text
 
 
