@@ -193,11 +193,11 @@ def test_console_script_is_installed():
 
 
 def test_inputs_are_hashed_for_the_run_header_only_when_the_format_has_one(capsys, tmp_path, monkeypatch):
-    from leder_audit.cli import check as commands
+    from leder_audit.cli import io
 
     hashed = []
-    real = commands.file_sha256
-    monkeypatch.setattr(commands, "file_sha256", lambda path: hashed.append(path) or real(path))
+    real = io.file_sha256
+    monkeypatch.setattr(io, "file_sha256", lambda path: hashed.append(path) or real(path))
     run(capsys, "check", *FILES, "--format", "ndjson", "--output", str(tmp_path / "out.ndjson"))
     assert hashed == []
     run(capsys, "check", *FILES, "--format", "json", "--output", str(tmp_path / "out.json"))

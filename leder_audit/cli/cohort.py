@@ -42,7 +42,7 @@ def add_cohort_parsers(commands: Any) -> None:
 
 
 def _items(args: argparse.Namespace) -> Iterator[Any]:
-    from .check import records_of
+    from .io import records_of
 
     for path in args.paths:
         if not Path(path).is_file():
@@ -54,7 +54,7 @@ def cohort(args: argparse.Namespace) -> int:
     """Run the cohort rules over the records; exit 1 when a group raises a finding."""
     from ..cohort import load_cohort_rules, run_cohort, select_rules
     from ..cohort.report import csv_rows, measure_report, report_json, report_table
-    from .check import output
+    from .io import output
     from ..cohort.ethnicity import load_population
 
     as_of = args.as_of or date.today()
@@ -82,7 +82,7 @@ def cohort(args: argparse.Namespace) -> int:
 
 def trend(args: argparse.Namespace) -> int:
     """Each theme's finding rate per area and quarter, and the latest change."""
-    from .check import output
+    from .io import output
     from ..rulebook import load_rulebook
     from ..cohort.trend import compute_trend, trend_csv_rows, trend_table
 

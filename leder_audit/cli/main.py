@@ -186,18 +186,18 @@ def _silence_stdout() -> None:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from . import check as commands
+    from . import check as commands, rules
 
     if args.command == "check":
         return commands.check(args, _book(args))
     if args.command == "rules" and args.rules_command == "list":
-        return commands.list_rules(args, _book(args))
+        return rules.list_rules(args, _book(args))
     if args.command == "rules" and args.rules_command == "test":
-        return commands.test_rules(args, _book(args))
+        return rules.test_rules(args, _book(args))
     if args.command == "rules" and args.rules_command == "docs":
-        return commands.rule_docs(args, _book(args))
+        return rules.rule_docs(args, _book(args))
     if args.command == "explain":
-        return commands.explain(args, _book(args))
+        return rules.explain(args, _book(args))
     if args.command == "validate":
         return commands.validate(args)
     if args.command == "schema":
