@@ -410,3 +410,43 @@ def test_many_dnacpr_decisions_on_one_day_in_one_setting_raise_a_blanket_decisio
 ])
 def test_decisions_spread_over_days_or_settings_raise_nothing(records):
     assert blanket(records).findings == []
+
+
+def _review(n: int, completed: str | None, hold: dict | None = None) -> dict:
+    record = {"record_type": "mortality_review", "id": f"H{n:02}", "area": {"ics": "HLD"},
+              "notification_date": "2023-01-10"}
+    if completed:
+        record["review_completed_date"] = completed
+    if hold:
+        record["hold"] = hold
+    return record
+
+
+CORONER_HOLD = {"reason": "coroner", "start_date": "2023-02-01", "end_date": "2023-05-01"}  # 89 days
+
+
+def test_time_on_hold_moves_the_deadline_of_the_timeliness_proportion(builtin):
+    reviews = [_review(n, "2023-06-01") for n in range(4)] + [
+        _review(4, "2023-09-01", CORONER_HOLD),  # 7.7 months, less 89 days on hold: on time
+        _review(5, None, {"reason": "police", "start_date": "2023-03-01"}),  # still on hold: not judged
+        _review(6, "2023-12-01", CORONER_HOLD),  # late even with the hold taken off
+    ]
+    report = run_cohort(reviews, select_rules(builtin, ["LDA-COHORT-001"]), as_of=AS_OF)
+    (result,) = report.results
+    assert (result.numerator, result.denominator) == (5, 6)
+
+
+def test_an_open_hold_is_judged_once_the_hold_ends(builtin):
+    ended = {"reason": "police", "start_date": "2023-03-01", "end_date": "2023-04-01"}
+    reviews = [_review(n, "2023-06-01") for n in range(4)] + [_review(5, None, ended)]
+    report = run_cohort(reviews, select_rules(builtin, ["LDA-COHORT-001"]), as_of=AS_OF)
+    (result,) = report.results
+    assert (result.numerator, result.denominator) == (4, 5)
+
+
+def test_the_median_lateness_leaves_out_reviews_put_on_hold(builtin):
+    on_time = [_review(n, "2023-06-01") for n in range(3)]
+    held = [_review(n, "2023-10-01", CORONER_HOLD) for n in range(3, 7)]  # late only if the hold is ignored
+    report = run_cohort(on_time + held, select_rules(builtin, ["LDA-COHORT-005"]), as_of=AS_OF)
+    (result,) = report.results
+    assert report.findings == [] and result.denominator == 3
