@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .errors import Origin, RuleError
 from .engine import Auditor, Checker
@@ -21,14 +21,13 @@ from .language.interpret import trace_inputs
 from .language.nodes import Node
 from .language.syntax import parse
 from .records import RECORD_MODELS
-from .resources import builtin_rules_dir
+from .rulefiles import UniqueIds, file_hash, read_specs, rule_roots, user_folders
 from .suppressions import Suppressions
-from .yamlfile import Located, load_mappings, read_text
+from .yamlfile import Located
 
 RecordType = Literal["death_certificate", "dnacpr_decision", "mortality_review"]
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.\[\]\-]*)\}")
 _TEMPLATE_NAMES = ("evidence", "context", "path", "record_id", "as_of", "line", "line_text")
-NOT_RULES = ("concepts", "cohort")  # sub-folders of a rules folder that hold other data
 
 
 class TestCases(BaseModel):
@@ -139,13 +138,6 @@ class Rule:
         return " ".join(self.spec.message.split())
 
 
-def _rule_files(root: Path) -> list[Path]:
-    if root.is_file():
-        return [root]
-    return sorted(p for p in root.rglob("*.yaml") if not set(p.relative_to(root).parts[:-1]) & set(NOT_RULES)
-                  and p.name not in ("profiles.yaml",))
-
-
 _RULE_NEEDS = "every rule needs id, version, title, severity, applies_to, tags, references, rationale, when and message"
 
 
@@ -166,19 +158,13 @@ def _compile_placeholders(spec: RuleSpec, message: str, doc: Located, where: tup
     return tuple(placeholders)
 
 
-def load_rule_file(path: Path, concept_names: frozenset[str], display: str | None = None) -> list[Rule]:
+def load_rule_file(path: Path, concept_names: frozenset[str], display: str | None = None,
+                   ids: UniqueIds | None = None) -> list[Rule]:
     """Read, check and compile every rule in one YAML file."""
     name = display or str(path)
-    doc, entries = load_mappings(read_text(path, name), name, "a rule", "start with `id: ...`")
-    rules = []
-    for base, raw in entries:
-        try:
-            spec = RuleSpec.model_validate(raw)
-        except ValidationError as error:
-            raise doc.invalid(base, error, RuleSpec, "rule", _RULE_NEEDS,
-                              {"applies_to": f"record types are: {', '.join(RECORD_MODELS)}"}) from None
-        rules.append(_build(spec, doc, base, concept_names, name))
-    return rules
+    doc, specs = read_specs(path, name, RuleSpec, "rule", "start with `id: ...`", _RULE_NEEDS,
+                            {"applies_to": f"record types are: {', '.join(RECORD_MODELS)}"}, ids)
+    return [_build(spec, doc, base, concept_names, name) for base, spec in specs]
 
 
 def _build(spec: RuleSpec, doc: Located, base: tuple[Any, ...], concept_names: frozenset[str], name: str) -> Rule:
@@ -328,49 +314,27 @@ def _named(rule: Rule, name: str) -> bool:
     return name == rule.id or name in rule.spec.tags
 
 
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def load_rulebook(*paths: str | Path, builtin: bool = True, concepts: Any = None) -> Rulebook:
     """The built-in rules (unless builtin=False) plus every rule file in the given folders or files."""
     from .text import load_concepts
 
-    roots = ([builtin_rules_dir()] if builtin else []) + [Path(p) for p in paths]
-    for root in roots:
-        if not root.exists():
-            raise RuleError(f"no such rules file or folder: {root}", Origin(str(root)))
-    user_concept_dirs = [r for r in roots[1 if builtin else 0:] if r.is_dir()]
+    roots = rule_roots(paths, builtin)
     reloadable = concepts is None
-    concepts = concepts if concepts is not None else load_concepts(*user_concept_dirs)
+    concepts = concepts if concepts is not None else load_concepts(*user_folders(roots))
     names = concepts.names()
     rules: list[Rule] = []
-    seen: dict[str, str] = {}
+    ids = UniqueIds("rule")
     sources: list[tuple[str, str]] = []
     for root in roots:
-        for file in _rule_files(root):
-            display = _display(file, root, builtin and root == roots[0])
-            sources.append((display, _file_hash(file)))
-            for rule in load_rule_file(file, names, display):
-                if rule.id in seen:
-                    raise rule.location.error((), f"rule id {rule.id} is used twice: here and in {seen[rule.id]}",
-                                              "give each rule its own id")
-                seen[rule.id] = display
-                rules.append(rule)
-        concept_dir = root / "concepts" if root.is_dir() else None
-        if concept_dir and concept_dir.is_dir():
-            sources.extend((_display(f, root, builtin and root == roots[0]), _file_hash(f))
-                           for f in sorted(concept_dir.glob("*.yaml")))
+        for file in root.record_rule_files():
+            display = root.display(file)
+            sources.append((display, file_hash(file)))
+            rules.extend(load_rule_file(file, names, display, ids))
+        sources.extend((root.display(f), file_hash(f)) for f in root.concept_files())
     book = Rulebook(rules, concepts, sources)
     if reloadable:
         book.loaded_with = (tuple(str(Path(p).resolve()) for p in paths), builtin)
     return book
-
-
-def _display(file: Path, root: Path, is_builtin: bool) -> str:
-    if is_builtin:
-        return f"builtin:{file.relative_to(root).as_posix()}"
-    return str(file)
 
 
 def audit(records: Iterable[Any], rulebook: Rulebook | None = None, as_of: date | None = None,

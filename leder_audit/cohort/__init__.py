@@ -5,9 +5,10 @@ stats compare groups with a population; trend follows findings quarter by quarte
 print the results.
 """
 
+from ..rulefiles import COHORT_FOLDER
 from .run import CohortReport, CohortRun, GroupResult, finish, group_finding, key_of, run_cohort
 from .spec import (
-    COHORT_FOLDER, MIN_EXPECTED, CohortRule, CohortRuleSpec, GroupMeasure, GroupTerm, Measure, Population,
+    MIN_EXPECTED, CohortRule, CohortRuleSpec, GroupMeasure, GroupTerm, Measure, Population,
     load_cohort_file, load_cohort_rules, select_rules,
 )
 

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..errors import Origin, RuleError
 from ..language.check import Checker, did_you_mean
@@ -17,13 +17,12 @@ from ..language.compile import Compiled, compile_condition
 from ..language.nodes import Call, Node
 from ..language.syntax import parse
 from ..records import RECORD_MODELS
-from ..resources import builtin_rules_dir
+from ..rulefiles import UniqueIds, read_specs, rule_roots, user_folders
 from ..rulebook import RecordType, RuleMetadata
 from ..text import load_concepts
-from ..yamlfile import Located, load_mappings, read_text
+from ..yamlfile import Located
 from .stats import quarter_of
 
-COHORT_FOLDER = "cohort"
 PERIODS: dict[str, Callable[[date], str]] = {}  # filled below: quarter(), year(), month()
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MIN_EXPECTED = 5  # an expected count below this is a small number, whatever the denominator
@@ -233,47 +232,23 @@ def _build(spec: CohortRuleSpec, doc: Located, base: tuple[Any, ...], concept_na
     )
 
 
-def load_cohort_file(path: Path, concept_names: frozenset[str], display: str | None = None) -> list[CohortRule]:
+def load_cohort_file(path: Path, concept_names: frozenset[str], display: str | None = None,
+                     ids: UniqueIds | None = None) -> list[CohortRule]:
     """Read, check and compile every cohort rule in one YAML file."""
     name = display or str(path)
-    doc, entries = load_mappings(read_text(path, name), name, "a cohort rule", "start with `kind: cohort`")
-    rules = []
-    for base, raw in entries:
-        try:
-            spec = CohortRuleSpec.model_validate(raw)
-        except ValidationError as error:
-            raise doc.invalid(base, error, CohortRuleSpec, "cohort rule", _COHORT_NEEDS) from None
-        rules.append(_build(spec, doc, base, concept_names, name))
-    return rules
-
-
-def _cohort_files(root: Path) -> list[Path]:
-    if root.is_file():
-        return [root]
-    folder = root if root.name == COHORT_FOLDER else root / COHORT_FOLDER
-    return sorted(folder.rglob("*.yaml")) if folder.is_dir() else []
+    doc, specs = read_specs(path, name, CohortRuleSpec, "cohort rule", "start with `kind: cohort`", _COHORT_NEEDS,
+                            ids=ids)
+    return [_build(spec, doc, base, concept_names, name) for base, spec in specs]
 
 
 def load_cohort_rules(*paths: str | Path, builtin: bool = True, concepts: Any = None) -> list[CohortRule]:
     """The built-in cohort rules (unless builtin=False) plus those in the given files or folders' cohort/."""
-    roots = ([builtin_rules_dir()] if builtin else []) + [Path(p) for p in paths]
-    for root in roots:
-        if not root.exists():
-            raise RuleError(f"no such rules file or folder: {root}", Origin(str(root)))
-    concepts = concepts if concepts is not None else load_concepts(*[r for r in roots[1 if builtin else 0:] if r.is_dir()])
+    roots = rule_roots(paths, builtin)
+    concepts = concepts if concepts is not None else load_concepts(*user_folders(roots))
     names = concepts.names()
-    rules: list[CohortRule] = []
-    seen: dict[str, str] = {}
-    for index, root in enumerate(roots):
-        for file in _cohort_files(root):
-            display = f"builtin:{file.relative_to(root).as_posix()}" if builtin and index == 0 else str(file)
-            for rule in load_cohort_file(file, names, display):
-                if rule.id in seen:
-                    raise RuleError(f"cohort rule id {rule.id} is used twice: in {display} and in {seen[rule.id]}",
-                                    Origin(display), hint="give each rule its own id")
-                seen[rule.id] = display
-                rules.append(rule)
-    return rules
+    ids = UniqueIds("cohort rule")
+    return [rule for root in roots for file in root.cohort_rule_files()
+            for rule in load_cohort_file(file, names, root.display(file), ids)]
 
 
 def select_rules(rules: list[CohortRule], select: Iterable[str] = ()) -> list[CohortRule]:
