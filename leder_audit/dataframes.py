@@ -17,7 +17,8 @@ from .errors import InputError
 from .finding_table import FINDING_COLUMNS, REJECTED_COLUMNS, finding_row
 from .findings import AuditResult, Finding, Rejection
 from .intake import Incoming, record_data
-from .readers.fieldpaths import BadPath, FieldPath, parse_path, set_path
+from .paths import BadPath, FieldPath, parse as parse_path
+from .readers.fieldpaths import set_path
 from .rulebook import Rulebook, load_rulebook
 from .suppressions import Suppressions
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import InputError
 from .findings import Rejection
 from .records import RECORD_MODELS, record_adapter, record_data_validator
+from .paths import render, step
 
 
 class Incoming(NamedTuple):
@@ -29,15 +30,7 @@ class Admitted(NamedTuple):
     location: str
 
 
-def render_loc(loc: tuple[Any, ...]) -> str:
-    """A pydantic error location as a field path: ('part1', 1, 'text') -> part1[1].text."""
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path
+render_loc = render  # a pydantic error location as a field path
 
 
 _MODEL_NAMES = set(RECORD_MODELS)
@@ -121,9 +114,9 @@ _PLAIN_TYPES = (str, int, float, bool, type(None), date, datetime)
 def _first_foreign_value(data: Any, path: str = "") -> tuple[str | None, Any]:
     """The path and value of the first value in nested dicts and lists that is not a plain JSON or date value."""
     if isinstance(data, dict):
-        items: Iterable[tuple[str, Any]] = ((f"{path}.{k}" if path else str(k), v) for k, v in data.items())
+        items: Iterable[tuple[str, Any]] = ((step(path, str(k)), v) for k, v in data.items())
     elif isinstance(data, list):
-        items = ((f"{path}[{i}]", v) for i, v in enumerate(data))
+        items = ((step(path, i), v) for i, v in enumerate(data))
     else:
         return (path or None, data) if type(data) not in _PLAIN_TYPES else (None, None)
     for item_path, value in items:

@@ -12,7 +12,8 @@ from leder_audit.engine import Incoming, validate
 from leder_audit.errors import InputError
 from leder_audit.findings import Rejection
 from leder_audit.readers import detect_format, read
-from leder_audit.readers.fieldpaths import kind_at, parse_path
+from leder_audit.paths import parse as parse_path
+from leder_audit.readers.fieldpaths import kind_at
 from leder_audit.readers.mapping import Mapping, load_mapping, mapping_from
 
 

@@ -14,7 +14,9 @@ from pydantic import BaseModel, Field
 
 from .stats import previous_quarter, quarter_of, wilson
 from ..engine import Auditor
+from ..errors import InputError
 from ..findings import Finding
+from ..paths import BadPath, parse, value_at
 from ..records import parts_of
 from ..rulebook import Rulebook
 
@@ -70,15 +72,6 @@ class Trend(BaseModel):
     undated: int = Field(0, description="Records with no date to place them in a quarter, left out.")
 
 
-def _path_value(record: Any, path: str) -> Any:
-    value = record
-    for part in path.split("."):
-        value = getattr(value, part, None) if not isinstance(value, dict) else value.get(part)
-        if value is None:
-            return None
-    return value
-
-
 def _themes(book: Rulebook, record: Any) -> set[str]:
     types = [part["record_type"] for part, _ in parts_of(record)]
     return {tag for t in types for rule in book.by_type.get(t, []) for tag in rule.spec.tags}
@@ -89,6 +82,10 @@ class TrendCounter:
 
     def __init__(self, book: Rulebook, by: str = "area.ics", small_numbers: int = SMALL_NUMBERS) -> None:
         self.book, self.by, self.small_numbers = book, by, small_numbers
+        try:
+            self.by_path = parse(by) if by != "none" else ()
+        except BadPath as error:
+            raise InputError(f"--by is not a field path: {error}", "--by") from None
         # [records with a recorded failure, records checked, records with a not-recorded finding]
         self.counts: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
         self.undated = 0
@@ -99,7 +96,7 @@ class TrendCounter:
         if not isinstance(day, date):
             self.undated += 1
             return
-        area_value = _path_value(record, self.by) if self.by != "none" else "all"
+        area_value = value_at(record, self.by_path) if self.by_path else "all"
         area = "unknown" if area_value in (None, "") else str(area_value)
         failed = {tag for finding in findings if not finding.decided_on_unknown for tag in finding.tags}
         gaps = {tag for finding in findings if finding.decided_on_unknown for tag in finding.tags}

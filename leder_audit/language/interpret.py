@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from pydantic import BaseModel
 
+from ..paths import step
 from .compile import (CONTEXT, RECORD, Env, arithmetic, both, call, compare, contains, either, get_field, get_index,
                       literal_arguments, logical_not, negate, quantify, record_path)
 from .functions import FUNCTIONS, Sighting
@@ -242,7 +243,7 @@ _EVALUATORS = {Literal: Interpreter._literal, Name: Interpreter._name, Field: In
 
 def _with_items(value: Any, path: str | None) -> Located:
     if isinstance(value, list) and path is not None:
-        return Located(value, path, [f"{path}[{i}]" for i in range(len(value))])
+        return Located(value, path, [step(path, i) for i in range(len(value))])
     return Located(value, path)
 
 

@@ -12,7 +12,8 @@ from typing import Any, Iterator
 from ..errors import InputError, UnusedColumn
 from ..intake import Incoming
 from ..findings import Rejection
-from .fieldpaths import BadPath, FieldPath, declared, declared_names, kind_at, set_path
+from ..paths import BadPath, FieldPath
+from .fieldpaths import declared, declared_names, kind_at, set_path
 from .mapping import Mapping
 
 Column = tuple[int, str, FieldPath]

@@ -1,8 +1,8 @@
-"""Dotted column names as field paths into a record, and the type the record model gives each path."""
+"""Which field paths the record models declare, the type each gives its value, and putting a value at a path
+(the notation itself is paths.py's)."""
 
 from __future__ import annotations
 
-import re
 import types
 from datetime import date
 from functools import lru_cache
@@ -10,43 +10,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from ..paths import FieldPath
 from ..records import RECORD_MODELS
-
-Segment = str | int
-FieldPath = tuple[Segment, ...]
-
-# Part I lines are written I(a) to I(d) on the certificate; a column may name them by letter.
-CAUSE_LINE_LETTERS = "abcd"
-_BRACKET = re.compile(r"\[(\d+)\]")
-
-
-# No record has lists this long (Part I has four lines); a larger index is a typo or an attack that would
-# build a list of millions of empty entries.
-MAX_LIST_INDEX = 63
-
-
-class BadPath(ValueError):
-    """A column name that is not a field path (the message never repeats the name: it may be a value)."""
-
-
-def parse_path(name: str) -> FieldPath:
-    """`part1.a.text`, `part1.0.text` or `part1[0].text` -> ('part1', 0, 'text')."""
-    segments: list[Segment] = []
-    for part in _BRACKET.sub(r".\1", name.strip()).split("."):
-        part = part.strip()
-        if not part:
-            raise BadPath("it has an empty part")
-        if part.isdigit():
-            if int(part) > MAX_LIST_INDEX:
-                raise BadPath(f"a list index above {MAX_LIST_INDEX}")
-            segments.append(int(part))
-        elif len(part) == 1 and part.lower() in CAUSE_LINE_LETTERS and segments and segments[-1] == "part1":
-            segments.append(CAUSE_LINE_LETTERS.index(part.lower()))
-        else:
-            segments.append(part)
-    if isinstance(segments[0], int):
-        raise BadPath("it starts with a list index")
-    return tuple(segments)
 
 
 def declared(path: FieldPath) -> bool:

@@ -8,6 +8,7 @@ from typing import Any, Iterator
 
 from ..intake import Incoming, json_kind
 from ..findings import Rejection
+from ..paths import step
 
 BOM = b"\xef\xbb\xbf"
 MAX_DIGITS = 4300  # Python's own limit on turning digits into an int
@@ -65,14 +66,14 @@ def problem_in(value: Any, path: str = "") -> tuple[str | None, str] | None:
     number, a lone surrogate), never repeating its value; None when it can be."""
     if isinstance(value, dict):
         if isinstance(value, _Duplicated):
-            return _join(path, value.duplicate), "this key is given twice in the record, with two values; keep one"
+            return step(path, str(value.duplicate)), "this key is given twice in the record, with two values; keep one"
         for key, item in value.items():
-            found = problem_in(item, _join(path, key))
+            found = problem_in(item, step(path, str(key)))
             if found:
                 return found
     elif isinstance(value, list):
         for number, item in enumerate(value):
-            found = problem_in(item, f"{path}[{number}]")
+            found = problem_in(item, step(path, number))
             if found:
                 return found
     elif isinstance(value, _Unreadable):
@@ -83,10 +84,6 @@ def problem_in(value: Any, path: str = "") -> tuple[str | None, str] | None:
         except UnicodeEncodeError:
             return path or None, "the text holds a lone surrogate escape (such as \\ud800), which is not text"
     return None
-
-
-def _join(path: str, key: Any) -> str:
-    return f"{path}.{key}" if path else str(key)
 
 
 def load_document(path: Path) -> Any:

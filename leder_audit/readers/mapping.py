@@ -10,7 +10,8 @@ from typing import Any
 
 from ..errors import InputError, RuleError
 from ..yamlfile import load, read_text
-from .fieldpaths import BadPath, FieldPath, Kind, parse_path
+from ..paths import BadPath, FieldPath, parse as parse_path
+from .fieldpaths import Kind
 
 TRUE_SPELLINGS = ("y", "yes", "true", "t", "1")
 FALSE_SPELLINGS = ("n", "no", "false", "f", "0")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..intake import Incoming
+from ..paths import step
 from ..readers.fhir import records_from_document
 from .hooks import Service
 
@@ -63,9 +64,9 @@ def _path_to(value: Any, target: str, where: str) -> str:
         if node is target:
             return path
         if isinstance(node, dict):
-            stack.extend((v, f"{path}.{k}") for k, v in node.items())
+            stack.extend((v, step(path, str(k))) for k, v in node.items())
         elif isinstance(node, list):
-            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
+            stack.extend((v, step(path, i)) for i, v in enumerate(node))
     return where
 
 
