@@ -9,33 +9,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from json.encoder import encode_basestring as _json_string
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
+from ._private import trusted_model
 from .duplicates import Duplicate, DuplicateIds
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
 
 NOT_RECORDED = "not-recorded"  # the tag a finding decided on unknown carries beside its themes
-
-_Model = TypeVar("_Model", bound=BaseModel)
-_set = object.__setattr__
-
-
-def _trusted(model: type[_Model], values: dict[str, Any], given: frozenset[str]) -> _Model:
-    """What model.model_construct(**values) makes, without its walk over the model's fields: for values
-    that are valid already. `values` holds every field, in the order the model declares them; `given`
-    names those a caller of the validating constructor would have passed.
-    """
-    made = model.__new__(model)
-    _set(made, "__dict__", values)
-    _set(made, "__pydantic_fields_set__", set(given))
-    _set(made, "__pydantic_extra__", None)
-    _set(made, "__pydantic_private__", None)
-    return made
-
 
 class Reference(BaseModel):
     """A recommendation or piece of guidance a rule rests on."""
@@ -71,7 +55,7 @@ class Evidence(BaseModel):
     @staticmethod
     def trusted(text: str, start: int | None, end: int | None, path: str | None, context: str | None) -> Evidence:
         """Evidence(...) with these values, made without validating them: for values known to be valid."""
-        return _trusted(Evidence, {"text": text, "start": start, "end": end, "path": path, "context": context},
+        return trusted_model(Evidence, {"text": text, "start": start, "end": end, "path": path, "context": context},
                         _EVIDENCE_GIVEN)
 
 
@@ -89,7 +73,7 @@ class Step(BaseModel):
 
         The step keeps `inputs` itself, where Step(...) would copy it.
         """
-        return _trusted(Step, {"expression": expression, "value": value, "inputs": inputs}, _STEP_GIVEN)
+        return trusted_model(Step, {"expression": expression, "value": value, "inputs": inputs}, _STEP_GIVEN)
 
 
 class Finding(BaseModel):
@@ -129,7 +113,7 @@ class Finding(BaseModel):
         would copy them.
         """
         key = fingerprint_of(rule_id, rule_version, record_id, path or "", evidence.text if evidence else "")
-        return _trusted(Finding, {
+        return trusted_model(Finding, {
             "rule_id": rule_id, "rule_version": rule_version, "title": title, "severity": severity, "tags": tags,
             "record_id": record_id, "record_type": record_type, "message": message, "path": path,
             "evidence": evidence, "references": references, "fingerprint": key, "explanation": explanation,

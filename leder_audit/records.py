@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 from pydantic_core import SchemaValidator
 
+from ._private import models_as_typed_dicts
+
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 # The ways UK exports write a date, besides ISO 8601: 31/03/2024, 31/03/2024 14:05, 31 March 2024, 31-Mar-2024.
@@ -315,38 +317,9 @@ def parts_of(record: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
 record_adapter: TypeAdapter[DeathCertificate | DnacprDecision | MortalityReview] = TypeAdapter(Record)
 
 
-def _as_data(schema: Any) -> Any:
-    """A core schema with every model in it re-expressed as a typed dict: the same checks, a dict for a model.
-
-    Extra fields are kept and absent fields get their defaults, as in the model, so the dict holds what
-    `model.model_dump()` would.
-    """
-    if isinstance(schema, list):
-        return [_as_data(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    if schema.get("type") != "model":
-        return {key: _as_data(value) for key, value in schema.items()}
-    fields = schema["schema"]
-    if schema.get("custom_init") or schema.get("root_model") or fields.get("type") != "model-fields" \
-            or fields.get("computed_fields") or any("validation_alias" in f for f in fields["fields"].values()):
-        raise TypeError(f"{schema['cls'].__name__} cannot be checked as a typed dict")
-    as_dict: dict[str, Any] = {
-        "type": "typed-dict",
-        "fields": {name: {"type": "typed-dict-field", "schema": _as_data(field["schema"]),
-                          "required": field["schema"].get("type") != "default"}
-                   for name, field in fields["fields"].items()},
-        "extra_behavior": schema["config"].get("extra_fields_behavior", "ignore"),
-        "config": schema["config"],
-    }
-    if "ref" in schema:
-        as_dict["ref"] = schema["ref"] + ":data"
-    return as_dict
-
-
 # Records checked against the same models, as plain dicts: about 40% quicker than building the models,
 # for the engine, which reads fields and never needs a model's methods.
-record_data_validator = SchemaValidator(_as_data(record_adapter.core_schema))
+record_data_validator = SchemaValidator(models_as_typed_dicts(record_adapter.core_schema))
 
 
 def __getattr__(name: str) -> Any:

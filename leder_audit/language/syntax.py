@@ -17,6 +17,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.grammar import Rule
 from lark.lexer import TerminalDef
 
+from .._private import lark_parser_from_tables
 from ..errors import Origin, RuleSyntaxError
 from .nodes import Binary, Call, Duration, Field, Index, Let, ListExpr, Literal, Name, Node, Quantifier, Unary
 
@@ -57,7 +58,7 @@ def _stored_parser(grammar: str) -> Lark | None:
     stored = json.loads(text, object_pairs_hook=_int_keys)
     if (stored["grammar_sha256"], stored["lark_version"]) != (_sha256(grammar), lark.__version__):
         return None
-    return Lark._load_from_dict(stored["data"], stored["memo"])
+    return lark_parser_from_tables(stored["data"], stored["memo"])
 
 
 def _int_keys(pairs: list[tuple[str, Any]]) -> dict[Any, Any]:
