@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
@@ -114,6 +118,68 @@ async def _check_in_time(state: ServiceState, records: list[Any]) -> list[Checke
         return None
 
 
+Body = TypeVar("Body", bound=BaseModel)
+
+# The bodies the POST endpoints read. Each handler reads its body once and validates it with the model's
+# own JSON parser, rather than FastAPI building the model from a parsed copy; the models are still what
+# /openapi.json documents (see _documented).
+BODY_MODELS: tuple[type[BaseModel], ...] = (HookRequest, FeedbackRequest, MeDraft)
+
+
+def _request_body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def _model_body(model: type[BaseModel]) -> dict[str, Any]:
+    return _request_body({"$ref": f"#/components/schemas/{model.__name__}"})
+
+
+RECORD_BODY = _request_body({"type": "object", "additionalProperties": True, "title": "Record",
+                             "description": "A record in the library's own shapes (docs/records.md)."})
+
+
+def _invalid(error: ValidationError) -> ServiceError:
+    """The first thing wrong with a body, as a 400 naming the field."""
+    first = error.errors(include_url=False)[0]
+    if first.get("type") == "json_invalid":
+        return ServiceError(400, "the request body is not valid JSON")
+    where = render_loc(tuple(first.get("loc", ())))
+    return ServiceError(400, f"{where or 'the request body'}: {first.get('msg', 'invalid')}", where or None)
+
+
+def _parsed(model: type[Body], body: bytes) -> Body:
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as error:
+        raise _invalid(error) from None
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        raise ServiceError(400, "the request body is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise ServiceError(400, "the request body: Input should be a valid dictionary")
+    return value
+
+
+def _documented(api: FastAPI) -> Callable[[], dict[str, Any]]:
+    """api.openapi, with the request body models among the document's schemas."""
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            document = get_openapi(title=api.title, version=api.version, description=api.description,
+                                   routes=api.routes)
+            _, defs = models_json_schema([(m, "validation") for m in BODY_MODELS],
+                                         ref_template="#/components/schemas/{model}")
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            for name, schema in defs.get("$defs", {}).items():
+                schemas.setdefault(name, schema)
+            api.openapi_schema = document
+        return api.openapi_schema
+    return openapi
+
+
 def _input_error(error: InputError) -> ServiceError:
     return ServiceError(422, f"the form does not fit its record model: {error.message}", error.field)
 
@@ -133,6 +199,7 @@ def create_app(config: ServiceConfig, checker: WarmChecker, relative_to: Path | 
                               "against the LeDeR recommendations, a plain JSON check, and a checking page.")
     _errors(api)
     _routes(api, state)
+    api.openapi = _documented(api)  # type: ignore[method-assign]
     buckets = TokenBuckets(config.rate_limit.per_second, config.rate_limit.burst)
     inner = Limits(api, config.max_body_bytes, buckets, lambda path: _route_of(path) in POSTED)
     cors = CORSMiddleware(inner, allow_origins=config.cors_origins, allow_methods=["GET", "POST"],
@@ -188,16 +255,17 @@ def _routes(api: FastAPI, state: ServiceState) -> None:
         """The CDS Hooks discovery document."""
         return JSONResponse(discovery())
 
-    async def authenticated(request: Request) -> str:
+    def authenticated(request: Request) -> str:
         """The caller, checked before the body is read: an unauthenticated call learns nothing from it."""
         client = request.state.audit["client"] = _authenticate(state, request)
         return client
 
     @api.post("/cds-services/{service_id}", response_model=CardsResponse, responses=OUTCOME_RESPONSES,
-              tags=["CDS Hooks"])
-    async def call_service(service_id: str, call: HookRequest, request: Request,
-                           client: str = Depends(authenticated)) -> JSONResponse:
+              tags=["CDS Hooks"], openapi_extra=_model_body(HookRequest))
+    async def call_service(service_id: str, request: Request) -> JSONResponse:
         """Check the draft form in the hook's context; a card for each finding."""
+        authenticated(request)
+        call = _parsed(HookRequest, await request.body())
         audit = request.state.audit
         service = _service(service_id)
         hook = service.hook(call.hook)
@@ -220,10 +288,11 @@ def _routes(api: FastAPI, state: ServiceState) -> None:
         return JSONResponse({"cards": cards})
 
     @api.post("/cds-services/{service_id}/feedback", response_model=FeedbackResponse, responses=OUTCOME_RESPONSES,
-              tags=["CDS Hooks"])
-    async def feedback(service_id: str, body: FeedbackRequest, request: Request,
-                       client: str = Depends(authenticated)) -> JSONResponse:
+              tags=["CDS Hooks"], openapi_extra=_model_body(FeedbackRequest))
+    async def feedback(service_id: str, request: Request) -> JSONResponse:
         """Whether the user accepted or overrode each card, with the coded override reason."""
+        authenticated(request)
+        body = _parsed(FeedbackRequest, await request.body())
         service = _service(service_id)
         request.state.audit["service"] = service.id
         if state.feedback is None:
@@ -238,10 +307,12 @@ def _routes(api: FastAPI, state: ServiceState) -> None:
         request.state.audit["outcomes"] = len(outcomes)
         return JSONResponse({"recorded": added, "alreadyRecorded": repeated})
 
-    @api.post("/v1/check", response_model=CheckResponse, responses=OUTCOME_RESPONSES, tags=["Records"])
-    async def check_record(record: dict[str, Any], request: Request,
-                           client: str = Depends(authenticated)) -> JSONResponse:
+    @api.post("/v1/check", response_model=CheckResponse, responses=OUTCOME_RESPONSES, tags=["Records"],
+              openapi_extra=RECORD_BODY)
+    async def check_record(request: Request) -> JSONResponse:
         """Check one record in the library's own shapes (docs/records.md); its findings."""
+        authenticated(request)
+        record = _json_object(await request.body())
         within_bounds(record, state.bounds, "record")
         try:
             checked = await _check_in_time(state, [record])
@@ -268,9 +339,11 @@ def _page_routes(api: FastAPI, state: ServiceState) -> None:
         return HTMLResponse(html, headers={"Content-Security-Policy": policy, "Cache-Control": "no-store",
                                            "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"})
 
-    @api.post("/me/check", response_model=CheckResponse, responses=OUTCOME_RESPONSES, tags=["Medical examiner"])
-    async def me_check(draft: MeDraft) -> JSONResponse:
+    @api.post("/me/check", response_model=CheckResponse, responses=OUTCOME_RESPONSES, tags=["Medical examiner"],
+              openapi_extra=_model_body(MeDraft))
+    async def me_check(request: Request) -> JSONResponse:
         """The page's check of what has been typed so far: findings on written words only, never stored."""
+        draft = _parsed(MeDraft, await request.body())
         checked = await _check_in_time(state, [draft.record()])
         if checked is None:
             body = {"complete": False, "incomplete": f"the check took longer than {state.config.deadline_ms} ms",
