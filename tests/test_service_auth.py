@@ -141,3 +141,90 @@ def test_a_private_key_in_the_config_is_refused():
     leaked = {"keys": [{**ES.jwk, "d": "AAAA"}]}
     with pytest.raises(ConfigError, match="private key"):
         make_app(issuers=[{"iss": ISSUER, "jwks": leaked}])
+
+
+def resigned(signer, header: dict, claims: dict) -> str:
+    """A token with exactly this header and these claims, signed by the signer's key."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    signing_input = (b64(header) + "." + b64(claims)).encode()
+    if signer.algorithm == "RS384":
+        signature = signer.private.sign(signing_input, padding.PKCS1v15(), hashes.SHA384())
+    else:
+        r, s = decode_dss_signature(signer.private.sign(signing_input, ec.ECDSA(hashes.SHA384())))
+        signature = r.to_bytes(48, "big") + s.to_bytes(48, "big")
+    return signing_input.decode() + "." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
+
+
+def claims_for(signer, **changes) -> dict:
+    now = int(time.time())
+    claims = {"iss": signer.iss, "aud": AUD, "iat": now, "exp": now + 60, "jti": str(time.monotonic_ns())}
+    claims.update(changes)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+@pytest.mark.parametrize("signer", [ES, RS], ids=["ES384", "RS384"])
+def test_a_token_signed_here_by_hand_is_answered(client, signer):
+    # The verifier checks signatures itself: a token built from its parts, not by PyJWT, is read the same.
+    header = {"alg": signer.algorithm, "typ": "JWT", "kid": signer.kid}
+    assert call(client, resigned(signer, header, claims_for(signer))).status_code == 200
+
+
+@pytest.mark.parametrize("signer", [ES, RS], ids=["ES384", "RS384"])
+def test_a_changed_claim_breaks_the_signature(client, signer):
+    header = {"alg": signer.algorithm, "typ": "JWT", "kid": signer.kid}
+    token = resigned(signer, header, claims_for(signer))
+    head, _, signature = token.split(".")
+    forged = head + "." + b64(claims_for(signer, sub="someone-else")) + "." + signature
+    refused(call(client, forged), "signature")
+
+
+def test_an_aud_list_naming_this_endpoint_is_answered_and_one_that_does_not_is_refused(client):
+    header = {"alg": "ES384", "typ": "JWT", "kid": ES.kid}
+    assert call(client, resigned(ES, header, claims_for(ES, aud=["https://elsewhere", AUD]))).status_code == 200
+    refused(call(client, resigned(ES, header, claims_for(ES, aud=["https://elsewhere"]))), "aud")
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"exp": "tomorrow"}, "exp is not a number"),
+    ({"iat": True}, "iat is not a number"),
+    ({"nbf": int(time.time()) + 3600}, "not valid yet"),
+    ({"iat": None}, "no iat claim"),
+    ({"aud": None}, "no aud claim"),
+])
+def test_claims_that_are_missing_or_not_numbers_are_refused(client, changes, words):
+    refused(call(client, resigned(ES, {"alg": "ES384", "kid": ES.kid}, claims_for(ES, **changes))), words)
+
+
+def test_a_critical_header_extension_is_refused(client):
+    header = {"alg": "ES384", "kid": ES.kid, "crit": ["exp-by-wall-clock"], "exp-by-wall-clock": True}
+    refused(call(client, resigned(ES, header, claims_for(ES))), "critical")
+
+
+def test_an_es384_signature_of_the_wrong_length_is_refused(client):
+    token = resigned(ES, {"alg": "ES384", "kid": ES.kid}, claims_for(ES))
+    head, body, signature = token.split(".")
+    refused(call(client, f"{head}.{body}.{signature[:-4]}"), "signature")
+
+
+@pytest.mark.parametrize("spoil", [lambda s: s + "==", lambda s: "+" + s[1:], lambda s: s[:-1] + "!"],
+                         ids=["padded", "plus", "not-base64"])
+def test_a_signature_not_written_in_base64url_is_not_a_jwt(client, spoil):
+    token = resigned(ES, {"alg": "ES384", "kid": ES.kid}, claims_for(ES))
+    head, body, signature = token.split(".")
+    refused(call(client, f"{head}.{body}.{spoil(signature)}"), "not a JWT")
+
+
+def test_keys_that_do_not_fit_their_algorithm_are_refused_at_start():
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    from leder_audit.service.config import ConfigError
+
+    p256 = jwt.algorithms.ECAlgorithm.to_jwk(ec.generate_private_key(ec.SECP256R1()).public_key(), as_dict=True)
+    with pytest.raises(ConfigError, match="P-384"):
+        make_app(issuers=[{"iss": ISSUER, "jwks": {"keys": [{**p256, "kid": "k", "alg": "ES384"}]}}])
+    short = jwt.algorithms.RSAAlgorithm.to_jwk(rsa.generate_private_key(65537, 1024).public_key(), as_dict=True)
+    with pytest.raises(ConfigError, match="2048"):
+        make_app(issuers=[{"iss": ISSUER, "jwks": {"keys": [{**short, "kid": "k", "alg": "RS384"}]}}])
