@@ -67,6 +67,16 @@ def test_a_clinicians_words_cannot_become_markdown_links_or_html():
     assert markdown_text("a*b") == "a\\*b"
 
 
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from(list("ab \n\t\\`*_[]<>#|!~(")) | st.characters(), max_size=60))
+def test_markdown_text_escapes_every_markdown_character_and_nothing_else(text):
+    escaped = markdown_text(text)
+    # Undoing each backslash escape gives back the text with its white space run together ...
+    assert re.sub(r"\\(.)", r"\1", escaped, flags=re.S) == " ".join(text.split())
+    # ... and every markdown character left is one that was escaped.
+    assert re.search(r"(?<!\\)(?:\\\\)*[`*_\[\]<>#|!~]", escaped) is None
+
+
 def test_extension_carries_path_span_rule_version_and_rulebook_hash():
     extension = card_of(finding(), "h", "the-hash")["extension"][EXTENSION]
     assert extension["path"] == "rationale"

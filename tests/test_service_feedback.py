@@ -102,3 +102,38 @@ def test_sending_any_feedback_twice_changes_nothing(tmp_path_factory, sent):
     distinct = {(e["card"], e["outcome"], e["outcomeTimestamp"]) for e in batch}
     assert first["recorded"] == len(distinct) and again == {"recorded": 0, "alreadyRecorded": len(batch)}
     assert {row[3] for row in kept} <= {None, "clinical-reasons-recorded", "not-applicable", "other"}
+
+
+def stored_cards(path) -> set[str]:
+    with sqlite3.connect(path) as db:
+        return {row[0] for row in db.execute("SELECT uuid FROM cards")}
+
+
+def test_cards_issued_are_written_together_and_before_anything_reads_the_file(tmp_path):
+    from leder_audit.service.feedback import FeedbackStore, Outcome
+
+    path = tmp_path / "feedback.sqlite3"
+    store = FeedbackStore(path)
+    assert store.issued("svc", "sign", [("card-1", "LDA-X-001", 1)]) is True  # the first waiting: flush soon
+    assert store.issued("svc", "sign", [("card-2", "LDA-X-001", 1)]) is False
+    assert stored_cards(path) == set()
+    store.flush()
+    assert stored_cards(path) == {"card-1", "card-2"}
+    store.issued("svc", "edit", [("card-3", "LDA-X-002", 2)])
+    store.record("svc", [Outcome("card-3", "accepted", None, "2024-05-01T10:00:00+00:00")])
+    assert "card-3" in stored_cards(path)
+    assert [r.rule_id for r in store.by_rule()] == ["LDA-X-001", "LDA-X-002"]
+    store.issued("svc", "edit", [("card-4", "LDA-X-002", 2)])
+    store.close()
+    assert "card-4" in stored_cards(path)
+    store.flush()  # after close, as a flush scheduled before it would: nothing happens
+
+
+def test_cards_never_wait_in_memory_beyond_the_limit(tmp_path):
+    from leder_audit.service.feedback import MAX_PENDING, FeedbackStore
+
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    for number in range(MAX_PENDING):
+        store.issued("svc", "sign", [(f"card-{number}", "LDA-X-001", 1)])
+    assert len(stored_cards(tmp_path / "feedback.sqlite3")) == MAX_PENDING
+    store.close()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -15,6 +17,7 @@ import pytest
 from leder_audit.service.run import server_options, stop_notice
 
 from .conftest import ROOT
+from .service_support import fixture_json, hook_call
 
 
 def test_the_server_runs_on_httptools_and_uvloop_when_they_are_installed():
@@ -28,7 +31,14 @@ def test_the_stop_notice_names_the_signal_and_is_not_the_checks():
     assert "SIGTERM" in notice and "stopped" in notice and "report" not in notice
 
 
-def test_sigterm_stops_the_service_cleanly_with_its_own_message(tmp_path):
+def issued_cards(path) -> int:
+    if not path.exists():
+        return 0
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT COUNT(*) FROM cards").fetchone()[0]
+
+
+def test_a_served_service_writes_cards_out_unasked_and_stops_cleanly_on_sigterm(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -43,6 +53,18 @@ def test_sigterm_stops_the_service_cleanly_with_its_own_message(tmp_path):
             except OSError:
                 assert process.poll() is None, process.stderr.read()
                 time.sleep(0.5)
+        body = hook_call("leder-audit-dnacpr", "sign", fixture_json("fhir_dnacpr_bundle.json"))
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/cds-services/leder-audit-dnacpr",
+                                         data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+        cards = len(json.loads(urllib.request.urlopen(request, timeout=30).read())["cards"])
+        assert cards
+        # No other call follows: the cards issued reach the feedback file of their own accord.
+        database = tmp_path / "leder-audit-feedback.sqlite3"
+        for _ in range(100):
+            if issued_cards(database) == cards:
+                break
+            time.sleep(0.1)
+        assert issued_cards(database) == cards
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
     finally:

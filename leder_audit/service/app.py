@@ -28,7 +28,7 @@ from .cards import cards_for, incomplete_card, shown_on
 from .checker import Checked, WarmChecker
 from .config import ServiceConfig
 from .drafts import Bounds, DraftError, records_of_draft, within_bounds
-from .feedback import FeedbackStore, Outcome, reason_code
+from .feedback import FLUSH_AFTER_SECONDS, FeedbackStore, Outcome, reason_code
 from .hooks import SERVICES, Service, discovery
 from .limits import Limits, TokenBuckets
 from .models import (CardsResponse, CheckResponse, DiscoveryResponse, FeedbackRequest, FeedbackResponse,
@@ -373,7 +373,9 @@ def _cards(state: ServiceState, service: Service, moment: str, hook_instance: st
         return [incomplete_card(hook_instance, f"The check took longer than {state.config.deadline_ms} ms.")]
     pairs = cards_for([f for result in checked for f in result.findings], moment, hook_instance,
                       state.checker.rulebook_hash, sum(result.rule_errors for result in checked))
-    if state.feedback is not None:
-        state.feedback.issued(service.id, moment, [(card["uuid"], finding.rule_id, finding.rule_version)
-                                                   for card, finding in pairs if finding is not None])
+    if state.feedback is not None and state.feedback.issued(
+            service.id, moment, [(card["uuid"], finding.rule_id, finding.rule_version)
+                                 for card, finding in pairs if finding is not None]):
+        loop = asyncio.get_running_loop()
+        loop.call_later(FLUSH_AFTER_SECONDS, loop.run_in_executor, None, state.feedback.flush)
     return [card for card, _ in pairs]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import uuid
+from functools import lru_cache
 from typing import Any, Iterable
 
 from ..findings import SEVERITIES, Finding
@@ -32,12 +32,13 @@ OVERRIDE_REASONS: tuple[dict[str, str], ...] = (
 OVERRIDE_CODES = frozenset(r["code"] for r in OVERRIDE_REASONS)
 
 # Characters that would make a clinician's words into markdown links, emphasis, headings or HTML.
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|!~])")
+MARKDOWN_CHARACTERS = "\\`*_[]<>#|!~"
+_ESCAPED = str.maketrans({c: "\\" + c for c in MARKDOWN_CHARACTERS})
 
 
 def markdown_text(text: str) -> str:
     """Text shown as itself in markdown: every character that markdown would read is escaped."""
-    return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
+    return " ".join(text.split()).translate(_ESCAPED)
 
 
 def card_uuid(hook_instance: str, key: str) -> str:
@@ -45,6 +46,7 @@ def card_uuid(hook_instance: str, key: str) -> str:
     return str(uuid.uuid5(_CARD_NAMESPACE, f"{hook_instance}\0{key}"))
 
 
+@lru_cache(maxsize=4096)
 def summary_of(title: str) -> str:
     """The rule's title, cut at a word to fit the card's summary."""
     title = " ".join(title.split())
@@ -60,13 +62,20 @@ def detail_of(finding: Finding) -> str:
     if finding.evidence is not None and finding.evidence.text:
         where = f" ({markdown_text(finding.evidence.path)})" if finding.evidence.path else ""
         parts.append(f"> {markdown_text(finding.evidence.text)}{where}")
-    guidance = []
-    for reference in finding.references:
-        name = markdown_text(reference.source + (f", {reference.section}" if reference.section else ""))
-        guidance.append(f"- [{name}]({reference.url})" if reference.url else f"- {name}")
+    guidance = _guidance(tuple((r.source, r.section, r.url) for r in finding.references))
     if guidance:
-        parts.append("**Guidance**\n\n" + "\n".join(guidance))
+        parts.append(guidance)
     return "\n\n".join(parts)
+
+
+@lru_cache(maxsize=4096)
+def _guidance(references: tuple[tuple[str, str | None, str | None], ...]) -> str:
+    """The guidance a rule rests on, as a markdown list; the same for every finding of the rule."""
+    lines = []
+    for source, section, url in references:
+        name = markdown_text(source + (f", {section}" if section else ""))
+        lines.append(f"- [{name}]({url})" if url else f"- {name}")
+    return "**Guidance**\n\n" + "\n".join(lines) if lines else ""
 
 
 def guidance_url(finding: Finding) -> str | None:

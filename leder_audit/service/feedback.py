@@ -71,29 +71,63 @@ def reason_code(override_reason: Any) -> str | None:
     return "other"
 
 
+# Cards issued wait in memory for at most this many rows (the app also writes them out a second after the
+# first of them): one transaction for many calls, not one a call.
+MAX_PENDING = 512
+FLUSH_AFTER_SECONDS = 1.0
+
+
 class FeedbackStore:
-    """A SQLite file of cards issued and the feedback on them; safe to share between threads."""
+    """A SQLite file of cards issued and the feedback on them; safe to share between threads.
+
+    Cards issued are kept in memory until flush() (or MAX_PENDING of them) and written in one
+    transaction; everything that reads the file, and feedback received, writes them out first.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
+        self._pending: list[tuple[str, str, str, int, str]] = []
+        self._closed = False
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
 
-    def issued(self, service: str, hook: str, cards: Iterable[tuple[str, str, int]]) -> None:
-        """Remember the rule behind each card (uuid, rule id, rule version), so feedback can name it."""
+    def issued(self, service: str, hook: str, cards: Iterable[tuple[str, str, int]]) -> bool:
+        """Remember the rule behind each card (uuid, rule id, rule version), so feedback can name it.
+
+        True when these are the first cards waiting to be written: the caller should flush() soon.
+        """
         rows = [(uuid, service, rule_id, version, hook) for uuid, rule_id, version in cards]
-        if rows:
-            with self._lock:
-                self._db.executemany("INSERT OR IGNORE INTO cards VALUES (?, ?, ?, ?, ?)", rows)
+        if not rows:
+            return False
+        with self._lock:
+            first = not self._pending
+            self._pending.extend(rows)
+            if len(self._pending) >= MAX_PENDING:
+                self._write_pending()
+                return False
+        return first
+
+    def flush(self) -> None:
+        """Write the cards issued so far to the file."""
+        with self._lock:
+            self._write_pending()
+
+    def _write_pending(self) -> None:
+        if self._pending and not self._closed:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR IGNORE INTO cards VALUES (?, ?, ?, ?, ?)", self._pending)
+            self._db.execute("COMMIT")
+            self._pending = []
 
     def record(self, service: str, outcomes: Iterable[Outcome]) -> tuple[int, int]:
         """Keep the outcomes; (new, already kept). Unknown cards are kept too, reported without a rule."""
         rows = [(o.card, service, o.outcome, o.reason, o.outcome_time) for o in outcomes]
         with self._lock:
+            self._write_pending()
             before = self._db.total_changes
             self._db.execute("BEGIN")
             self._db.executemany("INSERT OR IGNORE INTO feedback VALUES (?, ?, ?, ?, ?)", rows)
@@ -104,6 +138,7 @@ class FeedbackStore:
     def known_cards(self, uuids: Iterable[str]) -> set[str]:
         wanted = list(uuids)
         with self._lock:
+            self._write_pending()
             found = self._db.execute(f"SELECT uuid FROM cards WHERE uuid IN ({','.join('?' * len(wanted))})",
                                      wanted).fetchall() if wanted else []
         return {row[0] for row in found}
@@ -111,6 +146,7 @@ class FeedbackStore:
     def by_rule(self) -> list[RuleFeedback]:
         """Per rule: cards issued, and how many were accepted or overridden, with the override reasons."""
         with self._lock:
+            self._write_pending()
             issued = dict(self._db.execute("SELECT rule_id, COUNT(*) FROM cards GROUP BY rule_id").fetchall())
             rows = self._db.execute(
                 "SELECT c.rule_id, f.outcome, COALESCE(f.reason, ''), COUNT(DISTINCT f.card) FROM feedback f "
@@ -126,4 +162,6 @@ class FeedbackStore:
 
     def close(self) -> None:
         with self._lock:
+            self._write_pending()
+            self._closed = True
             self._db.close()
