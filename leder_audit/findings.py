@@ -217,6 +217,7 @@ class Tally:
     rejected_count: int = 0
     errors_count: int = 0
     duplicates: DuplicateIds = field(default_factory=DuplicateIds)
+    baseline: dict[str, Any] | None = None  # how the findings compare with a baseline report, when given one
 
     def reject(self, rejection: Rejection) -> None:
         self.rejected_count += 1
@@ -283,6 +284,7 @@ class Tally:
             "not_recorded_by_theme": dict(sorted(self.not_recorded_by_theme.items())),
             "rule_errors": self.errors_count,
             "duplicate_ids": self.duplicates.count,
+            **({"baseline": self.baseline} if self.baseline is not None else {}),
         }
 
 

@@ -28,6 +28,7 @@ def check(args: Any, book: Rulebook) -> int:
         if not Path(path).is_file():
             raise InputError("no such file", path)
     refuse_unsafe_output(getattr(args, "output", None), args.paths)
+    baseline = _baseline(args.baseline, book) if getattr(args, "baseline", None) else None
     suppressions = _suppressions(getattr(args, "suppressions", []), as_of, book,
                                  getattr(args, "suppressions_max_days", None))
     jobs = getattr(args, "jobs", 1)
@@ -65,12 +66,17 @@ def check(args: Any, book: Rulebook) -> int:
         writer.start(run_header(book, args.paths, as_of, hash_inputs=args.format != "ndjson"))
         charts = ReportCharts(book, as_of) if args.format == "html" else None
         for finding in auditor.run(items, observe=charts.observe) if charts else auditor.run(items):
+            if baseline is not None and not baseline.is_new(finding):
+                continue
             writer.finding(redactor(finding) if redactor else finding)
             if rank[finding.severity] > worst:
                 worst = rank[finding.severity]
         if charts:
             sections: list[str] = getattr(writer, "sections")  # the HTML writer's extra sections
             sections.append(charts.section(auditor.tally))
+        if baseline is not None:
+            baseline.silenced(silenced.finding for silenced in auditor.tally.suppressed)
+            auditor.tally.baseline = baseline.finish().summary()
         writer.finish(auditor.tally)
     if args.format != "table" or args.output:
         print(summary_line(auditor.tally), file=sys.stderr)
@@ -82,6 +88,21 @@ def check(args: Any, book: Rulebook) -> int:
               "--keep-going reports them without failing the run", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_FINDINGS if worst >= threshold and not args.exit_zero else EXIT_OK
+
+
+def _baseline(path: str, book: Rulebook) -> Any:
+    """The baseline report, read before any record; one made with other rules is named on stderr."""
+    from ..baseline import Baseline, read_report
+
+    report = read_report(path)
+    if report.rulebook_hash is not None and report.rulebook_hash != book.hash:
+        print(f"leder-audit: warning: the baseline {path} was made with another rulebook (hash "
+              f"{report.rulebook_hash[:12]}, now {book.hash[:12]}): findings of rules added, changed or removed "
+              "since then count as new or fixed", file=sys.stderr)
+    if report.compared:
+        print(f"leder-audit: warning: the baseline {path} was itself made against a baseline and lists only the "
+              "findings new then; use a full report (made without --baseline) as the baseline", file=sys.stderr)
+    return Baseline(report)
 
 
 def _suppressions(paths: list[str], as_of: date, book: Rulebook, max_days: int | None) -> Any:

@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="exit 0 even when there are findings (errors still exit 2), e.g. to browse a report")
     check.add_argument("--keep-going", action="store_true",
                        help="a rule that fails on a record is counted in the report but does not make the exit code 2")
+    check.add_argument("--baseline", metavar="REPORT",
+                       help="an earlier JSON or NDJSON report: list and fail on only the findings not in it, "
+                            "and count those that persist and those fixed")
 
     rules = commands.add_parser("rules", help="list, test or document the rules")
     rule_commands = rules.add_subparsers(dest="rules_command", required=True)

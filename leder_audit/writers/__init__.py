@@ -121,7 +121,13 @@ def summary_line(tally: Tally) -> str:
             + (f", {summary['not_recorded']} of them not recorded" if summary.get("not_recorded") else "")
             + (f"; {summary['suppressed']} suppressed" if summary["suppressed"] else "")
             + (f"; {summary['rule_errors']} rule errors" if summary["rule_errors"] else "")
-            + (f"; {summary['duplicate_ids']} duplicate ids" if summary.get("duplicate_ids") else ""))
+            + (f"; {summary['duplicate_ids']} duplicate ids" if summary.get("duplicate_ids") else "")
+            + (_against_baseline(summary["baseline"]) if summary.get("baseline") else ""))
+
+
+def _against_baseline(counts: dict[str, Any]) -> str:
+    return (f"; against the baseline: {counts['new']:,} new (listed), {counts['persisting']:,} persisting, "
+            f"{counts['fixed']:,} fixed")
 
 
 def _more_writers() -> dict[str, Callable[..., Writer]]:

@@ -171,7 +171,7 @@ class HtmlWriter:
                 f"{' (judged as of ' + escape(str(h['as_of'])) + ')' if h.get('as_of') else ''}</td></tr>"
                 f"<tr><td>rulebook</td><td>{h.get('rule_count', '')} rules, hash <code>{escape(str(h.get('rulebook_hash', '')))}</code></td></tr>"
                 f"<tr><td>inputs</td><td><ul>{inputs}</ul></td></tr></table></header>"
-                f"<section class=\"counts\">{boxes}</section>\n")
+                f"<section class=\"counts\">{boxes}</section>\n" + _baseline_html(summary.get("baseline")))
 
     def _summary_html(self, summary: dict[str, Any], tally: Tally) -> str:
         themes = sorted(summary["by_theme"].items(), key=lambda kv: (-kv[1], kv[0]))
@@ -260,3 +260,12 @@ def _reference_html(reference: Any) -> str:
 def _unredacted(evidence_text: str, original: str, redactor: Any) -> str:
     """The evidence as it was before redaction, for checking that its span still points at it."""
     return original if redactor is not None else evidence_text
+
+
+def _baseline_html(counts: dict[str, Any] | None) -> str:
+    """The comparison with a baseline report, when the run had one: the report lists the new findings only."""
+    if not counts:
+        return ""
+    return (f'<p id="baseline">Against the baseline {escape(counts["file"])}: {counts["new"]:,} new findings '
+            f'(listed below), {counts["persisting"]:,} persisting (not listed), {counts["fixed"]:,} fixed '
+            "(in the baseline, not found now).</p>\n")
