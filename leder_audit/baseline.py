@@ -197,21 +197,32 @@ class Baseline:
 
     def is_new(self, finding: Finding) -> bool:
         """Whether the finding is not in the baseline; counts it as new or persisting."""
+        evidence = finding.evidence.text if finding.evidence else None
+        return self._count(finding.severity, finding.fingerprint, self._match(
+            finding.fingerprint, finding.rule_id, finding.rule_version, finding.record_id, finding.path, evidence))
+
+    def is_new_known(self, finding: KnownFinding) -> bool:
+        """is_new for a finding read back from a later report."""
+        return self._count(finding.severity, finding.fingerprint, self._match(
+            finding.fingerprint, finding.rule_id, finding.rule_version, finding.record_id, finding.path,
+            finding.evidence))
+
+    def _count(self, severity: str, key: str, matched: str | None) -> bool:
         counts = self.counts
-        matched = self._match(finding)
         if matched is None:
             counts.new += 1
-            counts.new_by_severity[finding.severity] = counts.new_by_severity.get(finding.severity, 0) + 1
+            counts.new_by_severity[severity] = counts.new_by_severity.get(severity, 0) + 1
             return True
         counts.persisting += 1
-        if matched != finding.fingerprint:
+        if matched != key:
             counts.persisting_under_new_rule_version += 1
         return False
 
     def silenced(self, findings: Iterable[Finding]) -> None:
         """Findings a suppression silenced in this run: found again, so not fixed, though not reported."""
         for finding in findings:
-            self._match(finding)
+            self._match(finding.fingerprint, finding.rule_id, finding.rule_version, finding.record_id, finding.path,
+                        finding.evidence.text if finding.evidence else None)
 
     def finish(self) -> BaselineCounts:
         """The counts, with the baseline's findings that no finding of this run matched counted as fixed."""
@@ -221,20 +232,17 @@ class Baseline:
     def fixed_findings(self) -> list[KnownFinding]:
         return [finding for key, finding in self._known.items() if key not in self._seen]
 
-    def _match(self, finding: Finding) -> str | None:
+    def _match(self, key: str, rule_id: str, rule_version: int, record_id: str, path: str | None,
+               evidence: str | None) -> str | None:
         """The fingerprint of the baseline's finding this one is, if any."""
-        if finding.fingerprint in self._known:
-            self._seen.add(finding.fingerprint)
-            return finding.fingerprint
-        versions = self._versions.get(finding.rule_id)
-        if not versions:
-            return None
-        evidence = finding.evidence.text if finding.evidence else ""
-        for version in sorted(versions):
-            if version == finding.rule_version:
+        if key in self._known:
+            self._seen.add(key)
+            return key
+        for version in sorted(self._versions.get(rule_id, ())):
+            if version == rule_version:
                 continue
-            key = fingerprint_of(finding.rule_id, version, finding.record_id, finding.path or "", evidence)
-            if key in self._known:
-                self._seen.add(key)
-                return key
+            earlier = fingerprint_of(rule_id, version, record_id, path or "", evidence or "")
+            if earlier in self._known:
+                self._seen.add(earlier)
+                return earlier
         return None

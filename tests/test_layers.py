@@ -22,11 +22,11 @@ LAYERS: list[set[str]] = [
     {"records", "duplicates", "paths"},
     {"findings", "yamlfile"},
     {"language", "text"},  # the rule language never reads clinical text itself: text comes in as Concepts
-    {"intake", "suppressions", "redact", "rulefiles", "finding_table"},
+    {"intake", "suppressions", "redact", "rulefiles", "finding_table", "baseline"},
     {"engine"},
     {"rulebook"},
     {"origins", "parallel", "ruletests"},
-    {"readers", "cohort", "spark", "rulesdocs", "generate"},
+    {"readers", "cohort", "spark", "rulesdocs", "generate", "diff"},
     {"writers"},  # the HTML report draws the cohort charts
     {"dataframes"},  # pandas rows read as CSV columns are (readers.fieldpaths)
     {""},  # the public API

@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cohort import add_cohort_parsers
 
     add_cohort_parsers(commands)
+    from .weekly import add_diff_parser
+
+    add_diff_parser(commands)
     from .service import add_service_parsers
 
     add_service_parsers(commands)
@@ -212,6 +215,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         code: int = getattr(cohort_commands, args.command)(args)
         return code
+    if args.command == "diff":
+        from . import weekly
+
+        return weekly.diff(args)
     if args.command in ("serve", "feedback-report"):
         from . import service
 
