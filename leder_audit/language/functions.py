@@ -38,6 +38,9 @@ class RunContext:
     concepts: Concepts
     record: Any = None
     sighting: Sighting | None = None
+    # Certificate lines already read for the record being checked, by line and concept (see _read_line).
+    lines_read: dict[tuple[int, str], tuple[Any, Any]] = field(default_factory=dict)
+    lines_read_of: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,13 +272,54 @@ class _Reading:
 
 
 def _read_line(ctx: RunContext, line: Any, concept: str) -> _Reading:
-    text = line.get("text") if isinstance(line, dict) else None
+    """How a certificate line reads for a concept, kept by everything the reading depends on: a rule asks
+    mentions_only, mentions_as_cause and mentions_within of the same line, and certificates repeat."""
+    if not isinstance(line, dict):
+        return _NOTHING_READ
+    if ctx.lines_read_of is not ctx.record:
+        ctx.lines_read.clear()
+        ctx.lines_read_of = ctx.record
+    here = (id(line), concept)
+    kept = ctx.lines_read.get(here)
+    if kept is not None and kept[0] is line:
+        reading: _Reading = kept[1]
+        return reading
+    reading = _read_line_afresh(ctx, line, concept)
+    ctx.lines_read[here] = (line, reading)
+    return reading
+
+
+def _read_line_afresh(ctx: RunContext, line: dict[str, Any], concept: str) -> _Reading:
+    lines = ctx.record.get("part1") if isinstance(ctx.record, dict) else None
+    index = next((i for i, other in enumerate(lines or ()) if other is line), None)
+    around = None if index is None else tuple(
+        (other.get("text") or "").replace("\n", " ") if isinstance(other, dict) else "" for other in lines or ())
+    key = (ctx.concepts, concept, line.get("text"), line.get("icd10"), index, around)
+    try:
+        known = _READINGS.get(key)
+    except TypeError:  # a value no certificate line holds once validated: read it afresh
+        return _reading(ctx, line, concept, around, index)
+    if known is None:
+        if len(_READINGS) >= _READINGS_LIMIT:
+            _READINGS.clear()
+        known = _READINGS[key] = _reading(ctx, line, concept, around, index)
+    return known
+
+
+_NOTHING_READ = _Reading((), False, None)
+_READINGS: dict[tuple[Any, ...], _Reading] = {}
+_READINGS_LIMIT = 4096  # readings kept; emptied when full
+
+
+def _reading(ctx: RunContext, line: dict[str, Any], concept: str, around: tuple[str, ...] | None,
+             index: int | None) -> _Reading:
+    text = line.get("text")
     if _blank(text):
-        code = line.get("icd10") if isinstance(line, dict) else None
+        code = line.get("icd10")
         if not _blank(code) and _coded_as(ctx, code, concept):
             return _Reading((Sighting(code, 0, len(code), field="icd10"),), True, None)
-        return _Reading((), False, None)
-    mentions = _mentions_on_line(ctx, line, text, concept)
+        return _NOTHING_READ
+    mentions = _mentions_on_line(ctx, text, concept, around, index)
     found = [Sighting(text[m.start - shift : m.end - shift], m.start - shift, m.end - shift, m.context.label, "text")
              for m, shift in mentions if m.affirmed]
     taken = [(m.start - shift, m.end - shift) for m, shift in mentions]
@@ -286,27 +330,32 @@ def _read_line(ctx: RunContext, line: Any, concept: str) -> _Reading:
             taken.append(code.span())
     found.sort(key=lambda s: s.start)
     if not found:
-        return _Reading((), False, None)
-    rest = "".join(ch if not any(s <= i < e for s, e in taken) else " " for i, ch in enumerate(text))
-    alone = all(w.lower() in _LINE_FILLER for w in _WORD.findall(rest))
+        return _NOTHING_READ
+    alone = all(w.lower() in _LINE_FILLER for w in _WORD.findall(_blanked(text, taken)))
     return _Reading(tuple(found), alone, None if alone else _cause_mention(text, found))
 
 
-def _mentions_on_line(ctx: RunContext, line: dict, text: str, concept: str) -> list[tuple[Any, int]]:
+def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with each span replaced by spaces."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def _mentions_on_line(ctx: RunContext, text: str, concept: str, around: tuple[str, ...] | None,
+                      index: int | None) -> list[tuple[Any, int]]:
     """The concept's mentions on a Part I line, each with the offset of the line in the text searched.
 
     A line of the certificate's own Part I is read inside the whole of Part I, one line after another,
     so that an abbreviation's guard words reach across lines ("Eisenmenger syndrome" above "ASD" makes
     it an atrial septal defect); a line break ends every context trigger, so negation does not.
     """
-    lines = ctx.record.get("part1") if isinstance(ctx.record, dict) else None
-    index = next((i for i, other in enumerate(lines or ()) if other is line), None)
-    if index is None:
+    if around is None or index is None:
         return [(m, 0) for m in ctx.concepts.find(text, concept)]
-    texts = [(other.get("text") or "").replace("\n", " ") if isinstance(other, dict) else "" for other in lines]
-    start = sum(len(t) + 1 for t in texts[:index])
-    end = start + len(texts[index])
-    return [(m, start) for m in ctx.concepts.find("\n".join(texts), concept) if start <= m.start and m.end <= end]
+    start = sum(len(t) + 1 for t in around[:index])
+    end = start + len(around[index])
+    return [(m, start) for m in ctx.concepts.find("\n".join(around), concept) if start <= m.start and m.end <= end]
 
 
 def _cause_mention(text: str, found: list[Sighting]) -> Sighting | None:
