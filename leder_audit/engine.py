@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from .findings import AuditResult, Evidence, Finding, Rejection, RuleFailure, RuleStats, Step, Tally
+from .findings import AuditResult, Evidence, Finding, FoundFinding, Reasons, RuleFailure, RuleStats, Step, Tally
 from .intake import Admitted, Incoming, admit, record_data, validate
 from .language.compile import CONTEXT, MEMO, RECORD
 from .language.functions import RunContext, Sighting
@@ -48,7 +48,7 @@ class Auditor:
         self._applications = dict.fromkeys(RECORD_MODELS, 0)
         self._where: tuple[str | None, str | None] = (None, None)  # the record being checked: source, location
         # Explanations already worked out, by rule and the values the rule's trace reads (see _explanation).
-        self._explained: dict[tuple, tuple[Evidence | None, str | None, list[Step]]] = {}
+        self._explained: dict[tuple[Any, ...], Reasons] = {}
 
     @property
     def tally(self) -> Tally:
@@ -62,7 +62,7 @@ class Auditor:
 
     def check(self, record: Any) -> list[Finding]:
         """Findings on one record; InputError if it does not fit its model."""
-        return self._check_record(record_data(record))
+        return [found.model() for found in self._check_record(record_data(record))]
 
     def explain(self, rule: Rule | str, record: Any) -> list[Explanation]:
         """How a rule (or rule id) decides on a record and on each embedded record of its type; InputError if the
@@ -89,33 +89,44 @@ class Auditor:
 
         `observe`, when given, sees each checked record's data (`record_data`) with its findings.
         """
+        for record, found in self._checked(items):
+            findings = [f.model() for f in found]
+            if observe is not None:
+                observe(record, findings)
+            if findings:
+                yield from findings
+
+    def found(self, items: Iterable[Any]) -> Iterator[FoundFinding]:
+        """What `run` finds, before any Finding model is made: each one can be written as JSON as it is."""
+        for _, found in self._checked(items):
+            if found:
+                yield from found
+
+    def _checked(self, items: Iterable[Any]) -> Iterator[tuple[dict[str, Any], list[FoundFinding]]]:
+        """Each record that fits its model with its findings; the others are counted as rejected."""
         tally = self._tally
         note = tally.duplicates.note
         for number, item in enumerate(items, 1):
             tally.records_read += 1
             admitted = admit(item, number)
             if type(admitted) is not Admitted:
-                tally.reject(admitted)
+                tally.reject(admitted)  # type: ignore[arg-type]  # not Admitted, so a Rejection
                 continue
             record, source, location = admitted
             tally.records_checked += 1
             note(record["record_type"], record["id"], source, location, tally.records_checked)
             self._where = (source, location)
-            found = self._check_record(record)
-            if observe is not None:
-                observe(record, found)
-            if found:
-                yield from found
+            yield record, self._check_record(record)
         self._where = (None, None)
 
-    def _check_record(self, record: dict[str, Any]) -> list[Finding]:
-        found: list[Finding] = []
+    def _check_record(self, record: dict[str, Any]) -> list[FoundFinding]:
+        found: list[FoundFinding] = []
         for part, prefix in parts_of(record):
             self._apply(part["record_type"], part, record, prefix, found)
         return found
 
     def _apply(self, record_type: str, record: dict[str, Any], top: dict[str, Any], prefix: str,
-               found: list[Finding]) -> None:
+               found: list[FoundFinding]) -> None:
         context = self.context
         context.record = record
         env = {RECORD: record, CONTEXT: context, MEMO: {}}
@@ -146,26 +157,24 @@ class Auditor:
             if self.suppressions.entries:
                 suppression = self.suppressions.matching(finding, context.today)
                 if suppression is not None:
-                    self._tally.suppress(suppression.silence(finding))
+                    self._tally.suppress(suppression.silence(finding.model()))
                     continue
             self._tally.count(finding)
             found.append(finding)
 
-    def _finding(self, rule: Rule, case: Case, env: dict, top: dict[str, Any], prefix: str) -> Finding:
-        evidence, path, steps = self._explanation(rule, env, prefix)
+    def _finding(self, rule: Rule, case: Case, env: dict[str, Any], top: dict[str, Any], prefix: str
+                 ) -> FoundFinding:
+        reasons = self._explanation(rule, env, prefix)
         source, location = self._where
-        return finding_of(
-            rule.spec, case, source=source, location=location, record_id=top["id"], record_type=top["record_type"],
-            message=_message(case, env, evidence, path, top["id"]), path=path, evidence=evidence,
-            explanation=list(steps),
-        )
+        return FoundFinding(case.parts, reasons, top["id"], top["record_type"],
+                            _message(case, env, reasons.evidence, reasons.path, top["id"]), source, location)
 
-    def _explanation(self, rule: Rule, env: dict, prefix: str) -> tuple[Evidence | None, str | None, list[Step]]:
+    def _explanation(self, rule: Rule, env: dict[str, Any], prefix: str) -> Reasons:
         """A finding's evidence, path and steps, from the tracing interpreter.
 
         A rule whose trace reads only single values (no list, no loop) explains itself the same way for the
         same values, so the answer is kept by those values: most findings repeat a yes/no answer or a code.
-        The steps are shared by the findings that have them; each finding gets its own list of them.
+        The findings that have the same reasons share them.
         """
         paths = self.rulebook.trace_paths.get(rule.id)
         key = None
@@ -192,14 +201,15 @@ class Auditor:
                     first_input = next(iter(step.inputs))
                     path = prefix + first_input if first_input else None
                     break
-        steps = [Step.trusted(s.expression, s.value,
-                              {prefix + k: v for k, v in s.inputs.items()} if prefix else s.inputs)
-                 for s in trace.steps]
+        if prefix:
+            for step in trace.steps:
+                step.inputs = {prefix + k: v for k, v in step.inputs.items()}
+        reasons = Reasons(evidence, path, list(trace.steps))
         if key is not None and EXPLAINED_LIMIT:
             if len(self._explained) >= EXPLAINED_LIMIT:
                 self._explained.clear()
-            self._explained[key] = (evidence, path, steps)
-        return evidence, path, steps
+            self._explained[key] = reasons
+        return reasons
 
     def result(self, findings: list[Finding]) -> AuditResult:
         return AuditResult.from_tally(findings, self.tally)

@@ -9,9 +9,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from json.encoder import encode_basestring as _json_string
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, computed_field, field_validator
+from pydantic_core import to_json
 
 from ._private import trusted_model
 from .duplicates import Duplicate, DuplicateIds
@@ -143,6 +144,156 @@ def fingerprint_of(rule_id: str, rule_version: int, record_id: str, path: str, e
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
+class Traced(Protocol):
+    """One sub-condition as an evaluation traced it: its text, its value and the values it read."""
+
+    @property
+    def expression(self) -> str: ...
+    @property
+    def value(self) -> Any: ...
+    @property
+    def inputs(self) -> dict[str, Any]: ...
+
+
+_references_json = TypeAdapter(list[Reference]).dump_json
+
+
+def _json_or_null(text: str | None) -> str:
+    return "null" if text is None else _json_string(text)
+
+
+@dataclass(frozen=True, slots=True)
+class FindingParts:
+    """What every finding of one rule in one case (recorded, or not recorded) shares, with its JSON written
+    once: the record's own parts are filled in between."""
+
+    rule_id: str
+    rule_version: int
+    title: str
+    severity: Severity
+    tags: tuple[str, ...]
+    references: tuple[Reference, ...]
+    decided_on_unknown: bool
+    head: str = ""  # '{"rule_id": ... "tags": [...], "record_id":'
+    middle: str = ""  # ',"references": [...], "fingerprint":'
+    tail: str = ""  # ',"decided_on_unknown": ..., "source":'
+
+    @classmethod
+    def of(cls, rule_id: str, rule_version: int, title: str, severity: Severity, tags: tuple[str, ...],
+           references: tuple[Reference, ...], decided_on_unknown: bool) -> FindingParts:
+        """The parts, their JSON written as Finding.model_dump_json() writes it."""
+        head = (f'{{"rule_id":{_json_string(rule_id)},"rule_version":{int.__repr__(rule_version)},'
+                f'"title":{_json_string(title)},"severity":{_json_string(severity)},'
+                f'"tags":{to_json(list(tags)).decode()},"record_id":')
+        middle = f',"references":{_references_json(list(references)).decode()},"fingerprint":'
+        tail = f',"decided_on_unknown":{"true" if decided_on_unknown else "false"},"source":'
+        return cls(rule_id, rule_version, title, severity, tags, references, decided_on_unknown, head, middle, tail)
+
+
+class Reasons:
+    """What a finding rests on: the evidence it quotes, the field path it names and the rule's steps.
+
+    Findings that repeat an explanation share one Reasons; its JSON and its Step models are made once,
+    when first asked for.
+    """
+
+    __slots__ = ("evidence", "path", "traced", "_steps", "_evidence_json", "_steps_json")
+
+    def __init__(self, evidence: Evidence | None, path: str | None, traced: list[Traced]) -> None:
+        self.evidence = evidence
+        self.path = path
+        self.traced = traced
+        self._steps: list[Step] | None = None
+        self._evidence_json: str | None = None
+        self._steps_json: str | None = None
+
+    def steps(self) -> list[Step]:
+        """The steps as models, shared: each finding takes its own list of them."""
+        if self._steps is None:
+            self._steps = [Step.trusted(s.expression, s.value, s.inputs) for s in self.traced]
+        return self._steps
+
+    def evidence_json(self) -> str:
+        """',"path": ..., "evidence": ...' as the finding's JSON has them."""
+        if self._evidence_json is None:
+            evidence = self.evidence
+            quoted = "null" if evidence is None else (
+                f'{{"text":{_json_string(evidence.text)},"start":{_json_int(evidence.start)},'
+                f'"end":{_json_int(evidence.end)},"path":{_json_or_null(evidence.path)},'
+                f'"context":{_json_or_null(evidence.context)}}}')
+            self._evidence_json = f',"path":{_json_or_null(self.path)},"evidence":{quoted}'
+        return self._evidence_json
+
+    def steps_json(self) -> str:
+        """',"explanation": [...]' as the finding's JSON has it."""
+        if self._steps_json is None:
+            steps = [{"expression": s.expression, "value": s.value, "inputs": s.inputs} for s in self.traced]
+            self._steps_json = ',"explanation":' + to_json(steps).decode()
+        return self._steps_json
+
+
+def _json_int(value: int | None) -> str:
+    return "null" if value is None else int.__repr__(value)
+
+
+class FoundFinding:
+    """A finding as the engine makes it: the rule's shared parts and what this record gave. It is written as
+    JSON without building a model; `model()` gives the Finding for everything else."""
+
+    __slots__ = ("parts", "reasons", "record_id", "record_type", "message", "source", "location", "fingerprint")
+
+    def __init__(self, parts: FindingParts, reasons: Reasons, record_id: str, record_type: str, message: str,
+                 source: str | None, location: str | None) -> None:
+        self.parts = parts
+        self.reasons = reasons
+        self.record_id = record_id
+        self.record_type = record_type
+        self.message = message
+        self.source = source
+        self.location = location
+        evidence = reasons.evidence
+        self.fingerprint = fingerprint_of(parts.rule_id, parts.rule_version, record_id, reasons.path or "",
+                                          evidence.text if evidence is not None else "")
+
+    @property
+    def rule_id(self) -> str:
+        return self.parts.rule_id
+
+    @property
+    def severity(self) -> Severity:
+        return self.parts.severity
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self.parts.tags
+
+    @property
+    def decided_on_unknown(self) -> bool:
+        return self.parts.decided_on_unknown
+
+    def json(self) -> str:
+        """The finding's JSON, exactly as `self.model().model_dump_json()` writes it."""
+        parts = self.parts
+        reasons = self.reasons
+        return (f"{parts.head}{_json_string(self.record_id)},\"record_type\":{_json_string(self.record_type)},"
+                f"\"message\":{_json_string(self.message)}{reasons.evidence_json()}{parts.middle}\"{self.fingerprint}\""
+                f"{reasons.steps_json()}{parts.tail}{_json_or_null(self.source)},"
+                f"\"location\":{_json_or_null(self.location)}}}")
+
+    def model(self) -> Finding:
+        """The Finding model, with its own lists."""
+        parts = self.parts
+        reasons = self.reasons
+        return trusted_model(Finding, {
+            "rule_id": parts.rule_id, "rule_version": parts.rule_version, "title": parts.title,
+            "severity": parts.severity, "tags": list(parts.tags), "record_id": self.record_id,
+            "record_type": self.record_type, "message": self.message, "path": reasons.path,
+            "evidence": reasons.evidence, "references": list(parts.references), "fingerprint": self.fingerprint,
+            "explanation": list(reasons.steps()), "decided_on_unknown": parts.decided_on_unknown,
+            "source": self.source, "location": self.location,
+        }, _FINDING_GIVEN)
+
+
 class SuppressedFinding(BaseModel):
     """A finding a suppression silenced: not reported as a finding, but counted and listed with its reason."""
 
@@ -254,7 +405,7 @@ class Tally:
         self.not_recorded_count += other.not_recorded_count
         self.suppressed.extend(other.suppressed)
 
-    def count(self, finding: Finding) -> None:
+    def count(self, finding: Finding | FoundFinding) -> None:
         """Count a reported finding: by severity, and by theme as a recorded failure or a documentation gap."""
         self.findings_count += 1
         self.by_severity[finding.severity] += 1

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .errors import Origin, RuleError
 from .engine import Auditor, Checker
-from .findings import NOT_RECORDED, SEVERITIES, AuditResult, Finding, Reference, Severity
+from .findings import NOT_RECORDED, SEVERITIES, AuditResult, Finding, FindingParts, Reference, Severity
 from .language.check import check, did_you_mean
 from .language.compile import Compiled, compile_condition, compile_shared
 from .language.interpret import trace_inputs
@@ -111,6 +111,7 @@ class Case:
     message: str  # the template, its white space made single spaces
     placeholders: tuple[Placeholder, ...]
     decided_on_unknown: bool
+    parts: FindingParts  # the rest of the finding, its JSON written once
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,14 +173,19 @@ def _build(spec: RuleSpec, doc: Located, base: tuple[Any, ...], concept_names: f
     origin = doc.text_origin(base + ("when",))
     node = parse(spec.when, origin)
     check(node, RECORD_MODELS[spec.applies_to], concept_names, spec.when, origin)
-    recorded = Case(spec.title, spec.severity, tuple(spec.tags), " ".join(spec.message.split()),
-                    _compile_placeholders(spec, spec.message, doc, base + ("message",), concept_names), False)
+    references = tuple(spec.references)
+    tags = tuple(spec.tags)
+    recorded = Case(spec.title, spec.severity, tags, " ".join(spec.message.split()),
+                    _compile_placeholders(spec, spec.message, doc, base + ("message",), concept_names), False,
+                    FindingParts.of(spec.id, spec.version, spec.title, spec.severity, tags, references, False))
     unknown = None
-    if spec.unknown is not None:
-        unknown = Case(spec.unknown.title, spec.unknown_severity, (*spec.tags, NOT_RECORDED),  # type: ignore[arg-type]
-                       " ".join(spec.unknown.message.split()),
+    severity = spec.unknown_severity
+    if spec.unknown is not None and severity is not None:
+        tags = (*spec.tags, NOT_RECORDED)
+        unknown = Case(spec.unknown.title, severity, tags, " ".join(spec.unknown.message.split()),
                        _compile_placeholders(spec, spec.unknown.message, doc, base + ("unknown", "message"),
-                                             concept_names), True)
+                                             concept_names), True,
+                       FindingParts.of(spec.id, spec.version, spec.unknown.title, severity, tags, references, True))
     return Rule(spec, node, recorded, unknown, name, doc)
 
 

@@ -11,7 +11,7 @@ from typing import Any, Iterable
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import Origin, RuleError
-from .findings import Finding, SuppressedFinding
+from .findings import Finding, FoundFinding, SuppressedFinding
 from .yamlfile import Located, load
 
 
@@ -49,7 +49,7 @@ class Suppression(BaseModel):
         """In force up to and including its expiry date."""
         return day <= self.expires
 
-    def covers(self, finding: Finding) -> bool:
+    def covers(self, finding: Finding | FoundFinding) -> bool:
         if self.fingerprint is not None:
             return self.fingerprint == finding.fingerprint
         return self.rule_id == finding.rule_id and self.record_id == finding.record_id
@@ -67,7 +67,7 @@ class Suppressions:
 
     entries: tuple[Suppression, ...] = ()
 
-    def matching(self, finding: Finding, on: date) -> Suppression | None:
+    def matching(self, finding: Finding | FoundFinding, on: date) -> Suppression | None:
         """The first entry in force on the given day that covers the finding."""
         return next((s for s in self.entries if s.active_on(on) and s.covers(finding)), None)
 

@@ -65,12 +65,19 @@ def check(args: Any, book: Rulebook) -> int:
         # NDJSON has no header: reading every input a second time to hash it would be wasted.
         writer.start(run_header(book, args.paths, as_of, hash_inputs=args.format != "ndjson"))
         charts = ReportCharts(book, as_of) if args.format == "html" else None
-        for finding in auditor.run(items, observe=charts.observe) if charts else auditor.run(items):
-            if baseline is not None and not baseline.is_new(finding):
-                continue
-            writer.finding(redactor(finding) if redactor else finding)
-            if rank[finding.severity] > worst:
-                worst = rank[finding.severity]
+        write_json = getattr(writer, "finding_json", None)
+        if write_json is not None and isinstance(auditor, Auditor) and not (charts or redactor or baseline):
+            for found in auditor.found(items):  # written as JSON with no Finding model made
+                write_json(found.json())
+                if rank[found.severity] > worst:
+                    worst = rank[found.severity]
+        else:
+            for finding in auditor.run(items, observe=charts.observe) if charts else auditor.run(items):
+                if baseline is not None and not baseline.is_new(finding):
+                    continue
+                writer.finding(redactor(finding) if redactor else finding)
+                if rank[finding.severity] > worst:
+                    worst = rank[finding.severity]
         if charts:
             sections: list[str] = getattr(writer, "sections")  # the HTML writer's extra sections
             sections.append(charts.section(auditor.tally))

@@ -26,7 +26,11 @@ class JsonWriter:
         self.out.write('{"run": ' + json.dumps(header, ensure_ascii=False) + ',\n "findings": [')
 
     def finding(self, finding: Finding) -> None:
-        self.out.write(("\n  " if self.first else ",\n  ") + finding.model_dump_json())
+        self.finding_json(finding.model_dump_json())
+
+    def finding_json(self, text: str) -> None:
+        """A finding already written as JSON (`FoundFinding.json()`)."""
+        self.out.write(("\n  " if self.first else ",\n  ") + text)
         self.first = False
 
     def finish(self, tally: Tally) -> None:
@@ -54,6 +58,10 @@ class NdjsonWriter:
 
     def finding(self, finding: Finding) -> None:
         self.out.write(finding.model_dump_json() + "\n")
+
+    def finding_json(self, text: str) -> None:
+        """A finding already written as JSON (`FoundFinding.json()`)."""
+        self.out.write(text + "\n")
 
     def finish(self, tally: Tally) -> None:
         pass
