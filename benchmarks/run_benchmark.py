@@ -11,8 +11,8 @@ is the best of --repeat runs; peak RSS is the child's own `ru_maxrss` from os.wa
 runs, the parent's; each worker's peak is about the same). Records are written once per size
 with `leder-audit generate N --seed 6` into --data-dir and reused; with --unique-text, also
 `leder-audit generate N --seed 6 --unique-text`, the same records with every free text made unique;
-with --findings-heavy, `leder-audit generate N --seed 6 --problem-rate 1`, every record carrying a
-known problem (about 1.4 findings a record, against 0.27), timed with the hand-written script beside it.
+with --findings-heavy, `leder-audit generate N --seed 6 --findings-heavy`, every record carrying a
+known problem (about 1.7 findings a record, against 0.43), timed with the hand-written script beside it.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def data_file(folder: Path, size: int, seed: int, unique_text: bool = False, hea
         print(f"generating {size} records into {path}", file=sys.stderr)
         subprocess.run([*leder_audit(), "generate", str(size), "--seed", str(seed), "--output", str(path),
                         *(["--unique-text"] if unique_text else []),
-                        *(["--problem-rate", "1"] if heavy else [])], check=True)
+                        *(["--findings-heavy"] if heavy else [])], check=True)
     return path
 
 

@@ -133,6 +133,16 @@ def test_the_cli_writes_unique_text_on_request(tmp_path, capsys):
     assert [json.loads(line) for line in lines] == list(generate_records(50, seed=3, unique_text=True))
 
 
+def test_findings_heavy_records_all_carry_a_problem_and_raise_several_times_the_findings(tmp_path, book):
+    path = tmp_path / "heavy.ndjson"
+    assert main(["generate", "300", "--seed", "3", "--findings-heavy", "--output", str(path)]) == 0
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert records == list(generate_records(300, seed=3, problem_rate=1.0))
+    heavy = audit(records, rulebook=book, as_of=AS_OF).findings
+    usual = audit(list(generate_records(300, seed=3)), rulebook=book, as_of=AS_OF).findings
+    assert len(heavy) >= 300 and len(heavy) > 2.5 * len(usual)
+
+
 # -- streaming and bounded memory -------------------------------------------------------------------------
 
 

@@ -156,11 +156,11 @@ def schema(args: Any) -> int:
 def generate(args: Any) -> int:
     from ..generate import write_ndjson
 
-    if args.count < 0 or not 0.0 <= args.problem_rate <= 1.0:
+    rate = 1.0 if getattr(args, "findings_heavy", False) else args.problem_rate
+    if args.count < 0 or not 0.0 <= rate <= 1.0:
         raise InputError("N must be 0 or more and --problem-rate between 0 and 1", "generate")
     with output(args.output) as out:
-        written = write_ndjson(out, args.count, seed=args.seed, problem_rate=args.problem_rate,
-                               unique_text=args.unique_text)
+        written = write_ndjson(out, args.count, seed=args.seed, problem_rate=rate, unique_text=args.unique_text)
     if args.output:
         print(f"{written} records written to {args.output}", file=sys.stderr)
     return EXIT_OK

@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--unique-text", action="store_true",
                           help="make every free text (rationale, narrative, family concerns) unlike any other, "
                                "as in real exports; by default they repeat")
+    generate.add_argument("--findings-heavy", action="store_true",
+                          help="every record carries a known problem (--problem-rate 1): about two findings a "
+                               "record with the built-in rules, for timing the findings")
 
     from .cohort import add_cohort_parsers
 
