@@ -4,23 +4,88 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
-from .findings import AuditResult, Evidence, Finding, FoundFinding, Reasons, RuleFailure, RuleStats, Step, Tally
+from .findings import (AuditResult, Evidence, Finding, FindingParts, FoundFinding, Reasons, Reference, RuleFailure,
+                       RuleStats, Severity, Step, Tally)
 from .intake import Admitted, Incoming, admit, record_data, validate
-from .language.compile import CONTEXT, MEMO, RECORD
-from .language.functions import RunContext, Sighting
+from .language.compile import CONTEXT, MEMO, RECORD, Compiled
+from .language.functions import Concepts, RunContext, Sighting
 from .language.interpret import Step as TracedStep
 from .language.interpret import Trace, interpret, plain
+from .language.nodes import Node
 from .prose import prose
 from .records import RECORD_MODELS, certificate_line_name, certificate_line_text, parts_of
 from .suppressions import Suppressions
 
-if TYPE_CHECKING:  # the rulebook runs the engine (Rulebook.check); the engine only names its types
-    from .rulebook import Case, Rule, Rulebook, RuleSpec
-
 # Records enter through intake; these names are kept here for code that imported them from the engine.
 __all__ = ["Auditor", "Checker", "Explanation", "Incoming", "finding_of", "record_data", "validate"]
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    """A `{...}` in a message template, compiled when it names a field."""
+
+    name: str
+    value: Compiled | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """The parts a rule's findings of one kind share, built once: recorded failure, or not recorded."""
+
+    title: str
+    severity: Severity
+    tags: tuple[str, ...]
+    message: str  # the template, its white space made single spaces
+    placeholders: tuple[Placeholder, ...]
+    decided_on_unknown: bool
+    parts: FindingParts  # the rest of the finding, its JSON written once
+
+
+class RuleSpec(Protocol):
+    """What the engine reads of a rule's metadata."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def applies_to(self) -> str: ...
+    @property
+    def references(self) -> Sequence[Reference]: ...
+
+
+class Rule(Protocol):
+    """What the engine reads of a loaded rule (rulebook.Rule): its condition and the finding of each case."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def spec(self) -> RuleSpec: ...
+    @property
+    def condition(self) -> Node: ...
+    @property
+    def recorded(self) -> Case | None: ...
+    @property
+    def unknown(self) -> Case | None: ...
+
+
+class Rulebook(Protocol):
+    """What the engine reads of a rulebook (rulebook.Rulebook): its rules, compiled together by record type."""
+
+    @property
+    def concepts(self) -> Concepts: ...
+    @property
+    def rules(self) -> Sequence[Rule]: ...
+    @property
+    def by_id(self) -> Mapping[str, Rule]: ...
+    @property
+    def by_type(self) -> Mapping[str, Sequence[Rule]]: ...
+    @property
+    def plans(self) -> Mapping[str, Sequence[tuple[Rule, Compiled]]]: ...
+    @property
+    def trace_paths(self) -> Mapping[str, tuple[tuple[str, ...], ...] | None]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +348,7 @@ def finding_of(spec: RuleSpec, case: Case, *, source: str | None, location: str 
     )
 
 
-def _message(case: Case, env: dict, evidence: Evidence | None, path: str | None, record_id: str) -> str:
+def _message(case: Case, env: dict[str, Any], evidence: Evidence | None, path: str | None, record_id: str) -> str:
     message = case.message
     fixed = None
     for placeholder in case.placeholders:

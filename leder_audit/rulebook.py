@@ -13,7 +13,7 @@ from typing import Any, Iterable, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .errors import Origin, RuleError
-from .engine import Auditor, Checker
+from .engine import Auditor, Case, Checker, Placeholder
 from .findings import NOT_RECORDED, SEVERITIES, AuditResult, Finding, FindingParts, Reference, Severity
 from .language.check import check, did_you_mean
 from .language.compile import Compiled, compile_condition, compile_shared
@@ -91,27 +91,6 @@ class RuleSpec(RuleMetadata):
         if self.unknown is None:
             return None
         return self.unknown.severity or one_step_below(self.severity)
-
-
-@dataclass(frozen=True, slots=True)
-class Placeholder:
-    """A `{...}` in a message template, compiled when it names a field."""
-
-    name: str
-    value: Compiled | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Case:
-    """The parts a rule's findings of one kind share, built once: recorded failure, or not recorded."""
-
-    title: str
-    severity: Severity
-    tags: tuple[str, ...]
-    message: str  # the template, its white space made single spaces
-    placeholders: tuple[Placeholder, ...]
-    decided_on_unknown: bool
-    parts: FindingParts  # the rest of the finding, its JSON written once
 
 
 @dataclass(frozen=True, slots=True)

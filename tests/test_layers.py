@@ -36,9 +36,7 @@ LAYERS: list[set[str]] = [
 ]
 
 # Upward imports made for type checking only (under `if TYPE_CHECKING:`), each with its reason.
-TYPE_ONLY = {
-    ("engine", "rulebook"): "the rulebook runs the engine; the engine names the rulebook's types",
-}
+TYPE_ONLY: dict[tuple[str, str], str] = {}
 
 
 class Edge(NamedTuple):

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import __version__
 from ..intake import render_loc
@@ -210,10 +211,10 @@ def create_app(config: ServiceConfig, checker: WarmChecker, relative_to: Path | 
 class ServiceApp:
     """The ASGI application: the audit trail, CORS and limits around the FastAPI routes."""
 
-    def __init__(self, asgi: Callable, api: FastAPI, state: ServiceState) -> None:
+    def __init__(self, asgi: ASGIApp, api: FastAPI, state: ServiceState) -> None:
         self.asgi, self.api, self.state = asgi, api, state
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.asgi(scope, receive, send)
 
     def close(self) -> None:

@@ -9,6 +9,8 @@ import time
 from datetime import datetime, timezone
 from typing import IO, Any, Callable
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 # The only keys a handler may add to a call's line. Each holds a count, a code or an identifier of the
 # service's own making: never patient data, free text, a token or a client's identifiers of people.
 HANDLER_KEYS = frozenset({"service", "hook", "cards", "rules", "incomplete", "client", "records", "outcomes"})
@@ -35,19 +37,20 @@ class AuditLog:
 class AuditTrail:
     """ASGI middleware writing the line of each call once its response has started."""
 
-    def __init__(self, app: Callable, log: AuditLog, routes: Callable[[str], str],
+    def __init__(self, app: ASGIApp, log: AuditLog, routes: Callable[[str], str],
                  clock: Callable[[], float] = time.perf_counter) -> None:
         self.app, self.log, self.routes, self.clock = app, log, routes, clock
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = self.clock()
         status = [500]
-        scope.setdefault("state", {})["audit"] = audit = {}
+        audit: dict[str, Any] = {}
+        scope.setdefault("state", {})["audit"] = audit
 
-        async def observe(message: dict) -> None:
+        async def observe(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
             await send(message)

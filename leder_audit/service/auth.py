@@ -140,11 +140,11 @@ class _TrustedIssuer:
 
 
 def _keys_of(issuer: Issuer, relative_to: Path) -> dict[str, tuple[Any, str]]:
-    keys = {}
+    keys: dict[str, tuple[Any, str]] = {}
     for jwk in issuer.key_set(relative_to).get("keys", []):
         kid, kty = jwk.get("kid"), jwk.get("kty")
         algorithm = jwk.get("alg") or {"EC": "ES384", "RSA": "RS384"}.get(kty)
-        if not kid or ALGORITHMS.get(algorithm) != kty:
+        if not kid or not isinstance(algorithm, str) or ALGORITHMS.get(algorithm) != kty:
             raise ConfigError(f"issuer {issuer.iss}: each key needs a `kid` and must be an ES384 (EC P-384) or "
                               f"RS384 (RSA) public key; {kid or 'a key without kid'} is {kty} {algorithm}")
         if any(private in jwk for private in ("d", "p", "q")):
@@ -188,12 +188,14 @@ class Verifier:
         algorithm = header.get("alg")
         if algorithm not in ALGORITHMS:
             raise Refused(f"tokens signed with {str(algorithm)[:16]!r} are refused; use ES384 or RS384")
-        issuer = self.issuers.get(claims.get("iss")) if isinstance(claims.get("iss"), str) else None
+        iss = claims.get("iss")
+        issuer = self.issuers.get(iss) if isinstance(iss, str) else None
         if issuer is None:
             raise Refused("the token's issuer is not one this service trusts")
         if "jku" in header and header["jku"] not in issuer.jku:
             raise Refused("the token's jku is not on its issuer's allowlist")
-        key = issuer.keys.get(header.get("kid")) if isinstance(header.get("kid"), str) else None
+        kid = header.get("kid")
+        key = issuer.keys.get(kid) if isinstance(kid, str) else None
         if key is None or key[1] != algorithm:
             raise Refused("the token's kid names no key of its issuer for this algorithm")
         if "crit" in header:  # RFC 7515 section 4.1.11: extensions this service does not know must be refused

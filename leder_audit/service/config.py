@@ -37,7 +37,8 @@ class Issuer(BaseModel):
         path = Path(self.jwks_file or "")
         path = path if path.is_absolute() else relative_to / path
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            keys: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            return keys
         except (OSError, ValueError) as error:
             raise ConfigError(f"cannot read the JWK Set of {self.iss}: {path}: {error}") from None
 

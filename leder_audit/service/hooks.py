@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 HOOK_PREFIX = "org.leder-audit"
 
@@ -99,7 +100,7 @@ def context_fields(service: Service) -> tuple[ContextField, ...]:
     return _context(service.form, ", ".join(service.draft_resources))
 
 
-def discovery() -> dict:
+def discovery() -> dict[str, Any]:
     """The discovery document: each service listed under each of its two hooks.
 
     One endpoint answers both hooks of a service and tells them apart by the request's `hook`, so a

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Awaitable, Callable
+from typing import Callable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .problems import FHIR_JSON, outcome_bytes
-
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class TokenBuckets:
@@ -41,7 +39,7 @@ def is_json(content_type: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
-async def _refuse(send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
+async def _refuse(send: Send, status: int, message: str, headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
     body = outcome_bytes(status, message)
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", FHIR_JSON.encode()), (b"content-length", str(len(body)).encode()),
@@ -52,7 +50,7 @@ async def _refuse(send: Send, status: int, message: str, headers: list[tuple[byt
 class Limits:
     """ASGI middleware: the request is refused before the app sees it when it breaks a limit."""
 
-    def __init__(self, app: Callable, max_body_bytes: int, buckets: TokenBuckets,
+    def __init__(self, app: ASGIApp, max_body_bytes: int, buckets: TokenBuckets,
                  takes_body: Callable[[str], bool] = lambda path: True) -> None:
         self.app, self.max_body_bytes, self.buckets, self.takes_body = app, max_body_bytes, buckets, takes_body
 
@@ -63,7 +61,7 @@ class Limits:
         client = (scope.get("client") or ("unknown", 0))[0]
         if scope["method"] != "OPTIONS" and not self.buckets.allow(client):
             await _refuse(send, 429, "too many requests from this client; try again shortly",
-                          [(b"retry-after", b"1")])
+                          ((b"retry-after", b"1"),))
             return
         if scope["method"] != "POST":
             await self.app(scope, receive, send)
@@ -89,7 +87,7 @@ class Limits:
                 break
         delivered = False
 
-        async def replay() -> dict[str, Any]:
+        async def replay() -> Message:
             nonlocal delivered
             if delivered:
                 return await receive()

@@ -129,6 +129,6 @@ def feedback_report(db: str, output_format: str, stream: IO[str] | None = None) 
     return 0
 
 
-def _as_json(row: RuleFeedback) -> dict:
+def _as_json(row: RuleFeedback) -> dict[str, Any]:
     return {"rule_id": row.rule_id, "cards": row.cards, "accepted": row.accepted, "overridden": row.overridden,
             "override_rate": row.override_rate, "reasons": row.reasons}
