@@ -135,11 +135,22 @@ def compile_regex(source: str) -> Any:
         raise ValueError(f"the regular expression does not compile: {error}") from None
 
 
-def _matches(ctx: RunContext, text: str, pattern) -> bool:
-    found = pattern.search(text, timeout=REGEX_TIMEOUT_SECONDS)
-    if found:
-        ctx.sighting = Sighting(found.group(0), found.start(), found.end())
+def _matches(ctx: RunContext, text: str, pattern: Any) -> bool:
+    found = _search(pattern, text) if len(text) <= _KEPT_TEXT_LENGTH else _search.__wrapped__(pattern, text)
+    if found is not None:
+        ctx.sighting = Sighting(*found)
     return found is not None
+
+
+_KEPT_TEXT_LENGTH = 2000  # longer texts are searched each time, so that the searches kept stay small
+
+
+@lru_cache(maxsize=4096)
+def _search(pattern: Any, text: str) -> tuple[str, int, int] | None:
+    """Where a rule's regular expression is first found in a text: several rules search a record's texts
+    for the same words, and certificates repeat. A search that runs out of time is not kept."""
+    found = pattern.search(text, timeout=REGEX_TIMEOUT_SECONDS)
+    return None if found is None else (found.group(0), found.start(), found.end())
 
 
 @dataclass(frozen=True, slots=True)
