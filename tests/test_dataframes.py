@@ -64,10 +64,11 @@ same_type_records = st.sampled_from(sorted(RECORD_MODELS)).flatmap(
 
 
 def without_nones(value):
-    """The record as json_normalize can hold it: no None, no empty object (it leaves no column)."""
+    """The record as json_normalize can hold it: no None, no empty object (it leaves no column), and no blank
+    text, which a DataFrame's cells give as unknown."""
     if isinstance(value, dict):
         kept = {k: without_nones(v) for k, v in value.items()}
-        return {k: v for k, v in kept.items() if v is not None and v != {}}
+        return {k: v for k, v in kept.items() if v is not None and v != {} and not (isinstance(v, str) and not v.strip())}
     if isinstance(value, list):
         return [without_nones(v) for v in value]
     return value
