@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 from .. import __version__
 from ..errors import LederAuditError, UnusedColumn
 from ..findings import SEVERITIES
+from .config import add_config_parser, configure, show_config
 from .options import (
     EXIT_ERROR, MAX_JOBS, as_of_option, input_options, output_option, rules_options, whole,
 )
@@ -28,6 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leder-audit", description=(
         "Check death certificates, DNACPR decisions and LeDeR reviews against the LeDeR recommendations."))
     parser.add_argument("--version", action="version", version=f"leder-audit {__version__}")
+    parser.add_argument("--config", dest="settings_file", metavar="FILE",
+                        help="read settings from this file (a leder-audit.toml, or a pyproject.toml with "
+                             "[tool.leder-audit]) instead of the nearest one (docs/configuration.md)")
+    parser.add_argument("--no-config", action="store_true", help="read no settings file")
     commands = parser.add_subparsers(dest="command", required=True)
 
     check = commands.add_parser("check", help="check records and report findings")
@@ -105,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .service import add_service_parsers
 
     add_service_parsers(commands)
+    add_config_parser(commands)
     return parser
 
 
@@ -131,8 +137,11 @@ def _terminate(signum: int, frame: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
+        configure(parser, args, argv, build_parser)
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             # --strict makes a column that fills no field an error (exit 2), as it does a bad record.
@@ -222,6 +231,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from . import weekly
 
         return weekly.diff(args)
+    if args.command == "config":
+        return show_config(args, build_parser)
     if args.command in ("serve", "feedback-report"):
         from . import service
 
