@@ -57,13 +57,20 @@ class Option:
         return self.action.metavar in PATH_METAVARS
 
 
-def command_parsers(parser: argparse.ArgumentParser, prefix: str = "") -> dict[str, argparse.ArgumentParser]:
-    """Every command's own parser, by its table name: `check`, `rules-list`, `rules-test`, ..."""
+def command_parsers(parser: argparse.ArgumentParser, prefix: str = "",
+                    include_groups: bool = False) -> dict[str, argparse.ArgumentParser]:
+    """Every command's own parser, by its table name: `check`, `rules-list`, `rules-test`, ...
+
+    With include_groups, a group of commands (`rules`) is there too, before its members.
+    """
     found: dict[str, argparse.ArgumentParser] = {}
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
-                found.update(command_parsers(sub, f"{prefix}{name}-") or {f"{prefix}{name}": sub})
+                members = command_parsers(sub, f"{prefix}{name}-", include_groups)
+                if include_groups or not members:
+                    found[f"{prefix}{name}"] = sub
+                found.update(members)
     return found
 
 
@@ -364,7 +371,7 @@ def display_path(path: Path) -> str:
 def given_on_command_line(make_parser: Callable[[], argparse.ArgumentParser], argv: Sequence[str]) -> set[str]:
     """The dests of the options argv gives itself, found by parsing it again with every default taken away."""
     parser = make_parser()
-    for sub in _all_parsers(parser):
+    for sub in all_parsers(parser):
         for action in sub._actions:
             if not isinstance(action, (argparse._SubParsersAction, argparse._HelpAction)):
                 action.default = argparse.SUPPRESS
@@ -372,12 +379,12 @@ def given_on_command_line(make_parser: Callable[[], argparse.ArgumentParser], ar
     return set(vars(parser.parse_args(list(argv))))
 
 
-def _all_parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+def all_parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
     yield parser
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():
-                yield from _all_parsers(sub)
+                yield from all_parsers(sub)
 
 
 @dataclass(frozen=True)
@@ -432,14 +439,8 @@ def add_config_parser(commands: Any) -> None:
     """Add `config` to the command line's sub-commands."""
     config = commands.add_parser(
         "config", help="show the settings a command would run with, and where each came from",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Show every option COMMAND takes, the value it would run with, and where that value came "
-                    "from: the default, a settings file and its line, or the command line.",
-        epilog="examples:\n"
-               "  leder-audit config                      # the settings `check` would run with\n"
-               "  leder-audit config trend                # those of `trend`\n"
-               "  leder-audit config check --fail-on high # what the command line changes\n"
-               "  leder-audit --config team.toml config   # with a named settings file\n")
+                    "from: the default, a settings file and its line, or the command line.")
     config.add_argument("command_line", nargs=argparse.REMAINDER, metavar="COMMAND [OPTION ...]",
                         help="a command and any options, as you would run it (default: check)")
 
@@ -473,7 +474,7 @@ def show_config(args: argparse.Namespace, make_parser: Callable[[], argparse.Arg
 
 def _without_required_positionals(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The parser, with every command's record files and other positionals made optional."""
-    for sub in _all_parsers(parser):
+    for sub in all_parsers(parser):
         for action in sub._actions:
             if not action.option_strings and not isinstance(action, argparse._SubParsersAction):
                 action.required = False

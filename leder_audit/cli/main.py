@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Sequence
 from .. import __version__
 from ..errors import LederAuditError, UnusedColumn
 from ..findings import SEVERITIES
+from .completion import add_completion_parser, completion
 from .config import add_config_parser, configure, show_config
+from .helptext import finish_help
 from .options import (
     EXIT_ERROR, MAX_JOBS, as_of_option, input_options, output_option, rules_options, whole,
 )
@@ -45,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="list at most N findings in the HTML report's table; its counts stay exact (default 2000)")
     output_option(check)
     check.add_argument("--fail-on", default="info", choices=SEVERITIES, metavar="SEVERITY",
-                       help="exit 1 when a finding is at or above this severity (default: info, i.e. any)")
+                       help="exit 1 when a finding is at or above this severity; the default, info, counts any finding")
     as_of_option(check)
     input_options(check)
     check.add_argument("--strict", action="store_true", help="stop at the first record that cannot be read (exit 2)")
@@ -76,9 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     documenting.add_argument("--output-dir", default="docs/rules", metavar="DIR")
 
     explain = commands.add_parser("explain", help="show how one rule decided on each record of a file")
-    explain.add_argument("rule_id")
-    explain.add_argument("record_file")
-    explain.add_argument("--rules", action="append", default=[], metavar="DIR")
+    explain.add_argument("rule_id", metavar="RULE_ID", help="the rule to explain, e.g. LDA-MCCD-002")
+    explain.add_argument("record_file", metavar="RECORD_FILE", help="a file of records, in any input format")
+    rules_options(explain)
     as_of_option(explain)
 
     validate = commands.add_parser("validate", help="report records that do not fit their model, without rules")
@@ -111,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_service_parsers(commands)
     add_config_parser(commands)
+    add_completion_parser(commands)
+    finish_help(parser)
     return parser
 
 
@@ -233,6 +237,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return weekly.diff(args)
     if args.command == "config":
         return show_config(args, build_parser)
+    if args.command == "completion":
+        return completion(args, build_parser)
     if args.command in ("serve", "feedback-report"):
         from . import service
 

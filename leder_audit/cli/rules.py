@@ -56,7 +56,9 @@ def explain(args: Any, book: Rulebook) -> int:
     if rule is None:
         from ..language.check import did_you_mean
 
-        raise InputError(f"no rule {args.rule_id}. " + (did_you_mean(args.rule_id, book.by_id) or ""), "explain")
+        among = " among the rules --select and --ignore leave" if args.select or args.ignore else ""
+        raise InputError(f"no rule {args.rule_id}{among}. " + (did_you_mean(args.rule_id, book.by_id) or ""),
+                         "explain")
     auditor = Auditor(book.select([rule.id]), as_of=args.as_of)
     print(f"{rule.id} v{rule.spec.version}: {rule.spec.title}\nwhen: {rule.condition}")
     for number, item in enumerate(read(args.record_file), 1):
