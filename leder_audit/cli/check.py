@@ -46,7 +46,7 @@ def check(args: Any, book: Rulebook) -> int:
     if args.strict:
         items = strictly(items)
     origins = Origins()
-    items = iter(progress(items, sys.stderr))
+    items = iter(progress(items, sys.stderr, args.paths, quiet=getattr(args, "quiet", False)))
     redact = getattr(args, "redact", False)
     if args.format == "html" or redact:
         items = origins.track(items)  # only these quote a finding's record from what was read
@@ -85,7 +85,7 @@ def check(args: Any, book: Rulebook) -> int:
             baseline.silenced(silenced.finding for silenced in auditor.tally.suppressed)
             auditor.tally.baseline = baseline.finish().summary()
         writer.finish(auditor.tally)
-    if args.format != "table" or args.output:
+    if (args.format != "table" or args.output) and not getattr(args, "quiet", False):
         print(summary_line(auditor.tally), file=sys.stderr)
     failed = auditor.tally.errors_count
     if failed and not getattr(args, "keep_going", False):

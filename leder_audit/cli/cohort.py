@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import InputError
-from .options import EXIT_FINDINGS, EXIT_OK, as_of_option, input_options, output_option, rules_options
+from .options import EXIT_FINDINGS, EXIT_OK, as_of_option, input_options, output_option, quiet_option, rules_options
 
 
 def add_cohort_parsers(commands: Any) -> None:
@@ -29,6 +29,7 @@ def add_cohort_parsers(commands: Any) -> None:
     output_option(cohort, "the results")
     as_of_option(cohort)
     input_options(cohort)
+    quiet_option(cohort)
 
     trend = commands.add_parser("trend", help="each theme's finding rate per quarter and area, and its latest change")
     trend.add_argument("paths", nargs="+", metavar="PATH", help="record files")
@@ -39,6 +40,7 @@ def add_cohort_parsers(commands: Any) -> None:
     output_option(trend, "the trend")
     as_of_option(trend)
     input_options(trend)
+    quiet_option(trend)
 
 
 def _items(args: argparse.Namespace) -> Iterator[Any]:
@@ -47,7 +49,10 @@ def _items(args: argparse.Namespace) -> Iterator[Any]:
     for path in args.paths:
         if not Path(path).is_file():
             raise InputError("no such file", path)
-    return records_of(args.paths, args.input_format, args.mapping)
+    from ..progress import progress
+
+    return iter(progress(records_of(args.paths, args.input_format, args.mapping), sys.stderr, args.paths,
+                         quiet=args.quiet))
 
 
 def cohort(args: argparse.Namespace) -> int:

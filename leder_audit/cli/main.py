@@ -18,7 +18,7 @@ from .completion import add_completion_parser, completion
 from .config import add_config_parser, configure, show_config
 from .helptext import finish_help
 from .options import (
-    EXIT_ERROR, MAX_JOBS, as_of_option, input_options, output_option, rules_options, whole,
+    EXIT_ERROR, MAX_JOBS, as_of_option, input_options, output_option, quiet_option, rules_options, whole,
 )
 
 if TYPE_CHECKING:
@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--baseline", metavar="REPORT",
                        help="an earlier JSON or NDJSON report: list and fail on only the findings not in it, "
                             "and count those that persist and those fixed")
+    quiet_option(check)
 
     rules = commands.add_parser("rules", help="list, test or document the rules")
     rule_commands = rules.add_subparsers(dest="rules_command", required=True)

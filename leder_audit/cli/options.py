@@ -59,3 +59,8 @@ def as_of_option(parser: argparse.ArgumentParser) -> None:
 
 def output_option(parser: argparse.ArgumentParser, what: str = "the report") -> None:
     parser.add_argument("--output", metavar="FILE", help=f"write {what} here instead of standard output")
+
+
+def quiet_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress bar and no totals line on standard error (warnings and errors still shown)")
