@@ -36,3 +36,13 @@ def _series(items: list[str]) -> str:
     if len(items) == 1:
         return items[0]
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """A count and its noun as a reader says them: 1 finding, 2 findings, 12,345 records."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+
+
+def were(number: int) -> str:
+    """The verb after a count: 1 finding was, 2 findings were."""
+    return "was" if number == 1 else "were"

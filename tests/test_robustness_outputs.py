@@ -49,7 +49,7 @@ def test_no_output_or_message_repeats_a_rejected_record(tmp_path, capsys, fmt):
     report = out.read_text(encoding="utf-8")
     assert SECRET not in report and SECRET not in err
     assert "13 records read: 3 checked, 10 rejected" in err
-    assert "1 duplicate ids" in err
+    assert "1 duplicate id" in err and "1 duplicate ids" not in err
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv", "sarif", "fhir", "html"])

@@ -129,7 +129,7 @@ def test_a_rule_error_makes_check_exit_2_unless_keep_going(tmp_path, monkeypatch
                  "--output", str(out), *options]) == code
     assert json.loads(out.read_text())["summary"]["rule_errors"] == 1  # the count is in the report either way
     err = capsys.readouterr().err
-    assert ("1 rule error: those rules decided nothing" in err) is (code == 2)
+    assert ("1 rule error: that rule decided nothing on that record" in err) is (code == 2)
 
 
 @pytest.mark.parametrize("expected", ["fire", "pass"])

@@ -252,7 +252,7 @@ def test_jobs_2_writes_exactly_what_jobs_1_writes(fmt, records_file, tmp_path, c
         outputs.append((code, capsys.readouterr().err, _without_run_time(out.read_text(encoding="utf-8"))))
     assert outputs[0] == outputs[1]
     code, summary_line, text = outputs[0]
-    assert code == 1 and "2502 records read: 2500 checked, 2 rejected" in summary_line
+    assert code == 1 and "2,502 records read: 2,500 checked, 2 rejected" in summary_line
     if fmt == "json":
         assert json.loads(text)["summary"]["records_rejected"] == 2
 

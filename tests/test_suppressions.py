@@ -142,7 +142,7 @@ def test_check_lists_suppressed_findings_in_the_table(capsys, tmp_path):
     code, out, _ = run(capsys, "check", str(record_file(tmp_path)), "--as-of", "2024-06-30",
                        "--suppressions", str(by_rule_and_record(tmp_path)))
     assert code == 0
-    assert "1 records read: 1 checked, 0 rejected; 0 findings; 1 suppressed" in out
+    assert "1 record read: 1 checked, 0 rejected; 0 findings; 1 suppressed" in out
     assert "suppressed LDA-DNACPR-001 on dnacpr_decision D7: Decision reviewed" in out
     assert "(J Smith, CQC inspector, until 2024-12-31)" in out
 

@@ -13,6 +13,7 @@ from ..engine import Auditor
 from ..findings import SEVERITIES, Rejection
 from ..intake import admit
 from ..origins import Origins
+from ..prose import counted
 from ..progress import progress
 from ..records import RECORD_MODELS
 from ..rulebook import Rulebook
@@ -90,8 +91,9 @@ def check(args: Any, book: Rulebook) -> int:
     failed = auditor.tally.errors_count
     if failed and not getattr(args, "keep_going", False):
         # A rule that raised decided nothing on that record: the check is incomplete, which is not "no issues".
-        print(f"leder-audit: {failed:,} rule error{'s' if failed != 1 else ''}: those rules decided nothing on "
-              "those records, so the check is incomplete (listed in the report); exit 2. "
+        print(f"leder-audit: {counted(failed, 'rule error')}: {'that rule' if failed == 1 else 'those rules'} "
+              f"decided nothing on {'that record' if failed == 1 else 'those records'}, so the check is incomplete "
+              "(listed in the report); exit 2. "
               "--keep-going reports them without failing the run", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_FINDINGS if worst >= threshold and not args.exit_zero else EXIT_OK
@@ -136,7 +138,7 @@ def validate(args: Any) -> int:
         if isinstance(admitted, Rejection):
             bad += 1
             print(f"{item.source}, {item.location}: {item.message}" if isinstance(item, Rejection) else as_error(admitted))
-    print(f"{total} records read: {total - bad} valid, {bad} rejected")
+    print(f"{counted(total, 'record')} read: {total - bad:,} valid, {bad:,} rejected")
     return EXIT_FINDINGS if bad else EXIT_OK
 
 
@@ -162,5 +164,5 @@ def generate(args: Any) -> int:
     with output(args.output) as out:
         written = write_ndjson(out, args.count, seed=args.seed, problem_rate=rate, unique_text=args.unique_text)
     if args.output:
-        print(f"{written} records written to {args.output}", file=sys.stderr)
+        print(f"{counted(written, 'record')} written to {args.output}", file=sys.stderr)
     return EXIT_OK

@@ -81,7 +81,8 @@ def cohort(args: argparse.Namespace) -> int:
         for warning in report.warnings:
             print(f"leder-audit: {warning}", file=sys.stderr)
     if report.skipped and args.format != "table":
-        print(f"leder-audit: skipped {', '.join(report.skipped)}: they need --population FILE", file=sys.stderr)
+        who = "it needs" if len(report.skipped) == 1 else "they need"
+        print(f"leder-audit: skipped {', '.join(report.skipped)}: {who} --population FILE", file=sys.stderr)
     return EXIT_FINDINGS if report.findings else EXIT_OK
 
 

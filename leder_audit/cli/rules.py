@@ -9,6 +9,7 @@ from ..engine import Auditor, Explanation
 from ..errors import InputError
 from ..findings import NOT_RECORDED, Rejection
 from ..intake import admit
+from ..prose import counted
 from ..readers import read
 from ..rulebook import Rulebook
 from .io import as_error
@@ -23,7 +24,7 @@ def list_rules(args: Any, book: Rulebook) -> int:
         return EXIT_OK
     for rule in book.rules:
         print(f"{rule.id:16} {rule.spec.severity:8} {rule.spec.applies_to:17} {','.join(rule.spec.tags):28} {rule.spec.title}")
-    print(f"{len(book.rules)} rules")
+    print(counted(len(book.rules), "rule"))
     return EXIT_OK
 
 
@@ -39,7 +40,7 @@ def test_rules(args: Any, book: Rulebook) -> int:
         print(f"FAIL {result.rule_id} {result.expected} case {result.number}: expected {result.expected}, "
               f"got {result.actual}\n  record: {json.dumps(result.case, default=str)}"
               + (f"\n  {result.detail}" if result.detail else ""))
-    print(f"{total - failed} passed, {failed} failed")
+    print(f"{total - failed:,} passed, {failed:,} failed")
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
@@ -47,7 +48,7 @@ def rule_docs(args: Any, book: Rulebook) -> int:
     from ..rulesdocs import write_rule_docs
 
     written = write_rule_docs(book, args.output_dir)
-    print(f"{len(written)} pages written to {args.output_dir}")
+    print(f"{counted(len(written), 'page')} written to {args.output_dir}")
     return EXIT_OK
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any, Iterable
 
+from ..prose import counted
 from .run import CohortReport, GroupResult
 from .spec import CohortRule
 from .stats import percent
@@ -132,8 +133,9 @@ def report_table(report: CohortReport) -> str:
         lines.append(f"\n{rule_id}: skipped, it needs --population FILE")
     for warning in report.warnings:
         lines.append(f"\nwarning: {warning}")
-    lines.append(f"\n{report.records_read} records read: {report.records_checked} checked, "
-                 f"{len(report.rejected)} rejected; {len(report.results)} groups, {len(report.findings)} finding{'' if len(report.findings) == 1 else 's'}")
+    lines.append(f"\n{counted(report.records_read, 'record')} read: {report.records_checked:,} checked, "
+                 f"{len(report.rejected):,} rejected; {counted(len(report.results), 'group')}, "
+                 f"{counted(len(report.findings), 'finding')}")
     for rejection in report.rejected:
         lines.append(f"  rejected {rejection.source}, {rejection.location}: {rejection.message}")
     return "\n".join(lines).lstrip("\n") + "\n"

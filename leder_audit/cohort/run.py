@@ -15,6 +15,7 @@ from ..intake import Admitted, admit
 from ..language.compile import CONTEXT, RECORD
 from ..language.functions import RunContext
 from ..language.nodes import Duration
+from ..prose import counted
 from ..records import parts_of
 from ..text import load_concepts
 from .ethnicity import ethnic_group
@@ -187,8 +188,9 @@ class CohortRun:
             unmatched = [a for a in areas if self.population.area_of(a) is None]
             if unmatched:
                 known = ", ".join(sorted(self.population.shares)[:5])
-                notes.append(f"{rule.id}: no area of the population table matches {', '.join(unmatched)}, so they "
-                             f"are not compared; the table has {len(self.population.shares)} areas ({known}"
+                they = "it is" if len(unmatched) == 1 else "they are"
+                notes.append(f"{rule.id}: no area of the population table matches {', '.join(unmatched)}, so {they} "
+                             f"not compared; the table has {counted(len(self.population.shares), 'area')} ({known}"
                              f"{', ...' if len(self.population.shares) > 5 else ''}): key it by the ICB codes "
                              "or names the records carry")
             crude = [a for a in areas if a not in unmatched

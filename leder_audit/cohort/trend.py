@@ -17,6 +17,7 @@ from ..engine import Auditor
 from ..errors import InputError
 from ..findings import Finding
 from ..paths import BadPath, parse, value_at
+from ..prose import counted
 from ..records import parts_of
 from ..rulebook import Rulebook
 
@@ -169,16 +170,19 @@ def _percent(rate: float | None) -> str:
 
 def _counts(numerator: int, denominator: int, rate: float | None) -> str:
     if rate is None:
-        return f"{numerator} of {denominator} (small number)" if denominator else "none"
-    return f"{numerator} of {denominator} ({_percent(rate)})"
+        return f"{numerator:,} of {denominator:,} (small number)" if denominator else "none"
+    return f"{numerator:,} of {denominator:,} ({_percent(rate)})"
 
 
 def trend_table(trend: Trend) -> str:
     """The trend for a person at a terminal: rates by theme, area and quarter, then the latest changes."""
-    lines = [f"{'theme':26} {'area':12} {'quarter':8} {'recorded failures':28} documentation complete"]
+    # The groups are headed by the field they come from (person.sex, area.ccg), as --by named it.
+    group = "group" if trend.by == "none" else trend.by
+    width = max(12, len(group), *(len(row.area) for row in trend.rows))
+    lines = [f"{'theme':26} {group:{width}} {'quarter':8} {'recorded failures':28} documentation complete"]
     for row in trend.rows:
         complete = _counts(row.denominator - row.not_recorded, row.denominator, row.completeness)
-        lines.append(f"{row.theme:26} {row.area:12} {row.period:8} "
+        lines.append(f"{row.theme:26} {row.area:{width}} {row.period:8} "
                      f"{_counts(row.numerator, row.denominator, row.rate):28} {complete}")
     lines.append("\nRates count recorded failures only; a finding decided on unknown (not recorded) counts against"
                  " documentation completeness instead.")
@@ -186,10 +190,10 @@ def trend_table(trend: Trend) -> str:
     for c in trend.changes:
         before = _counts(c.previous_numerator, c.previous_denominator, c.previous_rate)
         note = "; beyond chance" if c.beyond_chance else ""
-        lines.append(f"{c.theme:26} {c.area:12} {c.latest} {_counts(c.latest_numerator, c.latest_denominator, c.latest_rate)}"
+        lines.append(f"{c.theme:26} {c.area:{width}} {c.latest} {_counts(c.latest_numerator, c.latest_denominator, c.latest_rate)}"
                      f" vs {c.previous} {before}: {c.direction}{note}")
-    lines.append(f"\n{trend.records_read} records read: {trend.records_checked} checked, {trend.records_rejected} rejected"
-                 + (f", {trend.undated} without a date" if trend.undated else ""))
+    lines.append(f"\n{counted(trend.records_read, 'record')} read: {trend.records_checked:,} checked, "
+                 f"{trend.records_rejected:,} rejected" + (f", {trend.undated:,} without a date" if trend.undated else ""))
     return "\n".join(lines) + "\n"
 
 

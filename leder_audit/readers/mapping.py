@@ -100,7 +100,7 @@ def mapping_from(data: dict[str, Any], source: str = "<mapping>") -> Mapping:
     """A Mapping from the parsed content of a mapping file."""
     unknown_keys = set(data) - MAPPING_KEYS
     if unknown_keys:
-        raise InputError(f"unknown key(s) {', '.join(sorted(map(str, unknown_keys)))}; "
+        raise InputError(f"unknown key{'s' if len(unknown_keys) > 1 else ''} {', '.join(sorted(map(str, unknown_keys)))}; "
                          f"a mapping file may use {', '.join(sorted(MAPPING_KEYS))}", source)
     constants = {_path(k, source, "constants"): v for k, v in _dict(data, "constants", source).items()}
     if data.get("record_type") is not None:

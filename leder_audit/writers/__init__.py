@@ -6,6 +6,7 @@ import json
 from typing import IO, Any, Callable, Protocol
 
 from ..findings import SEVERITIES, Finding, Tally
+from ..prose import counted
 
 
 
@@ -77,7 +78,7 @@ class TableWriter:
 
     def start(self, header: dict[str, Any]) -> None:
         inputs = ", ".join(i["path"] for i in header.get("inputs", []))
-        self.out.write(f"leder-audit {header['version']}: {header['rule_count']} rules over {inputs or 'input'}\n")
+        self.out.write(f"leder-audit {header['version']}: {counted(header['rule_count'], 'rule')} over {inputs or 'input'}\n")
 
     def finding(self, finding: Finding) -> None:
         key = f"{finding.record_type} {finding.record_id}"
@@ -122,14 +123,14 @@ def _wrap(text: str, indent: str, width: int = 100) -> str:
 def summary_line(tally: Tally) -> str:
     """Totals in one line: read, checked, rejected, findings by severity."""
     summary = tally.summary()
-    severities = ", ".join(f"{count} {name}" for name, count in reversed(list(summary["by_severity"].items())))
-    return (f"{summary['records_read']} records read: {summary['records_checked']} checked, "
-            f"{summary['records_rejected']} rejected; {summary['findings']} findings"
+    severities = ", ".join(f"{count:,} {name}" for name, count in reversed(list(summary["by_severity"].items())))
+    return (f"{counted(summary['records_read'], 'record')} read: {summary['records_checked']:,} checked, "
+            f"{summary['records_rejected']:,} rejected; {counted(summary['findings'], 'finding')}"
             + (f" ({severities})" if severities else "")
-            + (f", {summary['not_recorded']} of them not recorded" if summary.get("not_recorded") else "")
-            + (f"; {summary['suppressed']} suppressed" if summary["suppressed"] else "")
-            + (f"; {summary['rule_errors']} rule errors" if summary["rule_errors"] else "")
-            + (f"; {summary['duplicate_ids']} duplicate ids" if summary.get("duplicate_ids") else "")
+            + (f", {summary['not_recorded']:,} of them not recorded" if summary.get("not_recorded") else "")
+            + (f"; {summary['suppressed']:,} suppressed" if summary["suppressed"] else "")
+            + (f"; {counted(summary['rule_errors'], 'rule error')}" if summary["rule_errors"] else "")
+            + (f"; {counted(summary['duplicate_ids'], 'duplicate id')}" if summary.get("duplicate_ids") else "")
             + (_against_baseline(summary["baseline"]) if summary.get("baseline") else ""))
 
 
