@@ -128,6 +128,9 @@ def rejected_frame(rejected: list[tuple[Any, Rejection]]) -> "pandas.DataFrame":
 
 def rows_of(df: "pandas.DataFrame", column: str | None, record_type: str | None) -> Iterator[tuple[Any, Any]]:
     """(index label, record) for every row, missing values left out so they read as unknown."""
+    if not hasattr(df, "iloc"):
+        raise TypeError(f"expected a pandas DataFrame, not {type(df).__name__}; from polars, pass df.to_pandas() "
+                        "(with pyarrow) or pandas.DataFrame(df.to_dicts())")
     if column is not None:
         if column not in df.columns:
             raise InputError(f"no column {column!r}; the columns are {', '.join(map(str, df.columns))}", SOURCE)

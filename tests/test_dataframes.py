@@ -176,3 +176,10 @@ def test_a_csv_read_by_pandas_gives_the_findings_of_the_csv_reader(book):
     frame = pd.read_csv(path, encoding="utf-8-sig")
     assert by_reader.findings and not by_reader.rejected
     assert table_keys(check_dataframe(frame, book, as_of=AS_OF)) == keys(map(finding_row, by_reader.findings))
+
+
+@pytest.mark.parametrize("not_a_frame", [[{"record_type": "dnacpr_decision", "id": "D1"}], {"id": ["D1"]}])
+def test_anything_but_a_pandas_dataframe_is_refused_saying_what_to_pass_from_polars(book, not_a_frame):
+    with pytest.raises(TypeError, match=r"expected a pandas DataFrame, not (list|dict); from polars, pass "
+                                        r"df\.to_pandas\(\)"):
+        leder_audit.check_dataframe(not_a_frame, book)
