@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -241,3 +242,19 @@ def test_config_error_names_the_file(tmp_path):
     with pytest.raises(ConfigError) as raised:
         check_settings(load_settings(path), configured_commands(build_parser()))
     assert raised.value.line == 2 and "strict" in str(raised.value)
+
+
+@pytest.mark.parametrize("add, setting, dest, expected", [
+    (dict(action=argparse.BooleanOptionalAction, default=True), "colour = false", "colour", False),
+    (dict(action="store_false", dest="colour"), "colour = true", "colour", False),
+    (dict(action="store_false", dest="colour"), "colour = false", "colour", True),
+    (dict(nargs="+", type=int), "colour = [1, 2]", "colour", [1, 2]),
+    (dict(type=float), "colour = 0.5", "colour", 0.5),
+])
+def test_each_kind_of_option_reads_its_toml_value(tmp_path, add, setting, dest, expected):
+    parser = build_parser()
+    check = parser._subparsers._group_actions[0].choices["check"]  # type: ignore[union-attr]
+    check.add_argument("--colour", **add)
+    path = tmp_path / "leder-audit.toml"
+    path.write_text(f"[check]\n{setting}\n")
+    assert check_settings(load_settings(path), configured_commands(parser))["check"][dest].value == expected

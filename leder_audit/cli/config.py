@@ -75,22 +75,14 @@ def command_parsers(parser: argparse.ArgumentParser, prefix: str = "",
 
 
 def options_of(parser: argparse.ArgumentParser) -> dict[str, Option]:
-    """The options of one command that a settings file may give, by long name."""
+    """The options of one command that a settings file may give, by their first long name (--fail-on,
+    --no-builtin; for a --x/--no-x pair, x)."""
     options: dict[str, Option] = {}
     for action in parser._actions:
-        if not _configurable(action):
-            continue
-        for string in action.option_strings:
-            if string.startswith("--") and not string.startswith("--no-") or string == _only_long(action):
-                options[string[2:]] = Option(string[2:], action)
-                break
+        long_names = [string for string in action.option_strings if string.startswith("--")]
+        if long_names and _configurable(action):
+            options[long_names[0][2:]] = Option(long_names[0][2:], action)
     return options
-
-
-def _only_long(action: argparse.Action) -> str | None:
-    """A flag whose only long name starts with --no- (--no-builtin) is set by that name."""
-    longs = [s for s in action.option_strings if s.startswith("--")]
-    return longs[0] if len(longs) == 1 else None
 
 
 def _configurable(action: argparse.Action) -> bool:
@@ -298,7 +290,7 @@ def _convert(option: Option, value: Any, fail: Callable[[str], ConfigError], bas
         if not isinstance(value, bool):
             raise fail(f"takes true or false, not {_shown(value)}")
         return value
-    if isinstance(action, argparse._StoreConstAction) and not isinstance(action, argparse._AppendConstAction):
+    if isinstance(action, argparse._StoreConstAction):
         if not isinstance(value, bool):
             raise fail(f"takes true or false, not {_shown(value)}")
         return action.const if value else action.default
