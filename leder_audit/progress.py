@@ -7,7 +7,7 @@ otherwise it shows how many records have been read and how fast. tqdm draws it.
 from __future__ import annotations
 
 import os
-import time
+import shutil
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Sequence, TypeVar
 
@@ -101,11 +101,15 @@ def _bytes_per_mark(path: str, mark: bytes) -> float | None:
 def _drawn(items: Iterable[T], stream: IO[str], meter: ByteMeter | None, timing: dict[str, float]) -> Iterator[T]:
     from tqdm import tqdm
 
+    # A terminal that reports no size (some pseudo-terminals do) would get a bar of no width, or none at all
+    # (tqdm hides bars below the last row): 80 by 24 then.
+    size = shutil.get_terminal_size((80, 24))
+    timing = {**timing, "ncols": size.columns, "nrows": size.lines}
     if meter:
         bar = tqdm(total=meter.total, file=stream, leave=False, unit="B", unit_scale=True, unit_divisor=1024,
-                   bar_format=BAR, dynamic_ncols=True, **timing)
+                   bar_format=BAR, **timing)
     else:
-        bar = tqdm(file=stream, leave=False, unit=" records", bar_format=COUNT, dynamic_ncols=True, **timing)
+        bar = tqdm(file=stream, leave=False, unit=" records", bar_format=COUNT, **timing)
     count = done = 0
     try:
         for item in items:

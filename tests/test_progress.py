@@ -126,3 +126,28 @@ def test_check_quiet_writes_no_totals_line(capsys, tmp_path):
 def test_incoming_records_pass_unchanged():
     items = [Incoming(b"{}", "x", "line 1")] * 3
     assert list(progress(items, io.StringIO(), ["x"])) == items
+
+
+def test_a_real_terminal_that_reports_no_size_still_gets_a_bar(tmp_path, monkeypatch):
+    """A pseudo-terminal of 0 by 0 (as some CI runners and `script` give) as standard error, which is where
+    the size is asked, must not hide the bar."""
+    import os
+    import sys
+
+    master, slave = os.openpty()
+    path = ndjson(tmp_path, 200)
+    with os.fdopen(slave, "w", encoding="utf-8") as stream:
+        assert stream.isatty() and os.get_terminal_size(stream.fileno()) == (0, 0)
+        monkeypatch.setattr(sys, "stderr", stream)
+        list(progress(read(path), sys.stderr, [path], **AT_ONCE))
+        monkeypatch.undo()
+    os.set_blocking(master, False)
+    shown = b""
+    try:
+        while chunk := os.read(master, 65536):
+            shown += chunk
+    except (BlockingIOError, OSError):
+        pass
+    finally:
+        os.close(master)
+    assert b"% |" in shown.replace(b"%|", b"% |") and b" left, " in shown
