@@ -258,3 +258,10 @@ def test_each_kind_of_option_reads_its_toml_value(tmp_path, add, setting, dest, 
     path = tmp_path / "leder-audit.toml"
     path.write_text(f"[check]\n{setting}\n")
     assert check_settings(load_settings(path), configured_commands(parser))["check"][dest].value == expected
+
+
+def test_a_baseline_report_in_the_settings_is_relative_to_the_settings_file(tmp_path):
+    path = tmp_path / "leder-audit.toml"
+    path.write_text('[check]\nbaseline = "reports/last-week.json"\n')
+    applied = check_settings(load_settings(path), configured_commands(build_parser()))
+    assert applied["check"]["baseline"].value == str(tmp_path / "reports" / "last-week.json")

@@ -9,8 +9,8 @@ from ..errors import LederAuditError
 from .config import PATH_METAVARS, all_parsers
 
 SHELLS = ["bash", "zsh", "fish", "tcsh"]
-# Positionals that name files: record files, and explain's one file.
-FILE_POSITIONALS = frozenset({"paths", "record_file"})
+# Positionals that name files: record files, explain's one file, the two reports diff compares.
+FILE_POSITIONALS = frozenset({"paths", "record_file", "old", "new"})
 
 
 def add_completion_parser(commands: Any) -> None:

@@ -21,7 +21,7 @@ PYPROJECT_TABLE = ("tool", "leder-audit")
 # The search for a settings file stops at the top of the repository the working folder is in.
 REPOSITORY_MARKERS = (".git", ".hg", ".svn")
 # Options whose value names a file or folder: in a settings file they are relative to that file.
-PATH_METAVARS = frozenset({"FILE", "DIR", "PATH"})
+PATH_METAVARS = frozenset({"FILE", "DIR", "PATH", "REPORT"})
 # Commands about the settings themselves, which the settings never change.
 UNCONFIGURED = frozenset({"config", "completion"})
 

@@ -72,6 +72,10 @@ Each format is described in docs/outputs.md; settings files in docs/configuratio
     "feedback-report": """\
   leder-audit feedback-report
   leder-audit feedback-report --db /srv/leder-audit/feedback.sqlite3 --format json""",
+    "diff": """\
+  leder-audit diff last-week.json this-week.json
+  leder-audit diff last-week.json this-week.json --format html --output changes.html
+  leder-audit diff old.ndjson new.ndjson --format json --fail-on high""",
     "config": """\
   leder-audit config
   leder-audit config trend
