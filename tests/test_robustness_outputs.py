@@ -3,6 +3,7 @@ and byte-identical reports from the same input, with one process or several."""
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 
@@ -52,13 +53,23 @@ def test_no_output_or_message_repeats_a_rejected_record(tmp_path, capsys, fmt):
     assert "1 duplicate id" in err and "1 duplicate ids" not in err
 
 
-@pytest.mark.parametrize("fmt", ["table", "json", "csv", "sarif", "fhir", "html"])
-def test_every_report_but_ndjson_carries_the_totals(tmp_path, capsys, fmt):
+@pytest.mark.parametrize("fmt", ["table", "json", "sarif", "fhir", "html"])
+def test_every_report_but_ndjson_and_csv_carries_the_totals(tmp_path, capsys, fmt):
     inputs = messy_inputs(tmp_path)
     out = tmp_path / f"out.{fmt}"
     main(["check", *inputs, "--format", fmt, "--output", str(out), "--as-of", "2024-06-30"])
     report = out.read_text(encoding="utf-8")
     assert "13" in report and "10" in report, f"{fmt} report does not give records read and rejected"
+
+
+@pytest.mark.parametrize("fmt", ["ndjson", "csv"])
+def test_the_summary_file_carries_the_totals_of_formats_without_a_header(tmp_path, capsys, fmt):
+    inputs = messy_inputs(tmp_path)
+    summary = tmp_path / "run.json"
+    main(["check", *inputs, "--format", fmt, "--output", str(tmp_path / f"out.{fmt}"), "--summary", str(summary),
+          "--as-of", "2024-06-30"])
+    counts = json.loads(summary.read_text(encoding="utf-8"))["summary"]
+    assert (counts["records_read"], counts["records_rejected"]) == (13, 10)
 
 
 def test_strict_leaks_nothing_either(tmp_path, capsys):

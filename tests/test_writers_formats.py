@@ -30,8 +30,7 @@ def json_findings(tmp_path) -> list[dict]:
 
 
 def csv_rows(text: str) -> list[dict]:
-    lines = [line for line in text.splitlines() if not line.startswith("# ")]
-    return list(csv.DictReader(io.StringIO("\n".join(lines))))
+    return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
 def test_csv_has_one_row_per_finding_with_the_documented_columns(tmp_path):
@@ -46,13 +45,16 @@ def test_csv_has_one_row_per_finding_with_the_documented_columns(tmp_path):
     assert ld["tags"] == "ld-dnacpr-rationale" or "ld-dnacpr-rationale" in ld["tags"].split(";")
 
 
-def test_csv_carries_the_run_header_and_totals_on_comment_lines(tmp_path):
-    lines = report(tmp_path, "csv").splitlines()
-    header = json.loads(lines[0].removeprefix("# leder-audit run: "))
-    summary = json.loads(lines[-1].removeprefix("# leder-audit summary: "))
+def test_csv_holds_only_the_header_row_and_findings_and_the_summary_file_the_run(tmp_path):
+    summary_file = tmp_path / "run.json"
+    text = report(tmp_path, "csv", "--summary", str(summary_file))
+    raw = (tmp_path / "report.csv").read_bytes()
+    assert raw.startswith(",".join(COLUMNS).encode() + b"\r\n") and not any(line.startswith("#") for line in text.splitlines())
+    written = json.loads(summary_file.read_text(encoding="utf-8"))
+    header, summary = written["run"], written["summary"]
     assert header["rule_count"] > 0 and len(header["inputs"]) == 3 and all(len(i["sha256"]) == 64 for i in header["inputs"])
     assert summary == json.loads(report(tmp_path, "json"))["summary"]
-    assert summary["findings"] == len(csv_rows("\n".join(lines)))
+    assert summary["findings"] == len(csv_rows(text))
 
 
 def sarif_log(tmp_path) -> dict:

@@ -19,7 +19,9 @@ from ..records import RECORD_MODELS
 from ..rulebook import Rulebook
 from ..writers import make_writer, summary_line
 from ..writers.charts import ReportCharts
-from .io import as_error, output, records_of, refuse_unsafe_output, run_header, strictly
+from .io import (
+    as_error, output, records_of, refuse_unsafe_output, run_header, strictly, write_summary, writer_options,
+)
 from .options import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 
 
@@ -29,6 +31,8 @@ def check(args: Any, book: Rulebook) -> int:
         if not Path(path).is_file():
             raise InputError("no such file", path)
     refuse_unsafe_output(getattr(args, "output", None), args.paths)
+    summary_path = getattr(args, "summary", None)
+    refuse_unsafe_output(summary_path, args.paths + ([args.output] if args.output else []), "--summary")
     baseline = _baseline(args.baseline, book) if getattr(args, "baseline", None) else None
     suppressions = _suppressions(getattr(args, "suppressions", []), as_of, book,
                                  getattr(args, "suppressions_max_days", None))
@@ -62,9 +66,10 @@ def check(args: Any, book: Rulebook) -> int:
     with output(args.output) as out:
         limit = getattr(args, "html_max_findings", None)
         writer = make_writer(args.format, out, rulebook=book, origins=origins, redact=redactor,
-                             **({} if limit is None else {"max_findings": limit}))
+                             **({} if limit is None else {"max_findings": limit}), **writer_options(args))
         # NDJSON has no header: reading every input a second time to hash it would be wasted.
-        writer.start(run_header(book, args.paths, as_of, hash_inputs=args.format != "ndjson"))
+        header = run_header(book, args.paths, as_of, hash_inputs=args.format != "ndjson" or bool(summary_path))
+        writer.start(header)
         charts = ReportCharts(book, as_of) if args.format == "html" else None
         write_json = getattr(writer, "finding_json", None)
         if write_json is not None and isinstance(auditor, Auditor) and not (charts or redactor or baseline):
@@ -86,6 +91,8 @@ def check(args: Any, book: Rulebook) -> int:
             baseline.silenced(silenced.finding for silenced in auditor.tally.suppressed)
             auditor.tally.baseline = baseline.finish().summary()
         writer.finish(auditor.tally)
+    if summary_path:
+        write_summary(summary_path, header, auditor.tally)
     if (args.format != "table" or args.output) and not getattr(args, "quiet", False):
         print(summary_line(auditor.tally), file=sys.stderr)
     failed = auditor.tally.errors_count

@@ -41,23 +41,45 @@ def run_header(book: Rulebook, paths: list[str], as_of: date, hash_inputs: bool 
     }
 
 
-def refuse_unsafe_output(path: str | None, inputs: list[str]) -> None:
+def refuse_unsafe_output(path: str | None, inputs: list[str], option: str = "--output") -> None:
     """Refuse, before any work, an --output that would destroy an input or a file the user may not write."""
     if path is None:
         return
     target = Path(path)
     if target.is_dir():
-        raise InputError("--output names a folder; give a file name for the report", path)
+        raise InputError(f"{option} names a folder; give a file name for the report", path)
     if not target.parent.is_dir():
-        raise InputError("--output is in a folder that does not exist", path)
+        raise InputError(f"{option} is in a folder that does not exist", path)
     if target.is_file():
         for given in inputs:
             if Path(given).is_file() and os.path.samefile(given, target):
-                raise InputError("--output is one of the input files; the report would replace the records", path)
+                raise InputError(f"{option} is one of the input files or the report; it would be replaced",
+                                 path)
         mode = target.stat().st_mode
         if not os.access(target, os.W_OK) or not mode & 0o222:
-            raise InputError("--output names a read-only file; it is not replaced (remove it or choose another name)",
+            raise InputError(f"{option} names a read-only file; it is not replaced (remove it or choose another name)",
                              path)
+    elif any(Path(given) == target for given in inputs):
+        raise InputError(f"{option} is one of the input files or the report; it would be replaced", path)
+
+
+def writer_options(args: Any) -> dict[str, Any]:
+    """The options only one format takes, for its writer."""
+    if args.format == "csv":
+        return {"excel": bool(getattr(args, "excel_csv", False))}
+    if args.format == "sarif":
+        return {"root": getattr(args, "sarif_root", None) or os.getcwd()}
+    return {}
+
+
+def write_summary(path: str, header: dict[str, Any], tally: Any) -> None:
+    """The run header and counts as JSON in their own file (`--summary`), written safely like a report."""
+    import json
+
+    from ..writers import summary_document
+
+    with output(path) as out:
+        out.write(json.dumps(summary_document(header, tally), ensure_ascii=False, indent=1) + "\n")
 
 
 @contextmanager

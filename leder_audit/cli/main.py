@@ -46,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--html-max-findings", type=whole(0), default=2000, metavar="N",
                        help="list at most N findings in the HTML report's table; its counts stay exact (default 2000)")
     output_option(check)
+    check.add_argument("--summary", metavar="FILE",
+                       help="also write the run header and counts here, as JSON (any --format)")
+    check.add_argument("--excel-csv", action="store_true",
+                       help="with --format csv: start the file with a UTF-8 byte-order mark, so that Excel reads it as UTF-8")
+    check.add_argument("--sarif-root", metavar="DIR",
+                       help="with --format sarif: write input paths relative to DIR (default: the working directory)")
     check.add_argument("--fail-on", default="info", choices=SEVERITIES, metavar="SEVERITY",
                        help="exit 1 when a finding is at or above this severity; the default, info, counts any finding")
     as_of_option(check)

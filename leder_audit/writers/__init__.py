@@ -139,6 +139,15 @@ def _against_baseline(counts: dict[str, Any]) -> str:
             f"{counts['fixed']:,} fixed")
 
 
+def summary_document(header: dict[str, Any], tally: Tally) -> dict[str, Any]:
+    """The run header and its counts as one JSON document: what `--summary FILE` holds, for any format."""
+    return {
+        "run": header,
+        "summary": tally.summary(),
+        "rules": {rule_id: stats.model_dump() for rule_id, stats in tally.rule_stats.items()},
+    }
+
+
 def _more_writers() -> dict[str, Callable[..., Writer]]:
     # Imported only when their format is asked for, to keep the start of a run short.
     from .csvout import CsvWriter

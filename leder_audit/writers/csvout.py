@@ -1,12 +1,12 @@
-"""One CSV row per finding, with stable columns; the run header and totals on '#' comment lines."""
+"""One CSV row per finding under one header row, and nothing else: the run header and totals go to --summary."""
 
 from __future__ import annotations
 
 import csv
-import json
 from typing import IO, Any
 
 from ..findings import Finding, Reference, Tally
+from .cells import neutralise
 
 COLUMNS = ("rule_id", "rule_version", "severity", "title", "tags", "record_type", "record_id", "source", "location",
            "path", "evidence_text", "evidence_start", "evidence_end", "context", "message", "references",
@@ -35,21 +35,27 @@ def _reference(reference: Reference) -> str:
 
 
 class CsvWriter:
-    """Findings as CSV rows, streamed; the first line holds the run header and the last the totals, both as
-    '# ' comment lines (read with pandas.read_csv(..., comment="#"), or skip them)."""
+    """Findings as CSV rows, streamed: a plain RFC 4180 file that pandas.read_csv and Excel open as it is.
 
-    def __init__(self, out: IO[str], origins: Any = None, **_: Any) -> None:
+    Text a spreadsheet would run as a formula is written with a leading ' (see cells.neutralise);
+    `excel` starts the file with a UTF-8 byte-order mark, which Excel needs to read it as UTF-8.
+    """
+
+    def __init__(self, out: IO[str], origins: Any = None, excel: bool = False, **_: Any) -> None:
         self.out = out
         self.origins = origins
+        self.excel = excel
         self.rows = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
 
     def start(self, header: dict[str, Any]) -> None:
-        self.out.write("# leder-audit run: " + json.dumps(header, ensure_ascii=False) + "\r\n")
+        if self.excel:
+            self.out.write("\ufeff")
         self.rows.writeheader()
 
     def finding(self, finding: Finding) -> None:
         origin = self.origins.of(finding) if self.origins else None
-        self.rows.writerow(finding_row(finding, origin))
+        row = finding_row(finding, origin)
+        self.rows.writerow({name: neutralise(value) if isinstance(value, str) else value for name, value in row.items()})
 
     def finish(self, tally: Tally) -> None:
-        self.out.write("# leder-audit summary: " + json.dumps(tally.summary(), ensure_ascii=False) + "\r\n")
+        pass
