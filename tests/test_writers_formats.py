@@ -76,12 +76,12 @@ def test_sarif_has_a_rule_descriptor_per_rule_and_a_result_per_finding(tmp_path,
 
 
 @pytest.mark.parametrize("record_id, uri_end, line", [("MCCD-0001", "death_certificates.ndjson", 1),
-                                                      ("DN-1001", "export.csv", 2), ("dnacpr-consent-1", "fhir_dnacpr_bundle.json", None)])
+                                                      ("DN-1001", "export.csv", 2), ("dnacpr-consent-1", "fhir_dnacpr_bundle.json", 21)])
 def test_sarif_results_point_at_the_input_file_line_and_record(tmp_path, record_id, uri_end, line):
     results = [r for r in sarif_log(tmp_path)["runs"][0]["results"] if r["properties"]["record_id"] == record_id]
     location = results[0]["locations"][0]
     assert location["physicalLocation"]["artifactLocation"]["uri"].endswith(uri_end)
-    assert location["physicalLocation"].get("region", {}).get("startLine") == line
+    assert location["physicalLocation"]["region"]["startLine"] == line
     assert record_id in location["logicalLocations"][0]["fullyQualifiedName"]
 
 

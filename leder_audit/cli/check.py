@@ -53,8 +53,8 @@ def check(args: Any, book: Rulebook) -> int:
     origins = Origins()
     items = iter(progress(items, sys.stderr, args.paths, quiet=getattr(args, "quiet", False)))
     redact = getattr(args, "redact", False)
-    if args.format == "html" or redact:
-        items = origins.track(items)  # only these quote a finding's record from what was read
+    if args.format in ("html", "fhir") or redact:
+        items = origins.track(items)  # only these read a finding's record back (to quote it, or for its patient)
     redactor = None
     if redact:
         from ..redact import Redactor

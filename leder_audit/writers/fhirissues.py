@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import IO, Any
 
@@ -14,12 +15,30 @@ RECORD_SYSTEM = "urn:leder-audit:record"
 GUIDANCE_EXTENSION = "urn:leder-audit:guidance"
 NOT_RECORDED_EXTENSION = "urn:leder-audit:decided-on-unknown"
 DEVICE_URL = "urn:leder-audit:device"
+NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
+_NHS_NUMBER_SPACING = re.compile(r"[\s.-]")
 # FHIR DetectedIssue.severity has three levels.
 SEVERITY = {"critical": "high", "high": "high", "medium": "moderate", "low": "low", "info": "low"}
 
 
-def detected_issue(finding: Finding, identified: str | None) -> dict[str, Any]:
-    """A finding as a DetectedIssue: code = rule, detail = message, evidence = the words quoted, implicated = record."""
+def nhs_number_of(record: Any) -> str | None:
+    """The NHS number of the person a record (as read) is about: its own person's, else its embedded records'."""
+    if not isinstance(record, dict):
+        return None
+    people = [record.get("person")] + [part.get("person") for key in ("death_certificate", "dnacpr")
+                                       if isinstance(part := record.get(key), dict)]
+    for person in people:
+        number = person.get("nhs_number") if isinstance(person, dict) else None
+        if isinstance(number, str):
+            digits = _NHS_NUMBER_SPACING.sub("", number)
+            if len(digits) == 10 and digits.isascii() and digits.isdigit():
+                return digits
+    return None
+
+
+def detected_issue(finding: Finding, identified: str | None, nhs_number: str | None = None) -> dict[str, Any]:
+    """A finding as a DetectedIssue: code = rule, detail = message, evidence = the words quoted, implicated = record,
+    patient = the person by NHS number when the record gives one."""
     record = f"{finding.record_type} {finding.record_id}"
     issue: dict[str, Any] = {
         "resourceType": "DetectedIssue",
@@ -32,6 +51,8 @@ def detected_issue(finding: Finding, identified: str | None) -> dict[str, Any]:
         "implicated": [{"identifier": {"system": RECORD_SYSTEM, "value": finding.record_id}, "display": record}],
         "detail": finding.message,
     }
+    if nhs_number:
+        issue["patient"] = {"type": "Patient", "identifier": {"system": NHS_NUMBER_SYSTEM, "value": nhs_number}}
     if identified:
         issue["identifiedDateTime"] = identified
     if finding.evidence is not None:
@@ -70,8 +91,10 @@ def run_parameters(header: dict[str, Any], tally: Tally) -> dict[str, Any]:
 class FhirWriter:
     """The Bundle streamed entry by entry: the tool as a Device, each finding, then the run's Parameters."""
 
-    def __init__(self, out: IO[str], **_: Any) -> None:
+    def __init__(self, out: IO[str], origins: Any = None, redact: Any = None, **_: Any) -> None:
         self.out = out
+        # A redacted report names no one: the patient reference would carry the NHS number.
+        self.origins = None if redact else origins
         self.header: dict[str, Any] = {}
         self.count = 0
 
@@ -89,8 +112,11 @@ class FhirWriter:
     def finding(self, finding: Finding) -> None:
         self.count += 1
         entry = {"fullUrl": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{RULE_SYSTEM}:{finding.fingerprint}:{self.count}')}",
-                 "resource": detected_issue(finding, self.header.get("run_time"))}
+                 "resource": detected_issue(finding, self.header.get("run_time"), self._nhs_number(finding))}
         self.out.write(",\n  " + json.dumps(entry, ensure_ascii=False))
+
+    def _nhs_number(self, finding: Finding) -> str | None:
+        return nhs_number_of(self.origins.record(finding)) if self.origins else None
 
     def finish(self, tally: Tally) -> None:
         entry = {"fullUrl": "urn:leder-audit:run", "resource": run_parameters(self.header, tally)}
