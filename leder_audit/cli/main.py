@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check records and report findings")
     check.add_argument("paths", nargs="+", metavar="PATH", help="record files: .json, .ndjson, .jsonl, .csv, .tsv, or FHIR R4 Bundles")
     rules_options(check)
-    check.add_argument("--format", default="table", choices=["table", "json", "ndjson", "csv", "sarif", "fhir", "html"])
+    check.add_argument("--format", default="table", choices=["table", "json", "ndjson", "csv", "sarif", "fhir", "html", "xlsx"])
     check.add_argument("--redact", action="store_true",
                        help="blank out names, NHS numbers and dates of birth in messages and evidence (ids and spans kept)")
     check.add_argument("--html-max-findings", type=whole(0), default=2000, metavar="N",

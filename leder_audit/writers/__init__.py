@@ -154,8 +154,9 @@ def _more_writers() -> dict[str, Callable[..., Writer]]:
     from .fhirissues import FhirWriter
     from .html import HtmlWriter
     from .sarif import SarifWriter
+    from .xlsx import XlsxWriter
 
-    return {"csv": CsvWriter, "sarif": SarifWriter, "fhir": FhirWriter, "html": HtmlWriter}
+    return {"csv": CsvWriter, "sarif": SarifWriter, "fhir": FhirWriter, "html": HtmlWriter, "xlsx": XlsxWriter}
 
 
 WRITERS: dict[str, Callable[[IO[str]], Writer]] = {"json": JsonWriter, "ndjson": NdjsonWriter, "table": TableWriter}
