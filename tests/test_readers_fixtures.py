@@ -15,6 +15,9 @@ CASES = [
     ("dotted.csv", None),
     ("reviews.tsv", None),
     ("export.csv", "export_mapping.yaml"),
+    # Saved by LibreOffice Calc from the CSV beside them, with typed cells (docs/inputs.md, Fixtures).
+    ("export.xlsx", "export_mapping.yaml"),
+    ("dotted.xlsx", None),
     ("fhir_death_bundle.json", None),
     ("fhir_dnacpr_observation.json", None),
     ("fhir_dnacpr_bundle.json", None),

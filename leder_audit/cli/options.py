@@ -7,7 +7,7 @@ from datetime import date
 from typing import Callable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-INPUT_FORMATS = ["json", "ndjson", "csv", "tsv", "fhir"]
+INPUT_FORMATS = ["json", "ndjson", "csv", "tsv", "fhir", "xlsx"]
 MAX_JOBS = 64  # more processes than this only compete for the same cores and memory
 
 
@@ -49,7 +49,8 @@ def input_options(parser: argparse.ArgumentParser) -> None:
     """--input-format and --mapping: how the record files are read."""
     parser.add_argument("--input-format", choices=INPUT_FORMATS, help="read every PATH in this format")
     parser.add_argument("--mapping", metavar="FILE",
-                        help="a YAML mapping file: how a CSV/TSV export names its columns and values")
+                        help="a YAML mapping file: how a CSV/TSV export or a workbook names its columns and values")
+    parser.add_argument("--sheet", metavar="NAME", help="the sheet of each .xlsx workbook to read (default: the first)")
 
 
 def as_of_option(parser: argparse.ArgumentParser) -> None:

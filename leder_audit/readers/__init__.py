@@ -18,11 +18,15 @@ Item = Incoming | Rejection
 
 # Format -> (module, function): a reader's module is imported only when a file in its format is read.
 READERS = {"json": ("jsonfile", "read_json"), "ndjson": ("jsonfile", "read_ndjson"), "csv": ("csvfile", "read_csv"),
-           "tsv": ("csvfile", "read_tsv"), "fhir": ("fhir", "read_fhir")}
-EXTENSIONS = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv"}
+           "tsv": ("csvfile", "read_tsv"), "fhir": ("fhir", "read_fhir"), "xlsx": ("xlsxfile", "read_xlsx")}
+EXTENSIONS = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv",
+              ".xlsx": "xlsx", ".xlsm": "xlsx", ".xlsb": "xlsx", ".xls": "xlsx", ".ods": "xlsx"}
 # Readers that take a mapping file for column names and value spellings.
-MAPPED = {"csv", "tsv"}
+MAPPED = {"csv", "tsv", "xlsx"}
 _FHIR_RESOURCE = re.compile(rb'"resourceType"\s*:\s*"')
+_ZIP = b"PK\x03\x04"  # a workbook (.xlsx, .ods) is a zip archive
+FIFO_HINT = ("a named pipe (FIFO) carries its bytes once, as they are written, so its format cannot be told from "
+             "its first bytes; give --input-format ({})")
 
 
 def detect_format(path: Path) -> str:
@@ -31,7 +35,10 @@ def detect_format(path: Path) -> str:
     if by_extension in MAPPED:
         return by_extension
     with path.open("rb") as handle:
-        start = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+        head = handle.read(4096)
+    if head.startswith(_ZIP):
+        return "xlsx"
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     # Our records never carry resourceType; FHIR resources always do.
     if start.startswith(b"{") and _FHIR_RESOURCE.search(start):
         return "fhir"
@@ -46,26 +53,41 @@ def detect_format(path: Path) -> str:
 
 
 def hint_formats() -> str:
-    return f"name it .json, .ndjson, .jsonl, .csv or .tsv, or give --input-format ({', '.join(READERS)})"
+    return f"name it .json, .ndjson, .jsonl, .csv, .tsv or .xlsx, or give --input-format ({', '.join(READERS)})"
 
 
-def read(path: str | Path, input_format: str | None = None, mapping: Mapping | str | Path | None = None) -> Iterator[Item]:
+def read(path: str | Path, input_format: str | None = None, mapping: Mapping | str | Path | None = None,
+         sheet: str | None = None) -> Iterator[Item]:
     """Every record in a file, in order, each either to check or rejected with a reason.
 
-    `mapping` (a Mapping or the path of a mapping file) says how a CSV/TSV export names its columns and values.
+    `mapping` (a Mapping or the path of a mapping file) says how a CSV/TSV export or a workbook names its columns
+    and values; `sheet` names the sheet of a workbook to read (default: the first).
     """
     path = Path(path)
-    if not path.is_file():
+    if path.is_dir():
+        raise InputError("is a folder, not a record file (the command line reads the record files in it)", str(path))
+    if not path.exists():
         raise InputError("no such file", str(path))
-    fmt = input_format or detect_format(path)
+    if path.is_file():
+        fmt = input_format or detect_format(path)
+    else:  # a named pipe or a device: read once, as a stream, so its first bytes cannot be looked at first
+        fmt = input_format or _streamed_format(path)
     if fmt not in READERS:
         raise InputError(f"unknown input format {fmt!r}: {hint_formats()}", str(path))
     if fmt in MAPPED:
         from .mapping import Mapping, load_mapping
 
         loaded = mapping if isinstance(mapping, Mapping) or mapping is None else load_mapping(mapping)
-        return reader(fmt)(path, loaded)
+        return reader(fmt)(path, loaded, sheet) if fmt == "xlsx" else reader(fmt)(path, loaded)
     return reader(fmt)(path)
+
+
+def _streamed_format(path: Path) -> str:
+    """The format of a pipe from its name alone; .json and .ndjson could hold FHIR or records, so they need saying."""
+    by_extension = EXTENSIONS.get(path.suffix.lower())
+    if by_extension in MAPPED:
+        return by_extension
+    raise InputError(FIFO_HINT.format(", ".join(READERS)), str(path))
 
 
 def reader(fmt: str) -> Callable[..., Iterator[Item]]:
