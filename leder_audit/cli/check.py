@@ -20,19 +20,19 @@ from ..rulebook import Rulebook
 from ..writers import make_writer, summary_line
 from ..writers.charts import ReportCharts
 from .io import (
-    as_error, output, records_of, refuse_unsafe_output, run_header, strictly, write_summary, writer_options,
+    as_error, input_paths, output, records_of, refuse_unsafe_output, run_header, strictly, write_summary,
+    writer_options,
 )
 from .options import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 
 
 def check(args: Any, book: Rulebook) -> int:
     as_of = args.as_of or date.today()
-    for path in args.paths:
-        if not Path(path).is_file():
-            raise InputError("no such file", path)
-    refuse_unsafe_output(getattr(args, "output", None), args.paths)
     summary_path = getattr(args, "summary", None)
-    refuse_unsafe_output(summary_path, args.paths + ([args.output] if args.output else []), "--summary")
+    # A report that lies in a folder being read is not read as records.
+    paths = input_paths(args.paths, [args.output, summary_path, getattr(args, "baseline", None)])
+    refuse_unsafe_output(getattr(args, "output", None), paths)
+    refuse_unsafe_output(summary_path, paths + ([args.output] if args.output else []), "--summary")
     baseline = _baseline(args.baseline, book) if getattr(args, "baseline", None) else None
     suppressions = _suppressions(getattr(args, "suppressions", []), as_of, book,
                                  getattr(args, "suppressions_max_days", None))
@@ -47,7 +47,7 @@ def check(args: Any, book: Rulebook) -> int:
         from ..parallel import ParallelAuditor
 
         auditor = ParallelAuditor(book, as_of=as_of, jobs=jobs, suppressions=suppressions)
-    items = records_of(args.paths, args.input_format, getattr(args, "mapping", None))
+    items = records_of(paths, args.input_format, getattr(args, "mapping", None), getattr(args, "sheet", None))
     if args.strict:
         items = strictly(items)
     origins = Origins()
@@ -68,7 +68,7 @@ def check(args: Any, book: Rulebook) -> int:
         writer = make_writer(args.format, out, rulebook=book, origins=origins, redact=redactor,
                              **({} if limit is None else {"max_findings": limit}), **writer_options(args))
         # NDJSON has no header: reading every input a second time to hash it would be wasted.
-        header = run_header(book, args.paths, as_of, hash_inputs=args.format != "ndjson" or bool(summary_path))
+        header = run_header(book, paths, as_of, hash_inputs=args.format != "ndjson" or bool(summary_path))
         writer.start(header)
         charts = ReportCharts(book, as_of) if args.format == "html" else None
         write_json = getattr(writer, "finding_json", None)
@@ -139,7 +139,8 @@ def _suppressions(paths: list[str], as_of: date, book: Rulebook, max_days: int |
 
 def validate(args: Any) -> int:
     bad = total = 0
-    for item in records_of(args.paths, args.input_format, getattr(args, "mapping", None)):
+    paths = input_paths(args.paths)
+    for item in records_of(paths, args.input_format, getattr(args, "mapping", None), getattr(args, "sheet", None)):
         total += 1
         admitted = admit(item, total)
         if isinstance(admitted, Rejection):

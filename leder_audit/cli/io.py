@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import shutil
 import sys
+import tempfile
+import warnings
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -15,7 +18,7 @@ from .. import __version__
 from ..errors import InputError
 from ..findings import Rejection
 from ..intake import Incoming, admit
-from ..readers import read
+from ..readers import EXTENSIONS, detect_format, read
 from ..rulebook import Rulebook
 
 
@@ -106,20 +109,118 @@ def output(path: str | None) -> Iterator[IO[str]]:
         raise
 
 
-def records_of(paths: list[str], input_format: str | None, mapping: str | None = None) -> Iterator[Incoming | Rejection]:
+STDIN = ("-", "/dev/stdin")
+STDIN_SOURCE = "<stdin>"
+
+
+def input_paths(paths: list[str], leave_out: list[str | None] | None = None) -> list[str]:
+    """The record files named, each folder replaced by the record files directly in it (by extension, in order
+    of name); what a folder holds but is not read is named on stderr. A path that is not there is an error."""
+    found: list[str] = []
+    reports = {Path(p).resolve() for p in leave_out or [] if p}
+    for given in paths:
+        path = Path(given)
+        if given in STDIN:
+            found.append(given)
+        elif path.is_dir():
+            found += _record_files(path, reports)
+        elif path.exists():
+            found.append(given)
+        else:
+            raise InputError("no such file or folder", given)
+    return found
+
+
+def _record_files(folder: Path, reports: set[Path]) -> list[str]:
+    chosen: list[str] = []
+    skipped: list[str] = []
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if entry.is_dir():
+            skipped.append(entry.name + "/")
+        elif entry.suffix.lower() not in EXTENSIONS:
+            skipped.append(entry.name)
+        elif entry.resolve() in reports:
+            skipped.append(f"{entry.name} (the report)")
+        else:
+            chosen.append(str(entry))
+    names = ", ".join(skipped[:10]) + (f" and {len(skipped) - 10:,} more" if len(skipped) > 10 else "")
+    if not chosen:
+        raise InputError("the folder holds no record file (" + ", ".join(EXTENSIONS) + ")"
+                         + (f"; it holds {names}" if skipped else ""), str(folder))
+    print(f"leder-audit: {folder}: reading {len(chosen)} record file{'s' if len(chosen) != 1 else ''}"
+          + (f"; skipped {names} (not a record file by its extension; folders are not read)" if skipped else ""),
+          file=sys.stderr)
+    return chosen
+
+
+def records_of(paths: list[str], input_format: str | None, mapping: str | None = None,
+               sheet: str | None = None) -> Iterator[Incoming | Rejection]:
     loaded = None
     if mapping:
         from ..readers.mapping import load_mapping
 
         loaded = load_mapping(mapping)
     for path in paths:
-        items = read(path, input_format, loaded)
+        items = standard_input(input_format, loaded, sheet) if path in STDIN else read(path, input_format, loaded, sheet)
         first = next(items, None)
         if first is None:
-            print(f"leder-audit: {path}: the file holds no records", file=sys.stderr)
+            print(f"leder-audit: {STDIN_SOURCE if path in STDIN else path}: the file holds no records", file=sys.stderr)
             continue
         yield first
         yield from items  # handed on by the interpreter, with no Python code run per record
+
+
+def standard_input(input_format: str | None, mapping: Any, sheet: str | None) -> Iterator[Incoming | Rejection]:
+    """The records on standard input, located as <stdin>: copied to a private temporary file first, so that
+    its format can be sniffed, a JSON document read whole and a workbook read with seeks."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise InputError("standard input is closed", STDIN_SOURCE)
+    with tempfile.TemporaryDirectory(prefix="leder-audit-") as folder:  # made readable by the user alone
+        copy = Path(folder) / "stdin"
+        with copy.open("xb") as spool:
+            shutil.copyfileobj(stream, spool, 1 << 20)
+        with _as_stdin():
+            fmt = input_format or _sniffed(copy)
+            items = read(copy, fmt, mapping, sheet)
+            # A CSV header's warnings are given when its first record is read.
+            with warnings.catch_warnings(record=True) as said:
+                warnings.simplefilter("always")
+                first = next(items, None)
+            for warning in said:
+                warnings.warn_explicit(type(warning.message)(str(warning.message).replace(str(copy), STDIN_SOURCE)),
+                                       warning.category, warning.filename, warning.lineno)
+            if first is None:
+                return
+            yield _relabelled(first, str(copy))
+            for item in items:
+                yield _relabelled(item, str(copy))
+
+
+def _sniffed(copy: Path) -> str:
+    try:
+        return detect_format(copy)
+    except InputError:
+        raise InputError("cannot tell the format of standard input from its first bytes (JSON, NDJSON, FHIR and "
+                         "workbooks can be told; CSV and TSV cannot): give --input-format csv, tsv, json, ndjson, "
+                         "fhir or xlsx", STDIN_SOURCE) from None
+
+
+@contextmanager
+def _as_stdin() -> Iterator[None]:
+    """Errors raised while reading the copy of standard input name <stdin>, not the copy."""
+    try:
+        yield
+    except InputError as error:
+        raise InputError(error.message, STDIN_SOURCE, error.location, error.field) from None
+
+
+def _relabelled(item: Incoming | Rejection, copy: str) -> Incoming | Rejection:
+    if item.source != copy:
+        return item
+    if isinstance(item, Incoming):
+        return item._replace(source=STDIN_SOURCE)
+    return item.model_copy(update={"source": STDIN_SOURCE})
 
 
 def strictly(items: Iterator[Incoming | Rejection]) -> Iterator[Incoming | Rejection]:
