@@ -9,7 +9,7 @@ from typing import Any, Iterable, Iterator
 
 from .intake import Incoming
 
-_LINE_OR_ROW = re.compile(r"^(?:line|row) (\d+)")
+_LINE_OR_ROW = re.compile(r"(?:^|, )(?:line|row) (\d+)")
 
 
 class Origins:
@@ -72,6 +72,7 @@ def text_at(record: Any, path: str | None) -> str | None:
 
 
 def line_number(location: str) -> int | None:
-    """The line or row a location names: 'row 12' -> 12, 'line 3' -> 3; None for 'entry 2' or 'record 1'."""
-    match = _LINE_OR_ROW.match(location or "")
+    """The line or row a location names: 'row 12' -> 12, 'line 3, entry 2' -> 3, 'sheet Decisions, row 4' -> 4;
+    None for 'entry 2' or 'record 1'."""
+    match = _LINE_OR_ROW.search(location or "")
     return int(match.group(1)) if match else None

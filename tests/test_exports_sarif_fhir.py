@@ -68,6 +68,14 @@ def test_every_result_and_rejection_has_a_region(tmp_path, name):
     assert all(loc["physicalLocation"]["region"]["startLine"] >= 1 for loc in located)
 
 
+def test_a_result_on_a_workbook_row_starts_on_that_row(tmp_path):
+    pytest.importorskip("python_calamine")
+    run = sarif(tmp_path, [str(FIXTURES / "export.xlsx")], "--mapping", str(FIXTURES / "export_mapping.yaml"))["runs"][0]
+    rows = {r["properties"]["record_id"]: r["locations"][0]["physicalLocation"]["region"]["startLine"]
+            for r in run["results"]}
+    assert rows == {"DN-1001": 2, "DN-1002": 3, "DN-1003": 4}
+
+
 def test_uris_are_relative_to_the_sarif_root_with_a_base_id(tmp_path):
     folder = tmp_path / "exports" / "march"
     folder.mkdir(parents=True)
