@@ -170,18 +170,6 @@ class BaselineCounts:
                 "persisting_under_new_rule_version": self.persisting_under_new_rule_version,
                 "new_by_severity": {s: self.new_by_severity[s] for s in SEVERITIES if self.new_by_severity.get(s)}}
 
-    def sentence(self) -> str:
-        """The comparison in one sentence, for stderr and the reports meant for people."""
-        moved = self.persisting_under_new_rule_version
-        return (f"against the baseline {self.source}: {_count(self.new, 'new finding')}, "
-                f"{self.persisting:,} persisting"
-                + (f" ({moved:,} of them raised by a newer version of their rule)" if moved else "")
-                + f", {self.fixed:,} fixed (in the baseline, not found now)")
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
-
 
 class Baseline:
     """The findings of an earlier report, against which a run's findings are sorted as they come."""

@@ -131,6 +131,7 @@ def test_a_finding_raised_again_by_a_newer_rule_version_persists_and_is_counted_
     assert code == 0
     assert counts["persisting"] == counts["persisting_under_new_rule_version"] == 1 and counts["new"] == 0
     assert "made with another rulebook" in err
+    assert "1 persisting (1 of them raised by a newer version of their rule), 0 fixed" in err
     # The fingerprint itself still follows the version, so that a suppression does not carry over.
     first = json.loads(old.read_text())["findings"][0]["fingerprint"]
     assert read_report(old).findings[0].fingerprint == first

@@ -25,7 +25,7 @@ LAYERS: list[set[str]] = [
     {"intake", "suppressions", "redact", "rulefiles", "finding_table", "baseline"},
     {"engine"},
     {"rulebook"},
-    {"origins", "parallel", "ruletests"},
+    {"origins", "parallel", "ruletests", "history"},
     {"readers", "cohort", "spark", "rulesdocs", "generate", "diff"},
     {"writers"},  # the HTML report draws the cohort charts
     {"dataframes"},  # pandas rows read as CSV columns are (readers.fieldpaths)

@@ -6,11 +6,11 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import InputError
 from ..engine import Auditor
-from ..findings import SEVERITIES, Rejection
+from ..findings import SEVERITIES, Finding, Rejection
 from ..intake import admit
 from ..origins import Origins
 from ..prose import counted
@@ -36,10 +36,15 @@ def check(args: Any, book: Rulebook) -> int:
     baseline = _baseline(args.baseline, book) if getattr(args, "baseline", None) else None
     suppressions = _suppressions(getattr(args, "suppressions", []), as_of, book,
                                  getattr(args, "suppressions_max_days", None))
+    history = _history(args.history, book) if getattr(args, "history", None) else None
     jobs = getattr(args, "jobs", 1)
     if jobs > 1 and args.format == "html":
         # The report's trend and cohort charts count each record with its own findings as it is checked.
         print("leder-audit: the HTML report is made in one process; --jobs is not used for it", file=sys.stderr)
+        jobs = 1
+    if jobs > 1 and history is not None:
+        print("leder-audit: --history counts each record with its own findings in one process; --jobs is not used "
+              "with it", file=sys.stderr)
         jobs = 1
     if jobs == 1:
         auditor: Any = Auditor(book, as_of=as_of, suppressions=suppressions)
@@ -67,18 +72,21 @@ def check(args: Any, book: Rulebook) -> int:
         limit = getattr(args, "html_max_findings", None)
         writer = make_writer(args.format, out, rulebook=book, origins=origins, redact=redactor,
                              **({} if limit is None else {"max_findings": limit}), **writer_options(args))
-        # NDJSON has no header: reading every input a second time to hash it would be wasted.
-        header = run_header(book, paths, as_of, hash_inputs=args.format != "ndjson" or bool(summary_path))
+        # NDJSON has no header: reading every input a second time to hash it would be wasted, unless the
+        # summary file or the history keeps the hashes.
+        header = run_header(book, paths, as_of,
+                            hash_inputs=args.format != "ndjson" or bool(summary_path) or history is not None)
         writer.start(header)
         charts = ReportCharts(book, as_of) if args.format == "html" else None
+        observe = _observers(charts.observe if charts else None, history.observe if history else None)
         write_json = getattr(writer, "finding_json", None)
-        if write_json is not None and isinstance(auditor, Auditor) and not (charts or redactor or baseline):
+        if write_json is not None and isinstance(auditor, Auditor) and not (observe or redactor or baseline):
             for found in auditor.found(items):  # written as JSON with no Finding model made
                 write_json(found.json())
                 if rank[found.severity] > worst:
                     worst = rank[found.severity]
         else:
-            for finding in auditor.run(items, observe=charts.observe) if charts else auditor.run(items):
+            for finding in auditor.run(items, observe=observe) if observe else auditor.run(items):
                 if baseline is not None and not baseline.is_new(finding):
                     continue
                 writer.finding(redactor(finding) if redactor else finding)
@@ -95,6 +103,12 @@ def check(args: Any, book: Rulebook) -> int:
         write_summary(summary_path, header, auditor.tally)
     if (args.format != "table" or args.output) and not getattr(args, "quiet", False):
         print(summary_line(auditor.tally), file=sys.stderr)
+    if history is not None:
+        from ..history import record_run
+
+        run_id = record_run(args.history, header, auditor.tally, history.counts())
+        if not getattr(args, "quiet", False):
+            print(f"leder-audit: run {run_id} added to the history {args.history}", file=sys.stderr)
     failed = auditor.tally.errors_count
     if failed and not getattr(args, "keep_going", False):
         # A rule that raised decided nothing on that record: the check is incomplete, which is not "no issues".
@@ -119,6 +133,27 @@ def _baseline(path: str, book: Rulebook) -> Any:
         print(f"leder-audit: warning: the baseline {path} was itself made against a baseline and lists only the "
               "findings new then; use a full report (made without --baseline) as the baseline", file=sys.stderr)
     return Baseline(report)
+
+
+def _history(path: str, book: Rulebook) -> Any:
+    """A counter for the history file, which is made (or checked to be a history) before any record is read."""
+    from ..history import HistoryCounter, prepare_history
+
+    prepare_history(path)
+    return HistoryCounter(book)
+
+
+def _observers(*observers: Callable[[dict[str, Any], list[Finding]], None] | None
+               ) -> Callable[[dict[str, Any], list[Finding]], None] | None:
+    """One observer calling each of those given, or None when none is."""
+    given = [observer for observer in observers if observer is not None]
+    if len(given) < 2:
+        return given[0] if given else None
+
+    def every(record: dict[str, Any], findings: list[Finding]) -> None:
+        for observer in given:
+            observer(record, findings)
+    return every
 
 
 def _suppressions(paths: list[str], as_of: date, book: Rulebook, max_days: int | None) -> Any:

@@ -32,9 +32,13 @@ def add_cohort_parsers(commands: Any) -> None:
     quiet_option(cohort)
 
     trend = commands.add_parser("trend", help="each theme's finding rate per quarter and area, and its latest change")
-    trend.add_argument("paths", nargs="+", metavar="PATH", help="record files")
-    trend.add_argument("--by", default="area.ics", metavar="FIELD",
+    trend.add_argument("paths", nargs="*", metavar="PATH", help="record files (or --history FILE)")
+    trend.add_argument("--by", metavar="FIELD",
                        help="the field path that names the area (default area.ics; 'none' for one group)")
+    trend.add_argument("--history", metavar="FILE",
+                       help="instead of checking records, show the runs that check --history FILE recorded")
+    trend.add_argument("--per", choices=["theme", "rule", "area"],
+                       help="with --history: rates per theme (default), per rule, or per theme and area")
     rules_options(trend, rules_help="a folder (or file) of your own per-record rules, added to the built-in ones")
     trend.add_argument("--format", default="table", choices=["table", "json", "csv"])
     output_option(trend, "the trend")
@@ -92,10 +96,16 @@ def trend(args: argparse.Namespace) -> int:
     from ..rulebook import load_rulebook
     from ..cohort.trend import compute_trend, trend_csv_rows, trend_table
 
+    if args.history:
+        return _history_trend(args)
+    if not args.paths:
+        raise InputError("give record files to check, or --history FILE", "trend")
+    if args.per:
+        raise InputError("--per is for --history; with record files, --by FIELD names the area", "trend")
     book = load_rulebook(*args.rules, builtin=not args.no_builtin)
     if args.select or args.ignore:
         book = book.select(args.select, args.ignore)
-    result = compute_trend(_items(args), book, by=args.by, as_of=args.as_of or date.today())
+    result = compute_trend(_items(args), book, by=args.by or "area.ics", as_of=args.as_of or date.today())
     with output(args.output) as out:
         if args.format == "json":
             out.write(result.model_dump_json(indent=1) + "\n")
@@ -103,4 +113,27 @@ def trend(args: argparse.Namespace) -> int:
             csv.writer(out, lineterminator="\n").writerows(trend_csv_rows(result))
         else:
             out.write(trend_table(result))
+    return EXIT_OK
+
+
+def _history_trend(args: argparse.Namespace) -> int:
+    """Rates per theme, rule or area over the runs a history file holds."""
+    from .io import output
+    from ..cohort.runs import history_csv_rows, history_table, history_trend
+    from ..history import read_history
+
+    if args.paths:
+        raise InputError("give record files or --history FILE, not both", "trend")
+    if args.by or args.rules or args.no_builtin or args.select or args.ignore or args.as_of:
+        raise InputError("--history shows the runs as they were checked: --by, --rules, --no-builtin, --select, "
+                         "--ignore and --as-of are for record files", "trend")
+    runs, counts = read_history(args.history)
+    result = history_trend(runs, counts, per=args.per or "theme")
+    with output(args.output) as out:
+        if args.format == "json":
+            out.write(result.model_dump_json(indent=1) + "\n")
+        elif args.format == "csv":
+            csv.writer(out, lineterminator="\n").writerows(history_csv_rows(result))
+        else:
+            out.write(history_table(result))
     return EXIT_OK

@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="exit 0 even when there are findings (errors still exit 2), e.g. to browse a report")
     check.add_argument("--keep-going", action="store_true",
                        help="a rule that fails on a record is counted in the report but does not make the exit code 2")
+    check.add_argument("--history", metavar="FILE",
+                       help="add this run's counts per rule, theme and area to a SQLite history file (made if "
+                            "missing), for trend --history")
     check.add_argument("--baseline", metavar="REPORT",
                        help="an earlier JSON or NDJSON report: list and fail on only the findings not in it, "
                             "and count those that persist and those fixed")

@@ -135,8 +135,10 @@ def summary_line(tally: Tally) -> str:
 
 
 def _against_baseline(counts: dict[str, Any]) -> str:
-    return (f"; against the baseline: {counts['new']:,} new (listed), {counts['persisting']:,} persisting, "
-            f"{counts['fixed']:,} fixed")
+    moved = counts.get("persisting_under_new_rule_version")
+    return (f"; against the baseline: {counts['new']:,} new (listed), {counts['persisting']:,} persisting"
+            + (f" ({moved:,} of them raised by a newer version of their rule)" if moved else "")
+            + f", {counts['fixed']:,} fixed")
 
 
 def summary_document(header: dict[str, Any], tally: Tally) -> dict[str, Any]:
