@@ -1,7 +1,8 @@
 """The shortcuts of the matcher find exactly what the full matcher finds.
 
 A text none of whose words can start a mention is rejected before the full scan, words are
-split from their gaps in one pass, and trigger phrases are looked up by their words. Each
+split from their gaps in one pass, trigger phrases are looked up by their words, and a trigger
+pattern runs only on the texts that hold a literal it needs. Each
 shortcut is checked here against the long way round, on generated texts full of the things
 that make matching hard: one-letter misspellings, apostrophe variants, abbreviations,
 negations and other people.
@@ -9,6 +10,13 @@ negations and other people.
 
 from __future__ import annotations
 
+import re
+import string
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +24,7 @@ from leder_audit.text import load_concepts
 from leder_audit.text.context import _gap, _plain_word
 from leder_audit.text.match import ConceptMatcher
 from leder_audit.text.normalise import APOSTROPHES, TOKEN_RE, Tokens
+from leder_audit.text.prefixes import CASELESS, Gate, folded, gate_of
 from leder_audit.text.specs import ConceptSpec
 
 CONCEPTS = load_concepts()
@@ -152,3 +161,73 @@ def literal_hits_one_phrase_at_a_time(text: str) -> list[tuple[str, int, int]]:
 def test_trigger_phrases_looked_up_by_their_words_are_the_longest_at_each_word(text: str) -> None:
     hits = CONCEPTS.triggers._literal_hits(text)
     assert [(h.trigger.phrase, h.start, h.end) for h in hits] == literal_hits_one_phrase_at_a_time(text)
+
+
+# --- trigger patterns run only on the texts their gates admit ---------------------------------------
+
+def pattern_hits_every_pattern(text: str) -> list[tuple[str, int, int]]:
+    """Every trigger pattern run over the text, as if no gate existed."""
+    return [(trigger.phrase or regex.pattern, m.start(), m.end())
+            for regex, trigger in CONCEPTS.triggers._patterns
+            for m in regex.finditer(text) if m.end() > m.start()]
+
+
+def gated_pattern_hits(text: str) -> list[tuple[str, int, int]]:
+    return [(h.trigger.phrase or pattern_of(h), h.start, h.end) for h in CONCEPTS.triggers._pattern_hits(text)]
+
+
+def pattern_of(hit: Any) -> str:
+    return next(regex.pattern for regex, trigger in CONCEPTS.triggers._patterns if trigger is hit.trigger)
+
+
+PATTERN_WORDS = ["because of", "due to", "given", "as he has", "his mother", "Mum's", "PMH:", "Hx", "Dx",
+                 "background -", "1.", "2)", "?", "??LD", "-ve for", "does not form part", "ruled out",
+                 "reason? N", "LD - N", "according to carers", "worried that", "earlier DNACPR", "not for CPR",
+                 "consider", "people with", "residents", "noted, but", "this has had no influence", "—", "–",
+                 "İ", "ı", "ſ", "K", "HİSTORY", "PMſ", "_pmh", "x'pmh", "pt’s mum", "’", "`"]
+GATE_TEXT = st.lists(st.tuples(st.one_of(PIECE, st.sampled_from(PATTERN_WORDS)), st.sampled_from(SEPARATORS)),
+                     max_size=16).map(lambda parts: "".join(piece + sep for piece, sep in parts))
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.one_of(GATE_TEXT, st.text(max_size=60)))
+def test_gated_trigger_patterns_find_what_every_pattern_finds(text: str) -> None:
+    assert gated_pattern_hits(text) == pattern_hits_every_pattern(text)
+
+
+def test_gated_trigger_patterns_find_what_every_pattern_finds_in_the_corpora() -> None:
+    data = Path(__file__).parent / "data"
+    texts = [i["text"] for i in yaml.safe_load((data / "dnacpr_rationales.yaml").read_text(encoding="utf-8"))["items"]]
+    for certificate in yaml.safe_load((data / "death_certificates.yaml").read_text(encoding="utf-8"))["certificates"]:
+        record = certificate["record"]
+        texts += [line["text"] for line in [*(record.get("part1") or []), *(record.get("part2") or [])]
+                  if line and line.get("text")]
+    for text in [*texts, *(t.upper() for t in texts), *(t.replace("'", "’") for t in texts)]:
+        assert gated_pattern_hits(text) == pattern_hits_every_pattern(text), text
+
+
+def test_most_trigger_patterns_have_a_gate() -> None:
+    gates = [gate_of(regex) for regex, _ in CONCEPTS.triggers._patterns]
+    assert sum(g is not None for g in gates) >= len(gates) - 2
+    assert gate_of(re.compile(r"\b(?:worried|concerned)\b", re.IGNORECASE)) == Gate(starts=frozenset({"worr", "conc"}))
+    # Of two literals a match needs, the one fewer texts hold is used.
+    assert gate_of(re.compile(r"\b(?:worried|concerned)\s+about\b", re.IGNORECASE)) == Gate(starts=frozenset({"abou"}))
+    assert gate_of(re.compile(r"(?<![+\w])-ve\s+for\b", re.IGNORECASE)) == Gate(literals=frozenset({"-ve"}))
+    assert gate_of(re.compile(r"[1-9]+", re.IGNORECASE)) is None
+
+
+def test_folding_lowers_every_letter_as_case_insensitive_matching_pairs_it() -> None:
+    # A character re matches an ASCII letter with, case-insensitively, folds to that letter.
+    pairs = [chr(c) for c in range(128, sys.maxunicode + 1)
+             if any(form.isascii() for form in (chr(c).lower(), chr(c).upper(), chr(c).casefold()))]
+    for character in pairs:
+        for letter in string.ascii_letters:
+            if re.fullmatch(letter, character, re.IGNORECASE):
+                assert folded(character) == letter.lower(), (hex(ord(character)), letter)
+        assert len(folded(character)) == 1
+
+
+def test_caseless_punctuation_matches_only_itself() -> None:
+    for mark in CASELESS:
+        pattern = re.compile(re.escape(mark), re.IGNORECASE)
+        assert [c for c in map(chr, range(0x10000)) if pattern.fullmatch(c)] == [mark]

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from leder_audit.errors import LederAuditError, RuleError
 from leder_audit.resources import builtin_rules_dir
 from leder_audit.text.context import Context, TriggerSet
-from leder_audit.text.match import ConceptMatcher, Mention
+from leder_audit.text.match import ConceptMatcher, Mention, Span
 from leder_audit.text.specs import ConceptFile, ConceptSpec, TriggerSpec
 from leder_audit.yamlfile import load, read_text
 
@@ -24,7 +24,7 @@ class ConceptError(LederAuditError, ValueError):
 class ConceptSet:
     """Named concepts and groups, with the matcher and triggers compiled from them."""
 
-    __slots__ = ("concepts", "groups", "triggers", "_members", "_matcher", "_mentions")
+    __slots__ = ("concepts", "groups", "triggers", "_members", "_matcher", "_spans", "_mention")
 
     def __init__(self, concepts: Mapping[str, ConceptSpec], groups: Mapping[str, tuple[str, ...]],
                  triggers: TriggerSet):
@@ -35,7 +35,10 @@ class ConceptSet:
         for group in self.groups:
             self._members[group] = _expand(group, self.groups, self.concepts)
         self._matcher = ConceptMatcher(self.concepts)
-        self._mentions = lru_cache(maxsize=4096)(self._all_mentions)
+        # Spans are found once per text for every concept; a span's context is worked out only when
+        # a rule asks for its concept, so a text full of other concepts' words costs no context work.
+        self._spans = lru_cache(maxsize=4096)(self._matcher.scan)
+        self._mention = lru_cache(maxsize=8192)(self._classified)
 
     def names(self) -> frozenset[str]:
         """Every concept and group name usable in rules."""
@@ -53,11 +56,11 @@ class ConceptSet:
         members = self.members(concept)
         if not text:
             return []
-        return [m for m in self._mentions(text) if m.concept in members]
+        return [self._mention(text, span) for span in self._spans(text) if span.concept in members]
 
     def find_all(self, text: str) -> list[Mention]:
         """All mentions of every concept in text, in order."""
-        return list(self._mentions(text)) if text else []
+        return [self._mention(text, span) for span in self._spans(text)] if text else []
 
     def codes(self, concept: str) -> tuple[str, ...]:
         """ICD-10 codes and ranges of the concept or group."""
@@ -84,12 +87,9 @@ class ConceptSet:
         """The context of the span text[start:end] under this set's triggers."""
         return self.triggers.classify(text, start, end)
 
-    def _all_mentions(self, text: str) -> tuple[Mention, ...]:
-        return tuple(
-            Mention(s.concept, s.start, s.end, text[s.start : s.end],
-                    self.triggers.classify(text, s.start, s.end))
-            for s in self._matcher.scan(text)
-        )
+    def _classified(self, text: str, span: Span) -> Mention:
+        return Mention(span.concept, span.start, span.end, text[span.start : span.end],
+                       self.triggers.classify(text, span.start, span.end))
 
 
 def load_concepts(*folders: str | Path) -> ConceptSet:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from leder_audit.text.normalise import TOKEN_RE, split_tokens, tokens
+from leder_audit.text.prefixes import GateIndex, gate_of
 from leder_audit.text.specs import MODIFIER_CATEGORIES, TriggerSpec
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,7 @@ class Hit:
 class TriggerSet:
     """All context triggers, indexed for fast finding, and the ConText scope rules."""
 
-    __slots__ = ("specs", "_sizes", "_by_words", "_patterns", "_hits", "_indexed")
+    __slots__ = ("specs", "_sizes", "_by_words", "_patterns", "_gates", "_hits", "_indexed")
 
     def __init__(self, specs: Iterable[TriggerSpec]):
         self.specs: tuple[TriggerSpec, ...] = tuple(s for s in specs if s.enabled)
@@ -91,6 +92,9 @@ class TriggerSet:
             for s in self.specs
             if s.pattern is not None
         ]
+        # Most trigger patterns are word lists that a short rationale rarely holds: a pattern runs
+        # only on a text its gate admits.
+        self._gates = GateIndex([gate_of(regex) for regex, _ in self._patterns])
         self._hits = lru_cache(maxsize=2048)(self._find_hits)
         self._indexed = lru_cache(maxsize=8)(self._index)
 
@@ -142,9 +146,10 @@ class TriggerSet:
         return None
 
     def _pattern_hits(self, text: str) -> list[Hit]:
+        patterns = self._patterns
         return [
             Hit(trigger, m.start(), m.end(), m.group())
-            for regex, trigger in self._patterns
+            for regex, trigger in map(patterns.__getitem__, self._gates.candidates(text))
             for m in regex.finditer(text)
             if m.end() > m.start()
         ]

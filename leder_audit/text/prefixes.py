@@ -1,0 +1,256 @@
+"""Which trigger patterns can match a text, from the literals every match of each must hold.
+
+A trigger pattern such as ``\\b(?:worried|concerned)\\s+that`` can only match a text with a word
+beginning "worr" or "conc" and the word "that". Looking words up among a short text's words
+costs far less than running the pattern over every position, so a pattern runs only on the
+texts its `Gate` admits. A gate is read from the pattern's parse tree and is a necessary
+condition, never a sufficient one: a pattern in which no literal is plainly needed (``[1-9]+``)
+has no gate and always runs.
+
+Matching is case-insensitive, so texts and literals are compared folded: lower case, with the
+three letters that re pairs with an ASCII letter but str.lower does not lowered to it. A
+literal may hold only ASCII characters and the caseless punctuation in `CASELESS`, whose
+case-insensitive matches are themselves alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
+
+from leder_audit.text.normalise import APOSTROPHES, split_tokens
+
+try:  # the parser behind re; private, so a Python without it simply runs every pattern
+    from re import _constants as sre
+    from re import _parser as sre_parse
+except ImportError:  # pragma: no cover - Python 3.11 to 3.13 have both
+    sre = sre_parse = None
+
+# A word a match must begin with is looked up by its first letters: "worried", "worries" and
+# "worry" share "worr". A shorter word is looked up whole, where the pattern ends it there.
+WORD_PREFIX = 4
+# Dashes and quotation marks of pasted text: no other character matches them case-insensitively.
+CASELESS = "‐‑–—’‘´ʼ"
+
+# Dotted capital I, dotless i and long s match "i", "i" and "s" case-insensitively; after this
+# table every character lowers to one character, so a folded text keeps every offset.
+_TO_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+_WORD_CHARS = re.compile(r"[^\W_]*")
+_FIRST_LETTERS = itemgetter(slice(0, WORD_PREFIX))
+
+
+def folded(text: str) -> str:
+    """The text as gates compare with it: every offset kept, every letter lowered as re pairs it."""
+    if "\u0130" in text or "\u0131" in text or "\u017f" in text:
+        text = text.translate(_TO_ASCII)
+    return text.lower()
+
+
+def word_runs(text: str) -> list[str]:
+    """The folded runs of letters and digits of text, which is where re's \\b sees words start.
+
+    They are the text's tokens split at their apostrophes. (An underscore is a word character to
+    \\b, so a run after one is no word start; looking it up anyway only admits more.)
+    """
+    joined = folded(" ".join(split_tokens(text).words))
+    for apostrophe in APOSTROPHES:
+        if apostrophe in joined:
+            joined = joined.replace(apostrophe, " ")
+    return joined.split()
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """A text may match when it has one of: a word beginning with one of `starts` (each
+    `WORD_PREFIX` letters long), a word in `words`, or one of `literals` anywhere."""
+
+    starts: frozenset[str] = frozenset()
+    words: frozenset[str] = frozenset()
+    literals: frozenset[str] = frozenset()
+
+
+class GateIndex:
+    """The gates of a list of patterns, inverted: from a text to the patterns that may match it."""
+
+    __slots__ = ("_always", "_by_literal", "_by_start", "_by_word")
+
+    def __init__(self, gates: Sequence[Gate | None]):
+        self._always = frozenset(i for i, gate in enumerate(gates) if gate is None)
+        self._by_start: dict[str, set[int]] = {}
+        self._by_word: dict[str, set[int]] = {}
+        self._by_literal: dict[str, set[int]] = {}
+        for i, gate in enumerate(gates):
+            if gate is None:
+                continue
+            for index, keys in ((self._by_start, gate.starts), (self._by_word, gate.words),
+                                (self._by_literal, gate.literals)):
+                for key in keys:
+                    index.setdefault(key, set()).add(i)
+
+    def candidates(self, text: str) -> list[int]:
+        """The positions, in order, of the patterns that may match text."""
+        active = set(self._always)
+        lowered = folded(text)
+        for literal, ids in self._by_literal.items():
+            if literal in lowered:
+                active |= ids
+        runs = word_runs(text)
+        for word in self._by_word.keys() & runs:
+            active |= self._by_word[word]
+        for start in self._by_start.keys() & map(_FIRST_LETTERS, runs):
+            active |= self._by_start[start]
+        return sorted(active)
+
+
+# A literal a match must hold; whether the position before it is known to be no word character
+# (a word starts there); whether the position after its letters is (the word ends there).
+_Literal = tuple[str, bool, bool]
+_Need = frozenset[_Literal]
+
+
+def gate_of(pattern: re.Pattern[str]) -> Gate | None:
+    """The gate of every text pattern matches, or None when no literal is plainly needed."""
+    if sre_parse is None:
+        return None
+    try:
+        tree = sre_parse.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - an unreadable tree only means the pattern always runs
+        return None
+    usable = [need for need in _needs(list(tree), False, False)
+              if all(ch.isascii() or ch in CASELESS for literal, _, _ in need for ch in literal)]
+    if not usable:
+        return None
+    keys: dict[str, set[str]] = {"starts": set(), "words": set(), "literals": set()}
+    for literal in _best(usable):
+        kind, key = _lookup(literal)
+        keys[kind].add(key)
+    return Gate(**{kind: frozenset(found) for kind, found in keys.items()})
+
+
+def _lookup(literal: _Literal) -> tuple[str, str]:
+    """How a text is searched for the literal: a word start, a whole word, or a substring."""
+    text, word_start, word_end = literal
+    lowered = folded(text)
+    word = _WORD_CHARS.match(lowered).group()  # type: ignore[union-attr]
+    if word_start and word:
+        if len(word) >= WORD_PREFIX:
+            return "starts", word[:WORD_PREFIX]
+        if word_end or len(word) < len(lowered):
+            return "words", word
+    return "literals", lowered
+
+
+def _needs(items: list[tuple[Any, Any]], word_start: bool, word_end: bool) -> list[_Need]:
+    """Sets of literals, each of which a match of the sequence must hold one of.
+
+    Every element that must match gives one (a literal, a class of literal characters, a group,
+    a choice all of whose options give one, a repeat that must happen); optional elements and
+    classes such as ``\\s`` give none. word_start says the sequence starts where a word does,
+    word_end that what follows it starts with no word character.
+    """
+    needs: list[_Need] = []
+    index = 0
+    while index < len(items):
+        op, arg = items[index]
+        index += 1
+        if op is sre.ASSERT and arg[0] == 1:
+            needs.extend(_needs(list(arg[1]), word_start, False))  # what a lookahead needs is in the text too
+        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            word_start = word_start or _asserts_word_start(op, arg)
+            continue
+        if op is sre.LITERAL:
+            run = [chr(arg)]
+            while index < len(items) and items[index][0] is sre.LITERAL:
+                run.append(chr(items[index][1]))
+                index += 1
+            needs.append(frozenset({("".join(run), word_start, _starts_no_word(items[index:], word_end))}))
+            word_start = _no_word_char(sre.LITERAL, ord(run[-1]))
+            continue
+        if op is sre.IN:
+            if all(member_op is sre.LITERAL for member_op, _ in arg):
+                needs.append(frozenset((chr(value), word_start, False) for _, value in arg))
+        elif op is sre.SUBPATTERN:
+            needs.extend(_needs(list(arg[-1]), word_start, _starts_no_word(items[index:], word_end)))
+        elif op is sre.BRANCH:
+            after = _starts_no_word(items[index:], word_end)
+            options = [_needs(list(alternative), word_start, after) for alternative in arg[1]]
+            if all(options):
+                needs.append(frozenset().union(*(_best(option) for option in options)))
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            low, _, body = arg
+            if low > 0:
+                # A body that may repeat is followed by itself, so only a single one is followed by what follows.
+                after = arg[1] == 1 and _starts_no_word(items[index:], word_end)
+                needs.extend(_needs(list(body), word_start, after))
+            else:
+                # Skipped, the position is where it was; taken, it is after the body's last character.
+                word_start = word_start and _ends_in_no_word(list(body))
+                continue
+        word_start = _ends_in_no_word([(op, arg)])
+    return needs
+
+
+def _best(needs: list[_Need]) -> _Need:
+    """The need a text is least likely to meet: its commonest literal rarest, then the fewest."""
+    return max(needs, key=lambda need: (min(map(_rarity, need)), -len(need)))
+
+
+def _rarity(literal: _Literal) -> int:
+    """How rarely a text holds the literal, roughly: the longer, the rarer."""
+    kind, key = _lookup(literal)
+    if kind == "literals" and len(key) == 1 and key.isalnum():
+        return 0  # a lone letter or digit is in nearly every text
+    return len(key)
+
+
+def _asserts_word_start(op: Any, arg: Any) -> bool:
+    """True for \\b, (?<!\\w...) and (?<=\\s): before a letter or digit, each means a word starts."""
+    if op is sre.AT:
+        return bool(arg is sre.AT_BOUNDARY)
+    direction, body = arg
+    if direction != -1 or len(body) != 1 or body[0][0] is not sre.IN:
+        return False
+    members = body[0][1]
+    if op is sre.ASSERT_NOT:
+        return (sre.CATEGORY, sre.CATEGORY_WORD) in members
+    return list(members) == [(sre.CATEGORY, sre.CATEGORY_SPACE)]
+
+
+def _no_word_char(op: Any, arg: Any) -> bool:
+    """True for an element that matches one character, never a word character (\\s, ",", [;:])."""
+    if op is sre.LITERAL:
+        return not _WORD_CHARS.match(chr(arg)).group() and chr(arg) != "_"  # type: ignore[union-attr]
+    if op is sre.IN:
+        return all(m == (sre.CATEGORY, sre.CATEGORY_SPACE)
+                   or (m[0] is sre.LITERAL and _no_word_char(sre.LITERAL, m[1])) for m in arg)
+    return False
+
+
+def _ends_in_no_word(items: list[tuple[Any, Any]]) -> bool:
+    """True when whatever the sequence matches ends with a character that is no word character."""
+    if not items:
+        return False
+    op, arg = items[-1]
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+        low, _, body = arg
+        return low > 0 and _ends_in_no_word(list(body))
+    if op is sre.SUBPATTERN:
+        return _ends_in_no_word(list(arg[-1]))
+    if op is sre.BRANCH:
+        return all(_ends_in_no_word(list(alternative)) for alternative in arg[1])
+    return _no_word_char(op, arg)
+
+
+def _starts_no_word(items: list[tuple[Any, Any]], word_end: bool) -> bool:
+    """True when what follows must begin with a character that is no word character, or a \\b."""
+    for op, arg in items:
+        if op is sre.AT:
+            return bool(arg is sre.AT_BOUNDARY)
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            low, _, body = arg
+            return low > 0 and len(body) == 1 and _no_word_char(*body[0])
+        return _no_word_char(op, arg)
+    return word_end
