@@ -104,6 +104,7 @@ class ConceptMatcher:
         infos = [cache.get(t) or self._token_info(t) for t in raw]
         found: list[Span] = []
         reached = 0
+        kept: _Found | None = None
         # Only the words that can start a mention are tried; a match skips the words it covers.
         for i in [i for i, info in enumerate(infos) if info[2]]:
             if i < reached:
@@ -111,8 +112,9 @@ class ConceptMatcher:
             hit = self._longest_at(i, infos, gaps)
             if hit is None:
                 continue
-            if self._allowed(hit, raw, gaps):
+            if self._allowed(hit, raw, gaps, kept):
                 found.append(Span(hit.concept, split.starts[hit.first], split.ends[hit.last]))
+                kept = hit
             reached = hit.last + 1
         return tuple(found)
 
@@ -156,7 +158,7 @@ class ConceptMatcher:
             return _Found(abbreviation.concept, i, i, abbreviation)
         return None
 
-    def _allowed(self, hit: _Found, raw: list[str], gaps: list[str]) -> bool:
+    def _allowed(self, hit: _Found, raw: list[str], gaps: list[str], previous: _Found | None) -> bool:
         # gaps[k] lies before word k.
         if hit.first > 0 and _gap_is_space(gaps[hit.first]):
             if word_key(raw[hit.first - 1]) in self._before[hit.concept]:
@@ -164,7 +166,11 @@ class ConceptMatcher:
         if hit.last + 1 < len(raw) and _gap_is_space(gaps[hit.last + 1]):
             if word_key(raw[hit.last + 1]) in self._after[hit.concept]:
                 return False
-        return hit.abbreviation is None or not _guarded(hit, raw)
+        if hit.abbreviation is None:
+            return True
+        # "severe learning disability (SLD)": the words it abbreviates are the concept, so it is too.
+        defines_itself = previous is not None and previous.concept == hit.concept and previous.last == hit.first - 1
+        return not (_guarded(hit, raw) or (_defined_in_brackets(hit, raw, gaps) and not defines_itself))
 
 
 def _continues(term: _Term, i: int, infos: list[tuple[str | None, str | None, bool]],
@@ -181,8 +187,8 @@ def _continues(term: _Term, i: int, infos: list[tuple[str | None, str | None, bo
 
 
 def _punctuation(gap: str) -> str:
-    """The gap between two words without its spaces: "." for ". " in "learn. dis"."""
-    return "".join(gap.split())
+    """The gap between two words without its spaces, apostrophes straight: "." in "learn. dis", "'" in "Downs’ syndrome"."""
+    return plain_apostrophes("".join(gap.split()))
 
 
 def _gap_is_space(gap: str) -> bool:
@@ -195,6 +201,24 @@ def _guarded(hit: _Found, raw: list[str]) -> bool:
     window = hit.abbreviation.window
     near = raw[max(0, hit.first - window) : hit.first] + raw[hit.last + 1 : hit.last + 1 + window]
     return any(word_key(t) in hit.abbreviation.guards for t in near)
+
+
+def _defined_in_brackets(hit: _Found, raw: list[str], gaps: list[str]) -> bool:
+    """True for an abbreviation in brackets after the words whose initials it spells.
+
+    "Legionnaires' disease (LD)" and "atrial septal defect (ASD)" define the abbreviation as those
+    words, not as the concept it usually stands for.
+    """
+    if not gaps[hit.first].rstrip().endswith("("):
+        return False
+    letters = [c for c in raw[hit.first].lower() if c.isalpha()]
+    first = hit.first - len(letters)
+    if len(letters) < 2 or first < 0:
+        return False
+    between = gaps[first + 1 : hit.first]
+    if any(mark in gap for gap in between for mark in ",;:.()"):
+        return False
+    return [word[0].lower() for word in raw[first : hit.first]] == letters
 
 
 def _term_keys(spec: ConceptSpec) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
