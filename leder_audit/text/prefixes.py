@@ -32,8 +32,8 @@ except ImportError:  # pragma: no cover - Python 3.11 to 3.13 have both
 # A word a match must begin with is looked up by its first letters: "worried", "worries" and
 # "worry" share "worr". A shorter word is looked up whole, where the pattern ends it there.
 WORD_PREFIX = 4
-# Dashes and quotation marks of pasted text: no other character matches them case-insensitively.
-CASELESS = "‐‑–—’‘´ʼ"
+# Dashes, quotation marks and symbols of pasted text: no other character matches them case-insensitively.
+CASELESS = "‐‑–—’‘´ʼ“”≠"
 
 # Dotted capital I, dotless i and long s match "i", "i" and "s" case-insensitively; after this
 # table every character lowers to one character, so a folded text keeps every offset.
