@@ -264,5 +264,6 @@ def test_text_caches_stay_bounded_over_many_distinct_texts(book):
     auditor = Auditor(book, as_of=AS_OF)
     for _ in auditor.run(records):
         pass
-    info = book.concepts._mentions.cache_info()
-    assert info.maxsize is not None and info.currsize <= info.maxsize < 6000
+    for cache in (book.concepts._spans, book.concepts._mention):
+        info = cache.cache_info()
+        assert info.maxsize is not None and info.currsize <= info.maxsize < 6000

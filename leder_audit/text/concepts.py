@@ -38,7 +38,7 @@ class ConceptSet:
         # Spans are found once per text for every concept; a span's context is worked out only when
         # a rule asks for its concept, so a text full of other concepts' words costs no context work.
         self._spans = lru_cache(maxsize=4096)(self._matcher.scan)
-        self._mention = lru_cache(maxsize=8192)(self._classified)
+        self._mention = lru_cache(maxsize=4096)(self._classified)
 
     def names(self) -> frozenset[str]:
         """Every concept and group name usable in rules."""
