@@ -45,3 +45,15 @@ def test_openapi_documents_every_endpoint():
     paths = client_of(make_app()).get("/openapi.json").json()["paths"]
     assert {"/cds-services", "/cds-services/{service_id}", "/cds-services/{service_id}/feedback", "/v1/check",
             "/healthz"} <= set(paths)
+
+
+def test_every_call_dispatched_straight_to_its_handler_is_one_the_openapi_document_describes():
+    from leder_audit.service.app import Direct
+
+    app = make_app()
+    direct = app.asgi.app.app.app  # the audit trail, CORS and limits wrap it
+    assert isinstance(direct, Direct) and direct.routes
+    documented = client_of(app).get("/openapi.json").json()["paths"]
+    for path in direct.routes:
+        template = "/cds-services/{service_id}" if path.startswith("/cds-services/") else path
+        assert "post" in documented[template], path

@@ -8,12 +8,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from functools import partial
+from typing import Any, Awaitable, Callable, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -199,17 +200,49 @@ def create_app(config: ServiceConfig, checker: WarmChecker, relative_to: Path | 
                   description="CDS Hooks 2.0 services that check DNACPR decisions and death certificates "
                               "against the LeDeR recommendations, a plain JSON check, and a checking page.")
     _errors(api)
-    _routes(api, state)
+    direct: dict[str, Handler] = {}
+    _routes(api, state, direct)
     api.openapi = _documented(api)  # type: ignore[method-assign]
     buckets = TokenBuckets(config.rate_limit.per_second, config.rate_limit.burst)
-    inner = Limits(api, config.max_body_bytes, buckets, lambda path: _route_of(path) in POSTED)
+    inner = Limits(Direct(api, direct), config.max_body_bytes, buckets, lambda path: _route_of(path) in POSTED)
     cors = CORSMiddleware(inner, allow_origins=config.cors_origins, allow_methods=["GET", "POST"],
                           allow_headers=["authorization", "content-type"], max_age=600)
     return ServiceApp(AuditTrail(cors, state.log, _route_of), api, state)
 
 
+Handler = Callable[[Request], Awaitable[Response]]
+UNEXPECTED = "the service failed to answer this call; the failure is in its audit log"
+
+
+def _error_response(error: ServiceError | DraftError) -> JSONResponse:
+    return outcome_response(error.status, error.message, error.field, getattr(error, "headers", None))
+
+
+class Direct:
+    """ASGI: the calls made on every edit of a form or pause in typing (a hook, /me/check, /v1/check) go
+    straight to their handlers, past FastAPI's routing, dependency and middleware machinery, which costs
+    more CPU than the rest of such a call but the check; every other call goes to FastAPI. The handlers
+    are the ones FastAPI routes and documents, with the same answers and errors."""
+
+    def __init__(self, api: FastAPI, routes: dict[str, Handler]) -> None:
+        self.api, self.routes = api, routes
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        handler = self.routes.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
+        if handler is None:
+            await self.api(scope, receive, send)
+            return
+        try:
+            response = await handler(Request(scope, receive))
+        except (ServiceError, DraftError) as error:
+            response = _error_response(error)
+        except Exception:
+            response = outcome_response(500, UNEXPECTED)
+        await response(scope, receive, send)
+
+
 class ServiceApp:
-    """The ASGI application: the audit trail, CORS and limits around the FastAPI routes."""
+    """The ASGI application: the audit trail, CORS and limits around the service's routes."""
 
     def __init__(self, asgi: ASGIApp, api: FastAPI, state: ServiceState) -> None:
         self.asgi, self.api, self.state = asgi, api, state
@@ -224,11 +257,11 @@ class ServiceApp:
 def _errors(api: FastAPI) -> None:
     @api.exception_handler(ServiceError)
     async def service_error(request: Request, error: ServiceError) -> JSONResponse:
-        return outcome_response(error.status, error.message, error.field, error.headers)
+        return _error_response(error)
 
     @api.exception_handler(DraftError)
     async def draft_error(request: Request, error: DraftError) -> JSONResponse:
-        return outcome_response(error.status, error.message, error.field)
+        return _error_response(error)
 
     @api.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
@@ -247,10 +280,10 @@ def _errors(api: FastAPI) -> None:
 
     @api.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
-        return outcome_response(500, "the service failed to answer this call; the failure is in its audit log")
+        return outcome_response(500, UNEXPECTED)
 
 
-def _routes(api: FastAPI, state: ServiceState) -> None:
+def _routes(api: FastAPI, state: ServiceState, direct: dict[str, Handler]) -> None:
     @api.get("/cds-services", response_model=DiscoveryResponse, tags=["CDS Hooks"])
     async def cds_services() -> JSONResponse:
         """The CDS Hooks discovery document."""
@@ -288,6 +321,8 @@ def _routes(api: FastAPI, state: ServiceState) -> None:
         audit["rules"] = sorted({c["source"]["topic"]["code"] for c in cards})
         return JSONResponse({"cards": cards})
 
+    direct.update({f"/cds-services/{service_id}": partial(call_service, service_id) for service_id in SERVICES})
+
     @api.post("/cds-services/{service_id}/feedback", response_model=FeedbackResponse, responses=OUTCOME_RESPONSES,
               tags=["CDS Hooks"], openapi_extra=_model_body(FeedbackRequest))
     async def feedback(service_id: str, request: Request) -> JSONResponse:
@@ -322,8 +357,10 @@ def _routes(api: FastAPI, state: ServiceState) -> None:
         request.state.audit["records"] = 1
         return JSONResponse(_check_response(state, checked))
 
+    direct["/v1/check"] = check_record
+
     if state.config.me_page:
-        _page_routes(api, state)
+        _page_routes(api, state, direct)
 
     @api.get("/healthz", response_model=HealthResponse, tags=["Service"])
     async def healthz() -> JSONResponse:
@@ -332,7 +369,7 @@ def _routes(api: FastAPI, state: ServiceState) -> None:
                              "rulebookHash": state.checker.rulebook_hash})
 
 
-def _page_routes(api: FastAPI, state: ServiceState) -> None:
+def _page_routes(api: FastAPI, state: ServiceState, direct: dict[str, Handler]) -> None:
     @api.get("/me", response_class=HTMLResponse, tags=["Medical examiner"])
     async def me_page() -> HTMLResponse:
         """The medical examiner's checking page: type Part I and Part II, see findings as you type."""
@@ -355,6 +392,8 @@ def _page_routes(api: FastAPI, state: ServiceState) -> None:
                     "findings": [shown(f) for f in shown_on("edit", result.findings)],
                     "rulebookHash": state.checker.rulebook_hash}
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    direct["/me/check"] = me_check
 
 
 def _check_response(state: ServiceState, checked: list[Checked] | None) -> dict[str, Any]:
