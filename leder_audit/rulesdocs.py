@@ -13,34 +13,11 @@ from .errors import InputError
 from .findings import NOT_RECORDED, Finding
 from .rulebook import Rule, Rulebook
 from .ruletests import case_record
+from .themes import THEME_TITLES
 
 # Examples are run as of a fixed date so that the pages do not change from one day to the next.
 DOCS_AS_OF = date(2024, 6, 30)
 
-THEME_TITLES = {
-    "ld-cause-of-death": "Learning disability as a cause of death",
-    "ld-dnacpr-rationale": "Learning disability as a reason for DNACPR",
-    "ld-dnacpr-background": "Learning disability listed as background in a DNACPR rationale",
-    "dnacpr-process": "DNACPR decision-making process",
-    "mca": "Mental Capacity Act",
-    "transition": "Transition from children's to adults' services",
-    "care-coordination": "Care co-ordination",
-    "family-involvement": "Family involvement",
-    "review-timeliness": "Review timeliness",
-    "deterioration": "Recognising deterioration",
-    "aspiration-pneumonia": "Aspiration pneumonia and dysphagia",
-    "health-checks": "Annual health checks and health planning",
-    "epilepsy": "Epilepsy",
-    "constipation": "Constipation and bowel care",
-    "sepsis": "Sepsis",
-    "medical-examiner": "Medical examiner scrutiny",
-    "coroner": "Referral to the coroner",
-    "focused-review": "Focused reviews",
-    "psychotropic-medication": "Psychotropic medication (STOMP)",
-    "reasonable-adjustments": "Reasonable adjustments",
-    "care-grading": "Grading of care",
-    "ethnicity-representation": "Ethnicity and representation",
-}
 
 _UNKNOWN = {
     "pass": "the rule does not fire when the data it needs is not recorded.",

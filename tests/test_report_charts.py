@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from leder_audit import load_rulebook
 from leder_audit.cli import main
 from leder_audit.readers import read
 from leder_audit.cohort.trend import compute_trend
+from leder_audit.themes import theme_title
 
 from .conftest import FIXTURES
 
@@ -38,8 +40,10 @@ def test_trend_chart_in_the_report_matches_the_trend_command(tmp_path, capsys):
     section = cohort_section(report(tmp_path, capsys))
     trend = compute_trend((item for path in INPUTS for item in read(path)), load_rulebook())
     themes = sorted({row.theme for row in trend.rows})
-    drawn = re.findall(r'font-weight="bold" fill="#222">([a-z-]+)</text>', section)
-    assert drawn == themes
+    drawn = re.findall(r'<g data-theme="([a-z-]+)"><text [^>]*font-weight="bold"[^>]*>([^<]+)</text>', section)
+    assert [tag for tag, _ in drawn] == themes
+    assert [html.unescape(words) for _, words in drawn] == [theme_title(tag) for tag in themes]
+    assert all(" " in words or tag.count("-") == 0 for tag, words in drawn)
 
 
 def test_with_jobs_the_report_is_still_made_whole_in_one_process(tmp_path, capsys):

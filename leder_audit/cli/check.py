@@ -18,7 +18,6 @@ from ..progress import progress
 from ..records import RECORD_MODELS
 from ..rulebook import Rulebook
 from ..writers import make_writer, summary_line
-from ..writers.charts import ReportCharts
 from .io import (
     as_error, input_paths, output, records_of, refuse_unsafe_output, run_header, strictly, write_summary,
     writer_options,
@@ -77,8 +76,8 @@ def check(args: Any, book: Rulebook) -> int:
         header = run_header(book, paths, as_of,
                             hash_inputs=args.format != "ndjson" or bool(summary_path) or history is not None)
         writer.start(header)
-        charts = ReportCharts(book, as_of) if args.format == "html" else None
-        observe = _observers(charts.observe if charts else None, history.observe if history else None)
+        # The HTML report counts its cohort and trend charts from each record and its findings, in this pass.
+        observe = _observers(getattr(writer, "observe", None), history.observe if history else None)
         write_json = getattr(writer, "finding_json", None)
         if write_json is not None and isinstance(auditor, Auditor) and not (observe or redactor or baseline):
             for found in auditor.found(items):  # written as JSON with no Finding model made
@@ -92,9 +91,6 @@ def check(args: Any, book: Rulebook) -> int:
                 writer.finding(redactor(finding) if redactor else finding)
                 if rank[finding.severity] > worst:
                     worst = rank[finding.severity]
-        if charts:
-            sections: list[str] = getattr(writer, "sections")  # the HTML writer's extra sections
-            sections.append(charts.section(auditor.tally))
         if baseline is not None:
             baseline.silenced(silenced.finding for silenced in auditor.tally.suppressed)
             auditor.tally.baseline = baseline.finish().summary()

@@ -43,8 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", default="table", choices=["table", "json", "ndjson", "csv", "sarif", "fhir", "html", "xlsx"])
     check.add_argument("--redact", action="store_true",
                        help="blank out names, NHS numbers and dates of birth in messages and evidence (ids and spans kept)")
-    check.add_argument("--html-max-findings", type=whole(0), default=2000, metavar="N",
-                       help="list at most N findings in the HTML report's table; its counts stay exact (default 2000)")
+    check.add_argument("--html-max-findings", type=whole(0), default=None, metavar="N",
+                       help="list the N most severe findings in the HTML report's table and count the rest by "
+                            "severity; its counts stay exact (default 50000)")
     output_option(check)
     check.add_argument("--summary", metavar="FILE",
                        help="also write the run header and counts here, as JSON (any --format)")

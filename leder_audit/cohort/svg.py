@@ -6,14 +6,24 @@ from __future__ import annotations
 from html import escape
 from typing import Iterable
 
+from ..themes import theme_title
 from .run import GroupResult
 from .stats import percent
 from .trend import Trend
 
-_WIDTH, _LABEL, _ROW = 720, 260, 22
-_BAR = _WIDTH - _LABEL - 150
-_PALETTE = ("#1f5fa8", "#c0392b", "#2e8b57", "#8e44ad", "#d35400", "#16a085", "#7f8c8d", "#b7950b")
+_WIDTH, _ROW = 720, 22
+_BAR = 310  # the length of a full bar
+_VALUE = 190  # room for the evidence written after a bar
+# Twelve colours that stay apart from each other on white (Tableau 10 with two darker ones), one per area.
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#393b79", "#e7ba52")
 _STYLE = ("font-family:Arial,Helvetica,sans-serif;font-size:12px")
+_CHAR = 7.0  # a generous width of one 12px Arial character, so that a label is never cut off
+
+
+def text_width(text: str, bold: bool = False) -> float:
+    """How wide a label may be drawn at 12px, erring wide."""
+    return len(text) * (_CHAR + (0.6 if bold else 0.0))
 
 
 def _svg(width: int, height: int, title: str, body: list[str]) -> str:
@@ -47,29 +57,33 @@ def _bar_value(result: GroupResult) -> float | None:
     return result.proportion
 
 
-def _rows(results: list[GroupResult], top: float, full: float) -> list[str]:
+def _rows(results: list[GroupResult], top: float, full: float, label: float) -> list[str]:
     body = []
     for index, result in enumerate(results):
         y = top + index * _ROW
-        body.append(_text(_LABEL - 8, y + 14, result.key, anchor="end"))
+        body.append(_text(label - 8, y + 14, result.key, anchor="end"))
         value = _bar_value(result)
         colour = "#c0392b" if result.raised else "#1f5fa8"
         if value is None:
-            body.append(_text(_LABEL + 4, y + 14, "small number: " + result.evidence().split(" (")[0], fill="#666"))
+            body.append(_text(label + 4, y + 14, "small number: " + result.evidence().split(" (")[0], fill="#666"))
             continue
         width = max(0.0, min(1.0, value / full)) * _BAR
-        body.append(f'<rect x="{_LABEL}" y="{y + 4:.1f}" width="{width:.1f}" height="{_ROW - 8}" fill="{colour}">'
+        body.append(f'<rect x="{label}" y="{y + 4:.1f}" width="{width:.1f}" height="{_ROW - 8}" fill="{colour}">'
                     f"<title>{escape(result.evidence())}</title></rect>")
         if result.lower is not None and result.upper is not None:
-            x1, x2 = _LABEL + result.lower / full * _BAR, _LABEL + result.upper / full * _BAR
+            x1, x2 = label + result.lower / full * _BAR, label + result.upper / full * _BAR
             body.append(f'<line x1="{x1:.1f}" x2="{x2:.1f}" y1="{y + 11:.1f}" y2="{y + 11:.1f}" stroke="#222" '
                         f'stroke-width="1.5"/>')
         if result.expected_share is not None:
-            x = _LABEL + result.expected_share * _BAR
+            x = label + result.expected_share * _BAR
             body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y + 1:.1f}" y2="{y + _ROW - 1:.1f}" stroke="#e67e22" '
                         f'stroke-width="3"><title>expected {percent(result.expected_share)}</title></line>')
-        body.append(_text(_LABEL + _BAR + 8, y + 14, result.evidence().split(";")[0]))
+        body.append(_text(label + _BAR + 8, y + 14, _value_text(result)))
     return body
+
+
+def _value_text(result: GroupResult) -> str:
+    return result.evidence().split(";")[0]
 
 
 def cohort_svg(results: Iterable[GroupResult]) -> str:
@@ -80,15 +94,20 @@ def cohort_svg(results: Iterable[GroupResult]) -> str:
         by_rule.setdefault(result.rule_id, []).append(result)
     body: list[str] = []
     y = 10.0
+    every = [r for rows in by_rule.values() for r in rows]
+    label_width = 16 + max((text_width(r.key) for r in every), default=100)
+    width = label_width + _BAR + 8 + max((text_width(_value_text(r)) for r in every), default=_VALUE) + 10
     for rule_id, rows in by_rule.items():
         label, full = _scale(rows)
-        body.append(_text(10, y + 14, f"{rule_id}: {rows[0].title} ({label})", weight="bold"))
-        body.extend(_rows(rows, y + 22, full))
+        title = f"{rule_id}: {rows[0].title} ({label})"
+        width = max(width, 10 + text_width(title, bold=True) + 10)
+        body.append(_text(10, y + 14, title, weight="bold"))
+        body.extend(_rows(rows, y + 22, full, label_width))
         y += 22 + len(rows) * _ROW + 16
     if not by_rule:
         body.append(_text(10, 24, "No cohort results."))
         y = 40
-    return _svg(_WIDTH, int(y), "Cohort measures by group", body)
+    return _svg(max(_WIDTH, int(width)), int(y), "Cohort measures by group", body)
 
 
 def trend_svg(trend: Trend) -> str:
@@ -97,9 +116,12 @@ def trend_svg(trend: Trend) -> str:
     periods = sorted({row.period for row in trend.rows})
     themes = sorted({row.theme for row in trend.rows})
     areas = sorted({row.area for row in trend.rows})
-    colours = {area: _PALETTE[i % len(_PALETTE)] for i, area in enumerate(areas)}
-    panel_height, left, right = 170, 60, 150
-    width = max(_WIDTH, left + right + 60 * len(periods))
+    colours = {area: PALETTE[i % len(PALETTE)] for i, area in enumerate(areas)}
+    left = 60
+    right = 16 + 16 + max((text_width(area) for area in areas), default=60) + 10  # the legend beside the plot
+    panel_height = max(170, 30 + 16 * len(areas) + 10)  # every area of the legend inside its panel
+    width = max(_WIDTH, left + right + 60 * len(periods),
+                int(max((text_width(theme_title(t), bold=True) for t in themes), default=0)) + 20)
     plot_width = width - left - right
     body: list[str] = []
     for index, theme in enumerate(themes):
@@ -116,7 +138,7 @@ def trend_svg(trend: Trend) -> str:
     if not themes:
         body.append(_text(10, 24, "No records to show."))
     height = 10 + max(1, len(themes)) * (panel_height + 20)
-    return _svg(width, height, f"Finding rate by quarter, per theme, by {trend.by}", body)
+    return _svg(int(width), height, f"Finding rate by quarter, per theme, by {trend.by}", body)
 
 
 def _x(index: int, count: int, left: float, plot_width: float) -> float:
@@ -125,7 +147,7 @@ def _x(index: int, count: int, left: float, plot_width: float) -> float:
 
 def _panel_frame(theme: str, top: float, left: float, plot_width: float, periods: list[str]) -> list[str]:
     plot_top, plot_height = top + 24, 110
-    body = [_text(10, top + 14, theme, weight="bold")]
+    body = [f'<g data-theme="{escape(theme)}">' + _text(10, top + 14, theme_title(theme), weight="bold") + "</g>"]
     for tick in (0.0, 0.5, 1.0):
         y = plot_top + plot_height * (1 - tick)
         body.append(f'<line x1="{left}" x2="{left + plot_width:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
@@ -178,7 +200,7 @@ def theme_completeness_html(trend: Trend) -> str:
         cell[1] += row.denominator
         cell[2] += row.not_recorded
     rows = "".join(
-        f'<tr data-theme="{escape(theme)}"><td>{escape(theme)}</td><td>{records}</td>'
+        f'<tr data-theme="{escape(theme)}"><td>{escape(theme_title(theme))}</td><td>{records}</td>'
         f'<td class="failures">{failed} ({percent(failed / records)})</td>'
         f'<td class="gaps">{gaps}</td><td class="completeness">{percent((records - gaps) / records)}</td></tr>'
         for theme, (failed, records, gaps) in sorted(totals.items()) if records)
