@@ -11,7 +11,7 @@ import pytest
 
 from leder_audit.cli import main
 from leder_audit.findings import SEVERITIES
-from leder_audit.writers.html import script_json
+from leder_audit.writers.html import natural, script_json
 
 from .conftest import FIXTURES
 
@@ -135,10 +135,17 @@ def test_every_finding_is_carried_once_with_its_evidence_marked_in_its_source_te
     assert shown and shown[0][0] == "" and shown[0][2].startswith(", poor quality of life")
 
 
-def test_findings_are_carried_most_severe_first(tmp_path):
+def test_findings_are_carried_most_severe_first_then_by_rule_and_record(tmp_path):
     html, _, _ = make_report(tmp_path)
-    ranks = [f[SEV] for f in page_data(html)["findings"]]
-    assert ranks == sorted(ranks, reverse=True) and len(set(ranks)) > 1
+    data = page_data(html)
+    keys = [(-f[SEV], data["rules"][f[RULE]]["id"], natural(data["strings"][f[TYPE]] + " " + f[RECORD]))
+            for f in data["findings"]]
+    assert keys == sorted(keys) and len({k[0] for k in keys}) > 1
+
+
+@pytest.mark.parametrize("text, key", [("D2", "d000000000002"), ("Record 10b", "record 000000000010b")])
+def test_numbers_in_record_ids_sort_by_value(text, key):
+    assert natural(text) == key and natural("D2") < natural("D10")
 
 
 def test_each_rule_carries_its_references_once_not_each_finding(tmp_path):
@@ -173,8 +180,10 @@ def test_the_cap_keeps_the_most_severe_findings_and_counts_what_it_left_out(tmp_
 
 def test_among_equally_severe_findings_the_cap_keeps_the_first_found(tmp_path):
     html, _, report = make_report(tmp_path, "--html-max-findings", "2")
-    critical = [f["record_id"] for f in report["findings"] if f["severity"] == "critical"]
-    assert [f[RECORD] for f in page_data(html)["findings"]] == critical[:2]
+    critical = [(f["rule_id"], f["record_id"]) for f in report["findings"] if f["severity"] == "critical"]
+    data = page_data(html)
+    assert len(critical) > 2
+    assert sorted((data["rules"][f[RULE]]["id"], f[RECORD]) for f in data["findings"]) == sorted(critical[:2])
 
 
 def test_no_cap_is_needed_when_every_finding_fits(tmp_path):

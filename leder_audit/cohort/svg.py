@@ -182,10 +182,10 @@ def html_section(results: Iterable[GroupResult] | None = None, trend: Trend | No
     """A report section holding the cohort chart and the trend chart, for HtmlWriter.sections."""
     parts = ['<section id="cohort"><h2>Cohort measures and change over time</h2>']
     if results is not None:
-        parts.append(f"<figure>{cohort_svg(results)}<figcaption>Measures by group with 95% intervals; "
+        parts.append(f'<figure id="cohort-chart" class="wide">{cohort_svg(results)}<figcaption>Measures by group with 95% intervals; '
                      "red groups raise a finding; small numbers are written, not drawn.</figcaption></figure>")
     if trend is not None:
-        parts.append(f"<figure>{trend_svg(trend)}<figcaption>Rate of recorded failures by quarter per theme and "
+        parts.append(f'<figure id="trend-chart" class="wide">{trend_svg(trend)}<figcaption>Rate of recorded failures by quarter per theme and '
                      "area (a lower rate is better); findings decided on unknown are not counted.</figcaption></figure>")
         parts.append(theme_completeness_html(trend))
     return "".join(parts) + "</section>\n"

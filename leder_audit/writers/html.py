@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import re
 from datetime import date
 from functools import lru_cache
 from importlib.resources import files
@@ -22,6 +23,8 @@ from markupsafe import Markup
 
 from ..findings import SEVERITIES, Finding, RuleStats, Tally, is_web_address
 from ..origins import text_at
+from ..cohort.svg import text_width
+from ..themes import theme_title
 from .charts import ReportCharts
 from .rulemeta import RuleInfo, catalogue, from_finding, reference_text
 
@@ -50,6 +53,11 @@ def script_json(value: Any) -> Markup:
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
                   .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def natural(text: str) -> str:
+    """A key that sorts numbers within text by their value (D2 before D10), as the page's script does."""
+    return re.sub(r"\d+", lambda digits: digits.group().zfill(12), text.lower())
 
 
 class Strings:
@@ -141,8 +149,15 @@ class HtmlWriter:
                 clean(source[end:end + CONTEXT_CHARS]) + ("…" if end + CONTEXT_CHARS < len(source) else ""))
 
     def listed(self) -> list[list[Any]]:
-        """The kept rows, most severe first and in the order they were found among equals."""
-        return [row for _, _, row in sorted(self.kept, key=lambda kept: (-kept[0], -kept[1]))]
+        """The kept rows in the page's first order: most severe first, then by rule, then by record."""
+        rule_ids = sorted(self.rule_index, key=self.rule_index.__getitem__)
+        types = self.strings.values
+
+        def order(kept: tuple[int, int, list[Any]]) -> tuple[Any, ...]:
+            row = kept[2]
+            return -kept[0], rule_ids[row[0]], natural(types[row[3]] + " " + row[2]), -kept[1]
+
+        return [row for _, _, row in sorted(self.kept, key=order)]
 
     def finish(self, tally: Tally) -> None:
         if self.charts is not None:
@@ -174,19 +189,20 @@ class HtmlWriter:
                        ("not-recorded-total", "of them not recorded", summary["not_recorded"])],
             "charts": [
                 ("Findings by severity", "chart-severity",
-                 [(s, summary["by_severity"][s], SEVERITY_COLOURS[s], f"severity=only-{s}") for s in severities]),
+                 [(s, summary["by_severity"][s], SEVERITY_COLOURS[s], f"severity=only-{s}", s) for s in severities]),
                 ("Recorded failures by theme", "chart-theme",
-                 [(t, n, "#005eb8", f"theme={t}&status=recorded")
+                 [(t, n, "#005eb8", f"theme={t}&status=recorded", theme_title(t))
                   for t, n in sorted(summary["by_theme"].items(), key=lambda kv: (-kv[1], kv[0]))]),
                 ("Not recorded, by theme", "chart-not-recorded",
-                 [(t, n, "#6c7a89", f"theme={t}&status=not-recorded")
+                 [(t, n, "#6c7a89", f"theme={t}&status=not-recorded", theme_title(t))
                   for t, n in sorted(summary["not_recorded_by_theme"].items(), key=lambda kv: (-kv[1], kv[0]))]),
             ],
+            "label_width": lambda bars: int(max((text_width(bar[4]) for bar in bars), default=60)) + 14,
             "rule_table": self._rule_table(tally),
             "total": summary["findings"],
             "listed": len(rows),
             "left_out": [(s, n) for s, n in left_out if n],
-            "theme_options": themes,
+            "theme_options": [(t, theme_title(t)) for t in themes],
             "severity_options": severities,
             "rule_options": [(rule_id, self.rules[rule_id].title) for rule_id in sorted(self.rules)
                              if rule_id in self.rule_index or tally.rule_stats.get(rule_id, _NONE).fired],

@@ -11,7 +11,6 @@
   var controls = {};
   ["severity", "theme", "status", "rule", "q", "group"].forEach(function (k) { controls[k] = document.getElementById("f-" + k); });
   var state = {}, haystacks = null, printing = false;
-  var collate = new Intl.Collator(undefined, {numeric: true}).compare;
 
   function tagsOf(f) { return S[f[TAGS]].split(" "); }
   function themeOf(f) { var t = tagsOf(f); for (var i = 0; i < t.length; i++) if (t[i] !== "not-recorded") return t[i]; return ""; }
@@ -61,15 +60,25 @@
       return true;
     };
   }
-  function compare(a, b, key) {
-    if (key === "severity") return b[SEV] - a[SEV];
-    var x, y;
-    if (key === "rule") { x = rules[a[RULE]].id; y = rules[b[RULE]].id; }
-    else if (key === "theme") { x = themeOf(a); y = themeOf(b); }
-    else if (key === "record") { x = S[a[TYPE]] + " " + a[RECORD]; y = S[b[TYPE]] + " " + b[RECORD]; }
-    else if (key === "source") { x = sourceOf(a); y = sourceOf(b); }
-    else return 0;
-    return key === "record" || key === "source" ? collate(x, y) : x < y ? -1 : x > y ? 1 : 0;
+  // Each sort key ranks every finding once, the first time it is asked for; ties keep the page's order,
+  // which the writer made most severe first, then by rule, then by record.
+  function natural(text) { return text.toLowerCase().replace(/\d+/g, function (d) { return d.length >= 12 ? d : ("000000000000" + d).slice(-12); }); }
+  var sortKeys = {
+    rule: function (f) { return rules[f[RULE]].id; },
+    theme: function (f) { return themeOf(f); },
+    record: function (f) { return natural(S[f[TYPE]] + " " + f[RECORD]); },
+    source: function (f) { return natural(sourceOf(f)); }
+  };
+  var ranks = {};
+  function rankOf(key) {
+    if (!sortKeys[key]) return null;
+    if (!ranks[key]) {
+      var keys = all.map(sortKeys[key]), order = all.map(function (_, i) { return i; }), rank = new Int32Array(all.length);
+      order.sort(function (i, j) { return keys[i] < keys[j] ? -1 : keys[i] > keys[j] ? 1 : i - j; });
+      order.forEach(function (i, n) { rank[i] = n; });
+      ranks[key] = rank;
+    }
+    return ranks[key];
   }
   function groupKey(f, group) { return group === "rule" ? rules[f[RULE]].id : group === "record" ? S[f[TYPE]] + " " + f[RECORD] : ""; }
 
@@ -77,12 +86,9 @@
   function selected(s) {
     var keep = predicate(s), picked = [];
     for (var i = 0; i < all.length; i++) if (keep(all[i], i)) picked.push(i);
-    var sort = s.sort || "severity", reverse = sort.charAt(0) === "-", key = reverse ? sort.slice(1) : sort;
-    var order = function (i, j) {
-      var c = compare(all[i], all[j], key) || compare(all[i], all[j], "severity") || compare(all[i], all[j], "rule") ||
-              compare(all[i], all[j], "record");
-      return (reverse ? -c : c) || i - j;
-    };
+    var sort = s.sort || "severity", reverse = sort.charAt(0) === "-", rank = rankOf(reverse ? sort.slice(1) : sort);
+    var order = rank ? function (i, j) { return reverse ? rank[j] - rank[i] : rank[i] - rank[j]; }
+                     : function (i, j) { return reverse ? j - i : i - j; };
     var groups = null;
     if (s.group === "rule" || s.group === "record") {
       groups = {};
@@ -95,7 +101,7 @@
         if (a !== b) return (b.worst - a.worst) || (b.count - a.count) || (a.key < b.key ? -1 : 1);
         return order(i, j);
       });
-    } else {
+    } else if (rank || reverse) {
       picked.sort(order);
     }
     return {indices: picked, groups: groups};
@@ -123,17 +129,24 @@
     });
     into.appendChild(ul);
   }
-  function row(f) {
+  // A row that repeats the rule, or the message, of the row above says so, so that print can leave them out.
+  function row(f, above) {
     var tr = el("tr"), rule = rules[f[RULE]], sev = sevs[f[SEV]];
+    if (above && above[RULE] === f[RULE]) tr.classList.add("same-rule");
+    if (above && above[MESSAGE] === f[MESSAGE]) tr.classList.add("same-message");
     tr.setAttribute("data-rule", rule.id); tr.setAttribute("data-severity", sev);
     tr.setAttribute("data-tags", S[f[TAGS]]); tr.setAttribute("data-record", f[RECORD]);
     var c1 = el("td"); c1.appendChild(el("span", "sev sev-" + sev, sev));
     if (f[NOT_RECORDED]) c1.appendChild(el("div", "gap", "not recorded"));
-    var c2 = el("td"); c2.appendChild(el("b", "", rule.id)); c2.appendChild(el("div", "", S[f[TITLE]]));
-    c2.appendChild(el("div", "muted", tagsOf(f).join(", ")));
-    var c3 = el("td"); c3.appendChild(document.createTextNode(S[f[TYPE]] + " ")); c3.appendChild(el("b", "", f[RECORD]));
-    if (f[SOURCE] >= 0) c3.appendChild(el("div", "muted", S[f[SOURCE]] + ", " + f[LOCATION]));
-    if (f[PATH]) { var p = el("div", "muted", "at "); p.appendChild(el("code", "", f[PATH])); c3.appendChild(p); }
+    var c2 = el("td"); c2.appendChild(el("b", "", rule.id)); c2.appendChild(el("div", "rule-title", S[f[TITLE]]));
+    c2.appendChild(el("div", "muted tags", tagsOf(f).join(", ")));
+    var c3 = el("td"); c3.appendChild(el("span", "muted", S[f[TYPE]] + " ")); c3.appendChild(el("b", "", f[RECORD]));
+    if (f[SOURCE] >= 0) {
+      var file = S[f[SOURCE]], where = el("div", "muted where", file.split(/[\\/]/).pop() + ", " + f[LOCATION]);
+      where.title = file + ", " + f[LOCATION];
+      c3.appendChild(where);
+    }
+    if (f[PATH]) { var p = el("div", "muted where", "at "); p.appendChild(el("code", "", f[PATH])); c3.appendChild(p); }
     var c4 = el("td");
     if (f[MARK] !== null) {
       var src = el("div", "source"); src.appendChild(document.createTextNode(f[BEFORE]));
@@ -169,17 +182,19 @@
     var view = selected(state), n = view.indices.length;
     var pages = Math.max(1, Math.ceil(n / PAGE)), page = Math.min(pages, Math.max(1, parseInt(state.page, 10) || 1));
     var from = printing ? 0 : (page - 1) * PAGE, to = printing ? Math.min(n, PRINT_LIMIT) : Math.min(n, from + PAGE);
-    var body = document.createDocumentFragment(), last = null;
+    var body = document.createDocumentFragment(), last = null, above = null;
     for (var i = from; i < to; i++) {
       var f = all[view.indices[i]];
       if (view.groups) {
         var g = view.groups[groupKey(f, state.group)];
-        if (g !== last) { body.appendChild(groupRow(g, state)); last = g; }
+        if (g !== last) { body.appendChild(groupRow(g, state)); last = g; above = null; }
       }
-      body.appendChild(row(f));
+      body.appendChild(row(f, above));
+      above = f;
     }
     rows.textContent = "";
     rows.appendChild(body);
+    document.getElementById("finding-table").className = "grid findings" + (view.groups ? " by-" + state.group : "");
     document.getElementById("shown-count").textContent = n;
     document.getElementById("listed-count").textContent = all.length;
     var chip = document.getElementById("filter-record");
