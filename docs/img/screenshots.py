@@ -22,7 +22,7 @@ VIEWS = [
     ("report-1440-summary.png", 1440, 900, "", None),
     ("report-1440-findings.png", 1440, 900, "severity=high&group=rule", "findings"),
     ("report-1024-search.png", 1024, 768, "q=capacity&sort=record", "findings"),
-    ("report-1024-trend.png", 1024, 768, "", "cohort"),
+    ("report-1024-trend.png", 1024, 768, "", "trend-chart"),
     ("report-390-findings.png", 390, 844, "severity=critical", "findings"),
     ("report-390-summary.png", 390, 844, "", None),
 ]
