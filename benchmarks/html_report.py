@@ -40,12 +40,13 @@ AS_OF = "2025-01-01"
 
 def run(args: list[str], pythonpath: Path = ROOT) -> None:
     env = {**os.environ, "PYTHONPATH": str(pythonpath)}
-    subprocess.run([sys.executable, "-m", "leder_audit", *args], check=False, env=env,
+    # Run from inside the tree, so that `-m leder_audit` imports that tree's package and no other.
+    subprocess.run([sys.executable, "-m", "leder_audit", *args], check=False, env=env, cwd=pythonpath,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def records(folder: Path, count: int) -> Path:
-    path = folder / f"html-bench-{count}.ndjson"
+    path = (folder / f"html-bench-{count}.ndjson").resolve()
     if not path.exists():
         run(["generate", str(count), "--seed", "5", "--problem-rate", "1", "--unique-text", "--output", str(path)])
     return path
@@ -96,7 +97,7 @@ def main() -> int:
     if executable is None:
         print("chromium is not installed (apt-get install chromium)", file=sys.stderr)
         return 2
-    folder = Path(args.data_dir)
+    folder = Path(args.data_dir).resolve()
     data = records(folder, args.records)
     versions: list[tuple[str, Path]] = [("this tree", ROOT)]
     if args.compare_with:
