@@ -182,6 +182,7 @@ class HtmlWriter:
             "script": Markup(_asset("report.js")),
             "data": script_json(data),
             "header": header,
+            "baseline": summary.get("baseline"),
             "counts": [("records-read", "records read", summary["records_read"]),
                        ("records-checked", "records checked", summary["records_checked"]),
                        ("records-rejected", "records not checked", summary["records_rejected"]),
