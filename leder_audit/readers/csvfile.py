@@ -15,6 +15,7 @@ from ..findings import Rejection
 from ..paths import BadPath, FieldPath
 from .fieldpaths import declared, declared_names, kind_at, set_path
 from .mapping import Mapping
+from ..prose import counted
 
 Column = tuple[int, str, FieldPath]
 
@@ -106,7 +107,7 @@ def _warn_of_unused(columns: list[Column], source: str) -> None:
     unused = [(name, target) for _, name, target in columns if not declared(target)]
     if len(unused) * 2 > len(columns):
         # Most of the "header" names nothing: it is probably the first record, whose values are not repeated.
-        warnings.warn(UnusedColumn(f"{source}: {len(unused)} of the {len(columns)} columns of row 1 fill no field "
+        warnings.warn(UnusedColumn(f"{source}: {len(unused):,} of the {counted(len(columns), 'column')} of row 1 fill no field "
                                    "of any record: does the file have a header row naming the fields?"), stacklevel=3)
         return
     for name, target in unused:

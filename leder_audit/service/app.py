@@ -37,6 +37,7 @@ from .models import (CardsResponse, CheckResponse, DiscoveryResponse, FeedbackRe
                      HealthResponse, HookRequest, OUTCOME_RESPONSES)
 from .page import MeDraft, page, shown
 from .problems import FHIR_JSON, operation_outcome
+from ..prose import counted
 
 class ServiceError(Exception):
     """A call answered with an OperationOutcome: status, message and the field it is about."""
@@ -227,7 +228,7 @@ class Direct:
     def __init__(self, api: FastAPI, routes: dict[str, Handler]) -> None:
         self.api, self.routes = api, routes
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         handler = self.routes.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
         if handler is None:
             await self.api(scope, receive, send)
@@ -402,7 +403,7 @@ def _check_response(state: ServiceState, checked: list[Checked] | None) -> dict[
                 "findings": [], "rulebookHash": state.checker.rulebook_hash}
     result = checked[0]
     return {"complete": result.rule_errors == 0,
-            "incomplete": f"{result.rule_errors} rule(s) could not run on this record" if result.rule_errors else None,
+            "incomplete": f"{counted(result.rule_errors, 'rule')} could not run on this record" if result.rule_errors else None,
             "findings": [f.model_dump(mode="json") for f in result.findings],
             "rulebookHash": state.checker.rulebook_hash}
 

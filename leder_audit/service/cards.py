@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from ..findings import SEVERITIES, Finding
+from ..prose import counted
 
 SUMMARY_LIMIT = 140  # characters; the CDS Hooks specification's limit for a card's summary
 EXTENSION = "org.leder-audit.finding"
@@ -149,6 +150,6 @@ def cards_for(findings: Iterable[Finding], moment: str, hook_instance: str, rule
         card = card_of(finding, hook_instance, rulebook_hash)
         cards.setdefault(card["uuid"], (card, finding))
     if rule_errors:
-        card = incomplete_card(hook_instance, f"{rule_errors} rule(s) failed while checking this form.")
+        card = incomplete_card(hook_instance, f"{counted(rule_errors, 'rule')} failed while checking this form.")
         cards[card["uuid"]] = (card, None)
     return list(cards.values())

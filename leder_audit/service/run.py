@@ -16,6 +16,7 @@ from typing import IO, Any
 from ..errors import LederAuditError
 from .config import ServiceConfig, load_config
 from .feedback import FeedbackStore, RuleFeedback
+from ..prose import counted
 
 SERVE_EXTRA = "the service needs the serve extra: pip install \"leder-audit[serve]\""
 
@@ -36,7 +37,7 @@ def is_loopback(host: str) -> bool:
 def startup_notice(config: ServiceConfig, host: str, port: int) -> str:
     """What the service says as it starts: where it listens and whether calls are authenticated."""
     if config.issuers:
-        who = f"client tokens checked against {len(config.issuers)} issuer(s)"
+        who = f"client tokens checked against {counted(len(config.issuers), 'issuer')}"
     else:
         who = ("WARNING: no issuers are configured, so calls are not authenticated; listening on the loopback "
                "address only")
