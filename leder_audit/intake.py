@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import InputError
 from .findings import Rejection
+from .jsontext import REPEATED, repeated_key
 from .records import RECORD_MODELS, record_adapter, record_data_validator
 from .paths import render, step
 
@@ -89,12 +90,17 @@ def record_data(data: Any, source: str = "<input>", location: str = "") -> dict[
     try:
         if isinstance(data, (bytes, str)):
             fields: dict[str, Any] = _data_json(data)
+            repeated = repeated_key(data, fields)
+            if repeated:  # pydantic keeps the last value of a repeated key; here it is refused
+                raise InputError(REPEATED, source, location, repeated)
             return fields
         if isinstance(data, dict):
             fields = _data_python(data)
             return fields
     except ValidationError:
         pass  # the model's own error message names the field
+    except InputError:
+        raise
     except Exception as error:  # a value pydantic cannot even look at (pandas NaT raises TypeError)
         raise unreadable(data, source, location, error) from None
     return validate(data, source, location).model_dump()

@@ -8,82 +8,9 @@ from typing import Any, Iterator
 
 from ..intake import Incoming, json_kind
 from ..findings import Rejection
-from ..paths import step
+from ..jsontext import loads, problem_in
 
 BOM = b"\xef\xbb\xbf"
-MAX_DIGITS = 4300  # Python's own limit on turning digits into an int
-
-
-class _Duplicated(dict):  # type: ignore[type-arg]
-    """A JSON object that gave a key twice: the record it is in is rejected, never read with one value lost."""
-
-    duplicate: str
-
-
-class _Unreadable:
-    """A JSON value that cannot be a record's value (a number too long to read, NaN, Infinity)."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-
-
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    made = dict(pairs)
-    if len(made) == len(pairs):
-        return made
-    duplicated = _Duplicated(made)
-    seen: set[str] = set()
-    for key, _ in pairs:
-        if key in seen:
-            duplicated.duplicate = key
-            break
-        seen.add(key)
-    return duplicated
-
-
-def _integer(digits: str) -> int | _Unreadable:
-    if len(digits) - digits.startswith("-") > MAX_DIGITS:
-        return _Unreadable(f"a number of {len(digits):,} digits, too long to read")
-    return int(digits)
-
-
-def _constant(name: str) -> _Unreadable:
-    return _Unreadable(f"{name}, which is not a JSON number")
-
-
-_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_int=_integer, parse_constant=_constant)
-
-
-def loads(text: str | bytes) -> Any:
-    """JSON text parsed strictly: duplicate keys, over-long numbers and NaN are kept visible for problem_in."""
-    if isinstance(text, bytes):
-        text = text.decode("utf-8")
-    return _DECODER.decode(text)
-
-
-def problem_in(value: Any, path: str = "") -> tuple[str | None, str] | None:
-    """The field and the reason a parsed record cannot be read as written (a key given twice, an unreadable
-    number, a lone surrogate), never repeating its value; None when it can be."""
-    if isinstance(value, dict):
-        if isinstance(value, _Duplicated):
-            return step(path, str(value.duplicate)), "this key is given twice in the record, with two values; keep one"
-        for key, item in value.items():
-            found = problem_in(item, step(path, str(key)))
-            if found:
-                return found
-    elif isinstance(value, list):
-        for number, item in enumerate(value):
-            found = problem_in(item, step(path, number))
-            if found:
-                return found
-    elif isinstance(value, _Unreadable):
-        return path or None, f"the value is {value.what}"
-    elif isinstance(value, str) and not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return path or None, "the text holds a lone surrogate escape (such as \\ud800), which is not text"
-    return None
 
 
 def load_document(path: Path) -> Any:
