@@ -6,6 +6,7 @@ import pytest
 
 from leder_audit import load_rulebook
 from leder_audit.cli import main
+from leder_audit.engine import Auditor
 from leder_audit.errors import RuleError
 from leder_audit.text.concepts import ConceptError, load_concepts
 
@@ -118,3 +119,56 @@ def test_yaml_tags_in_a_csv_mapping_file_are_refused_not_run(tmp_path, capsys):
     assert main(["check", str(tmp_path / "a.csv"), "--mapping", str(tmp_path / "map.yaml")]) == 2
     err = capsys.readouterr().err
     assert "map.yaml" in err and "hacked" not in capsys.readouterr().out
+
+
+def nested(kind: str, depth: int) -> str:
+    """A condition `depth` levels deep, built from one construct of the language."""
+    return {
+        "not": "not " * depth + "exists(rationale)",
+        "and": " and ".join(["exists(rationale)"] * depth),
+        "or": " or ".join(["exists(rationale)"] * depth),
+        "+": "len(rationale) + " + " + ".join(["1"] * depth) + " > 3",
+        "[0]": "[" * (depth // 2) + "1" + "]" * (depth // 2) + "[0]" * (depth // 2) + " == 1",
+        "let": "".join(f"let x{i} = 1; " for i in range(depth)) + "exists(rationale)",
+        "any": "".join(f"any l{i} in [1]: " for i in range(depth)) + "exists(rationale)",
+        "-": "len(rationale) > " + "-" * depth + "1",
+        "list": "len(" + "[" * depth + "1" + "]" * depth + ") == 1",
+    }[kind]
+
+
+KINDS = ["not", "and", "or", "+", "[0]", "let", "any", "-", "list"]
+
+
+@pytest.mark.parametrize("depth", [2000, 5000])
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_condition_nested_thousands_deep_is_refused_at_its_place(tmp_path, kind, depth):
+    (tmp_path / "r.yaml").write_text(RULE.replace("when: exists(rationale)", "when: >-\n  " + nested(kind, depth)))
+    with pytest.raises(RuleError) as caught:
+        load_rulebook(tmp_path, builtin=False)
+    error = caught.value
+    assert (error.file, error.line) == (str(tmp_path / "r.yaml"), 10) and error.column > 2
+    assert "nested too deeply (more than 100 levels)" in error.message and "let" in error.hint
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_condition_just_inside_the_depth_limit_loads_runs_and_explains(tmp_path, kind):
+    (tmp_path / "r.yaml").write_text(RULE.replace("when: exists(rationale)", "when: >-\n  " + nested(kind, 94)))
+    book = load_rulebook(tmp_path, builtin=False)
+    record = {"record_type": "dnacpr_decision", "id": "x", "rationale": "abcd"}
+    assert isinstance(book.check(record), list)
+    assert len(Auditor(book).explain("T-1", record)) == 1
+
+
+def test_a_number_of_thousands_of_digits_in_a_condition_is_refused_at_its_place(tmp_path):
+    (tmp_path / "r.yaml").write_text(RULE.replace("when: exists(rationale)", "when: len(rationale) > " + "9" * 5000))
+    with pytest.raises(RuleError) as caught:
+        load_rulebook(tmp_path, builtin=False)
+    assert (caught.value.line, caught.value.column) == (9, 24)
+    assert "a number of more than 30 digits" in caught.value.message
+
+
+def test_the_command_line_refuses_a_deep_condition_with_exit_2_and_no_traceback(tmp_path, capsys):
+    (tmp_path / "r.yaml").write_text(RULE.replace("when: exists(rationale)", "when: >-\n  " + nested("not", 5000)))
+    assert main(["rules", "list", "--rules", str(tmp_path), "--no-builtin"]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'r.yaml'}:10:" in err and "nested too deeply" in err and "Traceback" not in err

@@ -24,6 +24,10 @@ from .nodes import Binary, Call, Duration, Field, Index, Let, ListExpr, Literal,
 TABLES = "tables.json"  # the parser's LALR tables, built by write_tables from grammar.lark
 _ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t"}
 _UNITS = {"day": (1, 0), "week": (7, 0), "month": (0, 1), "year": (0, 12)}
+# Conditions nest a handful of levels; checking, compiling and running a condition recurse once or a few
+# times per level, so this stays far below Python's recursion limit (1,000) in every phase.
+MAX_DEPTH = 100
+MAX_DIGITS = 30  # more than any date, count or score a rule compares with
 
 # Friendly names for the tokens lark reports as expected.
 _TOKEN_NAMES = {
@@ -90,8 +94,10 @@ def _at(meta_or_token) -> dict[str, int]:
     return {"line": getattr(meta_or_token, "line", 0) or 0, "column": getattr(meta_or_token, "column", 0) or 0}
 
 
-def _number(text: str) -> int | float:
-    return float(text) if "." in text else int(text)
+def _number(token: Token) -> int | float:
+    if len(token) > MAX_DIGITS:
+        raise _BadLiteral(f"a number of more than {MAX_DIGITS} digits", token)
+    return float(token) if "." in token else int(token)
 
 
 @v_args(meta=True)
@@ -198,7 +204,14 @@ def parse(text: str, origin: Origin = Origin()) -> Node:
     """Parse one condition; raise RuleSyntaxError naming file, line and column."""
     try:
         tree = _parser().parse(text)
+        deepest = _too_deep(tree)
+        if deepest is not None:
+            raise _located(text, f"the condition is nested too deeply (more than {MAX_DEPTH} levels)", origin,
+                           *deepest, "split it with `let`, or into several rules") from None
         return _ToNodes().transform(tree)
+    except RecursionError:  # the depth check above is meant to make this unreachable
+        raise _located(text, "the condition is nested too deeply", origin, 1, 1,
+                       "split it with `let`, or into several rules") from None
     except UnexpectedInput as error:
         raise _syntax_error(text, error, origin) from None
     except VisitError as error:
@@ -207,6 +220,21 @@ def parse(text: str, origin: Origin = Origin()) -> Node:
             token = bad.token
             raise _located(text, str(bad), origin, token.line, token.column, None) from None
         raise
+
+
+def _too_deep(tree: lark.Tree) -> tuple[int, int] | None:
+    """The line and column of the first part of the tree nested more than MAX_DEPTH levels down, if any.
+
+    lark parses without recursing, but its transformer and every later phase recurse once per level.
+    """
+    stack: list[tuple[lark.Tree, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            meta = node.meta
+            return (getattr(meta, "line", 1) or 1, getattr(meta, "column", 1) or 1)
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, lark.Tree))
+    return None
 
 
 def _syntax_error(text: str, error: UnexpectedInput, origin: Origin) -> RuleSyntaxError:
