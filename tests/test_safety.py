@@ -10,7 +10,8 @@ import pytest
 from leder_audit import audit, load_rulebook
 from leder_audit.cli import main
 from leder_audit.errors import RuleError
-from leder_audit.language import functions
+from leder_audit.text import ConceptError, load_concepts
+from leder_audit import regexsafety
 
 from .conftest import FIXTURES
 
@@ -33,7 +34,8 @@ def book_with(tmp_path, when: str):
     return load_rulebook(tmp_path, builtin=False)
 
 
-@pytest.mark.parametrize("pattern", ["(a+)+$", "(\\\\w*)*x", "(x+x+)+y", "(ab{2,})+"])
+@pytest.mark.parametrize("pattern", ["(a+)+$", "(\\\\w*)*x", "(x+x+)+y", "(ab{2,})+", "((a+))+$", "((a)+)+$",
+                                     "(?:(?:a+))*", "(a|(b+)c)*"])
 def test_regexes_with_nested_repetition_are_refused_at_load(tmp_path, pattern):
     with pytest.raises(RuleError) as caught:
         book_with(tmp_path, f'matches(rationale, "{pattern}")')
@@ -43,7 +45,8 @@ def test_regexes_with_nested_repetition_are_refused_at_load(tmp_path, pattern):
 
 def test_a_regex_that_runs_out_of_time_fails_that_record_only(tmp_path, monkeypatch):
     book = book_with(tmp_path, 'matches(rationale, "z[0-9]+q")')
-    monkeypatch.setattr(functions, "REGEX_TIMEOUT_SECONDS", 1e-9)
+    monkeypatch.setattr(regexsafety, "REGEX_TIMEOUT_SECONDS", 1e-9)
+    monkeypatch.setattr(regexsafety, "SECONDS_PER_CHARACTER", 0)
     records = [{"record_type": "dnacpr_decision", "id": "slow", "rationale": "z1" * 500_000},
                {"record_type": "dnacpr_decision", "id": "fine"}]
     result = audit(records, rulebook=book)
@@ -115,7 +118,8 @@ def failing_rule_folder(tmp_path, monkeypatch, with_tests: str = ""):
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "r.yaml").write_text(RULE.format(when='matches(rationale, "z[0-9]+q")') + with_tests, encoding="utf-8")
-    monkeypatch.setattr(functions, "REGEX_TIMEOUT_SECONDS", 1e-9)
+    monkeypatch.setattr(regexsafety, "REGEX_TIMEOUT_SECONDS", 1e-9)
+    monkeypatch.setattr(regexsafety, "SECONDS_PER_CHARACTER", 0)
     records = tmp_path / "d.json"
     records.write_text(json.dumps([{"record_type": "dnacpr_decision", "id": "slow", "rationale": "z1" * 200_000}]))
     return rules, records
@@ -139,3 +143,30 @@ def test_rules_test_fails_a_case_on_which_the_rule_errors(tmp_path, monkeypatch,
     assert main(["rules", "test", "--rules", str(rules), "--no-builtin"]) == 1
     out = capsys.readouterr().out
     assert "error" in out and "TimeoutError" in out
+
+
+@pytest.mark.parametrize("pattern", ["(a+)+$", "((a+))+$", "((a)+)+$", "(?:(?:x|y+))*z", "( a + ) +", "(\\w+\\s?)*$"])
+def test_a_concept_trigger_pattern_with_nested_repetition_is_refused_naming_the_file_and_entry(tmp_path, pattern):
+    folder = tmp_path / "concepts"
+    folder.mkdir()
+    (folder / "mine.yaml").write_text(
+        "triggers:\n  - {literal: 'denies', category: negated}\n"
+        f"  - pattern: '{pattern}'\n    category: negated\n", encoding="utf-8")
+    with pytest.raises(ConceptError) as caught:
+        load_concepts(tmp_path)
+    message = str(caught.value)
+    assert f"{folder / 'mine.yaml'}:3:" in message and "`triggers.1`" in message and "nested repetition" in message
+
+
+def test_a_concept_trigger_pattern_that_runs_out_of_time_fails_those_rules_on_that_record_only(tmp_path, monkeypatch):
+    folder = tmp_path / "concepts"
+    folder.mkdir()
+    (folder / "mine.yaml").write_text("triggers:\n  - {pattern: 'z[0-9]+q', category: negated}\n", encoding="utf-8")
+    book = load_rulebook(tmp_path)
+    monkeypatch.setattr(regexsafety, "REGEX_TIMEOUT_SECONDS", 1e-9)
+    monkeypatch.setattr(regexsafety, "SECONDS_PER_CHARACTER", 0)
+    records = [{"record_type": "dnacpr_decision", "id": "slow", "rationale": "learning disability " + "z1" * 200_000},
+               {"record_type": "dnacpr_decision", "id": "fine"}]
+    result = audit(records, rulebook=book)
+    assert result.records_checked == 2 and result.errors
+    assert {e.record_id for e in result.errors} == {"slow"} and "timed out" in result.errors[0].message

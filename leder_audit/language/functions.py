@@ -8,6 +8,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, Callable, Protocol
 
+from .. import regexsafety
+from ..regexsafety import NESTED_REPETITION_HINT, nested_repetition
 from .types import ANY, BOOL, CONCEPT, DATE, NUMBER, STRING, Type, list_of
 
 
@@ -115,20 +117,12 @@ def _days_between(ctx: RunContext, start: date, end: date) -> int:
     return (end - start).days
 
 
-# A user's regular expression may backtrack for ever on some text; each search gets this long at most,
-# after which the rule is reported as failed on that record and the run goes on.
-REGEX_TIMEOUT_SECONDS = 0.25
-# An unbounded repetition of a group that itself repeats without bound, e.g. (a+)+ or (\w*)*.
-NESTED_REPETITION = re.compile(r"\((?:[^()\\]|\\.)*(?:[+*]|\{\d*,\})(?:[^()\\]|\\.)*\)(?:[+*]|\{\d*,\})")
-
-
 def compile_regex(source: str) -> Any:
     """A rule's regular expression, case-insensitive; ValueError when it cannot be used safely."""
     import regex
 
-    if NESTED_REPETITION.search(source):
-        raise ValueError("nested repetition such as (a+)+ can take exponential time on some text; "
-                         "repeat the inner part only, e.g. (a+) or (ab)+")
+    if nested_repetition(source):
+        raise ValueError(NESTED_REPETITION_HINT)
     try:
         return regex.compile(source, regex.IGNORECASE | regex.VERSION0)
     except regex.error as error:
@@ -149,7 +143,7 @@ _KEPT_TEXT_LENGTH = 2000  # longer texts are searched each time, so that the sea
 def _search(pattern: Any, text: str) -> tuple[str, int, int] | None:
     """Where a rule's regular expression is first found in a text: several rules search a record's texts
     for the same words, and certificates repeat. A search that runs out of time is not kept."""
-    found = pattern.search(text, timeout=REGEX_TIMEOUT_SECONDS)
+    found = pattern.search(text, timeout=regexsafety.time_limit(text))
     return None if found is None else (found.group(0), found.start(), found.end())
 
 

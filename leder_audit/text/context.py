@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from leder_audit import regexsafety
+from leder_audit.regexsafety import compile_trigger_pattern
 from leder_audit.text.normalise import TOKEN_RE, split_tokens, tokens
 from leder_audit.text.prefixes import GateIndex, gate_of
 from leder_audit.text.specs import MODIFIER_CATEGORIES, TriggerSpec
@@ -88,7 +90,7 @@ class TriggerSet:
             sizes = {*self._sizes.get(words[0], ()), len(words)}
             self._sizes[words[0]] = tuple(sorted(sizes, reverse=True))
         self._patterns = [
-            (re.compile(s.pattern, re.IGNORECASE | re.VERBOSE), _compile_trigger(s))
+            (compile_trigger_pattern(s.pattern), _compile_trigger(s))
             for s in self.specs
             if s.pattern is not None
         ]
@@ -147,10 +149,11 @@ class TriggerSet:
 
     def _pattern_hits(self, text: str) -> list[Hit]:
         patterns = self._patterns
+        limit = regexsafety.time_limit(text)
         return [
             Hit(trigger, m.start(), m.end(), m.group())
             for regex, trigger in map(patterns.__getitem__, self._gates.candidates(text))
-            for m in regex.finditer(text)
+            for m in regex.finditer(text, timeout=limit)
             if m.end() > m.start()
         ]
 

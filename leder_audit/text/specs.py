@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
+import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..regexsafety import NESTED_REPETITION_HINT, compile_trigger_pattern, nested_repetition
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -85,9 +88,11 @@ class TriggerSpec(_Spec):
         if (self.literal is None) == (self.pattern is None):
             raise ValueError("a trigger needs exactly one of 'literal' or 'pattern'")
         if self.pattern is not None:
+            if nested_repetition(self.pattern, verbose=True):
+                raise ValueError(f"pattern {NESTED_REPETITION_HINT}")
             try:
-                re.compile(self.pattern, re.IGNORECASE | re.VERBOSE)
-            except re.error as exc:
+                compile_trigger_pattern(self.pattern)
+            except regex.error as exc:
                 raise ValueError(f"pattern does not compile: {exc}") from exc
         return self
 
