@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import Origin, RuleError
 from .findings import Finding, FoundFinding, SuppressedFinding
-from .yamlfile import Located, load
+from .yamlfile import Located, load, read_text
 
 
 # A silenced finding should be looked at again within a year unless the team decides otherwise.
@@ -101,7 +101,7 @@ def load_suppressions(path: str | Path) -> Suppressions:
     """Read a suppressions YAML file; a bad one is refused with its file, line and column."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read_text(file, str(file))  # not UTF-8: refused naming the line, column and byte
     except OSError as error:
         raise SuppressionError(f"cannot read the suppressions file: {error.strerror or error}", Origin(str(file))) from None
     doc = load(text, str(file))

@@ -178,7 +178,8 @@ def read_text(path: pathlib.Path, file: str) -> str:
     except UnicodeDecodeError as error:
         before = raw[: error.start]
         line, column = before.count(b"\n") + 1, error.start - (before.rfind(b"\n") + 1) + 1
-        raise RuleError(f"the file is not valid UTF-8 (byte 0x{raw[error.start]:02X})", Origin(file, line, column),
+        raise RuleError(f"the file is not valid UTF-8 (byte 0x{raw[error.start]:02X}, byte {error.start + 1:,} of the file)",
+                        Origin(file, line, column),
                         hint="save it as UTF-8") from None
 
 

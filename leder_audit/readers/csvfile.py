@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import re
@@ -42,6 +43,7 @@ def _read(path: Path, mapping: Mapping, delimiter: str) -> Iterator[Incoming | R
     source = str(path)
     csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARACTERS))
     try:
+        _refuse_a_wide_encoding_that_does_not_fit(path, mapping.encoding, source)
         handle = path.open(encoding=mapping.encoding, errors="surrogateescape", newline="")
     except LookupError:
         raise InputError(f"unknown encoding {mapping.encoding!r} in the mapping file", source) from None
@@ -67,13 +69,36 @@ def _read(path: Path, mapping: Mapping, delimiter: str) -> Iterator[Incoming | R
                                             "(save the file as CSV UTF-8, or give `encoding:` in a mapping file)")
                     continue
                 yield Incoming(record_from_row(cells, columns, mapping), source, f"row {row_number}")
-        except UnicodeDecodeError:
+        except UnicodeError:  # a decode error, or a codec's own complaint (a UTF-16 stream with no BOM)
             yield Rejection(source=source, location=f"row {row_number + 1}",
                             message=f"the file is not valid {mapping.encoding} text; rows from here on were not read "
                                     "(save it as CSV UTF-8, or give `encoding:` in a mapping file)")
         except csv.Error as error:
             yield Rejection(source=source, location=f"row {row_number + 1}",
                             message=f"unreadable CSV ({error}); rows from here on were not read")
+
+
+def _refuse_a_wide_encoding_that_does_not_fit(path: Path, encoding: str, source: str) -> None:
+    """A file read as UTF-16 or UTF-32 that is not: refused at once, naming the byte, rather than read as noise.
+
+    Other encodings read a bad byte into one cell, and only that row is rejected.
+    """
+    if not codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+        return
+    with path.open("rb") as handle:
+        head = handle.read(_ENCODING_SAMPLE)
+    try:
+        codecs.getincrementaldecoder(encoding)("strict").decode(head, final=len(head) < _ENCODING_SAMPLE)
+    except UnicodeDecodeError as error:
+        raise InputError(f"the file is not {encoding} text: byte {error.start + 1} (0x{head[error.start]:02X}) "
+                         "cannot be read in it; check `encoding:` in the mapping file (most exports are UTF-8)",
+                         source, f"byte {error.start + 1}") from None
+    except UnicodeError:
+        raise InputError(f"the file is not {encoding} text: it does not start with a {encoding} byte order mark; "
+                         "check `encoding:` in the mapping file (most exports are UTF-8)", source, "byte 1") from None
+
+
+_ENCODING_SAMPLE = 1 << 16
 
 
 def _columns(header: list[str], mapping: Mapping, source: str) -> list[Column]:
