@@ -39,9 +39,18 @@ def audit_dataframe(df: "DataFrame", rulebook: Rulebook | RulebookRecipe | None 
 
     `column` names a column holding each record as a JSON string or as a struct; with column=None
     the whole row is the record (its columns are the record's fields). Records that do not fit
-    their model give no findings; `rejected_dataframe` lists them with the reason.
+    their model give no findings; `rejected_dataframe` lists them with the reason. A rule that raises on a
+    record decides nothing on it; `rule_errors_dataframe` lists those.
     """
     return _map(df, rulebook, column, as_of, "findings")
+
+
+def rule_errors_dataframe(df: "DataFrame", rulebook: Rulebook | RulebookRecipe | None = None,
+                          column: str | None = "record", as_of: date | None = None) -> "DataFrame":
+    """The rules that raised on records of `df` (a regex out of time, say), one row each: record_id, rule_id,
+    message, as `audit()` lists them in `errors`. Those rules decided nothing on those records, so an empty
+    result is what makes the findings of `audit_dataframe` complete."""
+    return _map(df, rulebook, column, as_of, "rule_errors")
 
 
 def rejected_dataframe(df: "DataFrame", column: str | None = "record") -> "DataFrame":
@@ -50,6 +59,7 @@ def rejected_dataframe(df: "DataFrame", column: str | None = "record") -> "DataF
 
 
 REJECTED_SCHEMA = "record_id: string, field: string, message: string"
+RULE_ERRORS_SCHEMA = "record_id: string, rule_id: string, message: string"
 
 
 def _map(df: "DataFrame", rulebook: Rulebook | RulebookRecipe | None, column: str | None, as_of: date | None,
@@ -59,6 +69,8 @@ def _map(df: "DataFrame", rulebook: Rulebook | RulebookRecipe | None, column: st
     records = df.select(_record_json(df, column).alias("record"))
     if kind == "findings":
         return records.mapInPandas(lambda batches: _findings(batches, recipe, day), schema=findings_schema())
+    if kind == "rule_errors":
+        return records.mapInPandas(lambda batches: _rule_errors(batches, recipe, day), schema=RULE_ERRORS_SCHEMA)
     return records.mapInPandas(lambda batches: _rejected(batches, recipe, day), schema=REJECTED_SCHEMA)
 
 
@@ -94,6 +106,24 @@ def _findings(batches: Iterator["pandas.DataFrame"], recipe: RulebookRecipe, as_
     for batch in batches:
         rows = [finding_row(f) for f in auditor.run(_incoming(batch["record"]))]
         yield pandas.DataFrame(rows, columns=names)
+
+
+def _rule_errors(batches: Iterator["pandas.DataFrame"], recipe: RulebookRecipe, as_of: date
+                 ) -> Iterator["pandas.DataFrame"]:
+    import pandas
+
+    auditor = Auditor(rulebook_for(recipe), as_of=as_of)
+    errors = auditor.tally.errors  # taken after each record, so the tally's cap on those it keeps never applies
+    for batch in batches:
+        rows: list[dict[str, str]] = []
+
+        def take(record: dict[str, Any], findings: list[Any]) -> None:
+            rows.extend({"record_id": e.record_id, "rule_id": e.rule_id, "message": e.message} for e in errors)
+            errors.clear()
+
+        for _ in auditor.run(_incoming(batch["record"]), observe=take):
+            pass
+        yield pandas.DataFrame(rows, columns=["record_id", "rule_id", "message"])
 
 
 def _rejected(batches: Iterator["pandas.DataFrame"], recipe: RulebookRecipe, as_of: date) -> Iterator["pandas.DataFrame"]:

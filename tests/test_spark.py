@@ -71,3 +71,33 @@ def test_records_that_do_not_fit_are_listed_with_the_reason(spark):
     rejected = {row.record_id: row for row in rejected_dataframe(frame).collect()}
     assert rejected["BAD"].field == "decision_date"
     assert None in rejected
+
+
+ERRING_RULE = """\
+id: T-ERR
+version: 1
+title: Review a century on
+severity: low
+applies_to: dnacpr_decision
+tags: [dnacpr-process]
+references: [{source: s}]
+rationale: r
+when: decision_date + 9000 years > review_date
+message: m
+"""
+
+
+def test_rules_that_raise_are_listed_as_audit_lists_them(spark, tmp_path):
+    from leder_audit import load_rulebook
+    from leder_audit.spark import rule_errors_dataframe
+
+    (tmp_path / "r.yaml").write_text(ERRING_RULE, encoding="utf-8")
+    book = load_rulebook(tmp_path, builtin=False)
+    records = [{"record_type": "dnacpr_decision", "id": f"D{n}", "review_date": "2024-02-01",
+                **({"decision_date": "2024-01-01"} if n % 3 else {})} for n in range(30)]
+    frame = spark.createDataFrame([(json.dumps(r),) for r in records] + [(json.dumps(BAD),)],
+                                  "record string").repartition(2)
+    listed = sorted((row.record_id, row.rule_id, row.message) for row in rule_errors_dataframe(frame, book).collect())
+    expected = sorted((e.record_id, e.rule_id, e.message) for e in audit(records, rulebook=book).errors)
+    assert listed == expected and len(listed) == 20 and "out of range" in listed[0][2]
+    assert audit_dataframe(frame, rulebook=book).count() == 0  # those rules decided nothing on those records
