@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "leder_audit"
 
 # Bottom first. A part is a top-level module or a subpackage of leder_audit ("" is leder_audit/__init__.py).
 LAYERS: list[set[str]] = [
-    {"_moved", "_private", "errors", "resources", "progress", "prose", "themes", "regexsafety"},
+    {"_moved", "_private", "errors", "resources", "progress", "prose", "themes", "regexsafety", "terminal"},
     {"records", "duplicates", "paths"},
     {"findings", "yamlfile", "jsontext"},
     {"language", "text"},  # the rule language never reads clinical text itself: text comes in as Concepts

@@ -127,3 +127,53 @@ def test_findings_on_a_repeated_id_point_at_their_own_record_with_jobs(tmp_path,
         main(["check", *inputs, "--format", fmt, "--output", str(out), "--as-of", "2024-06-30", "--jobs", jobs])
         reports.append(_without_times(out.read_text(encoding="utf-8")))
     assert reports[0] == reports[1]
+
+
+# An id that would retitle the terminal window (OSC 0), turn the screen red (CSI), hide text behind a carriage
+# return, or reverse what follows (U+202E).
+HOSTILE_ID = "D1\x1b]0;owned\x07\x1b[31mred\r\u202eevil\x9b"
+
+
+def hostile_dnacpr(**fields) -> str:
+    return json.dumps({"record_type": "dnacpr_decision", "id": HOSTILE_ID,
+                       "rationale": "Severe learning disability \x1b[2J", **fields})
+
+
+def assert_no_controls(text: str) -> None:
+    assert not any(ch in text for ch in "\x1b\x07\r\u202e\x9b"), repr(text)
+
+
+def test_control_characters_from_input_are_escaped_in_the_table(tmp_path, capsys):
+    (tmp_path / "a.ndjson").write_text(hostile_dnacpr() + "\n" + hostile_dnacpr(decision_date="never") + "\n")
+    main(["check", str(tmp_path / "a.ndjson"), "--format", "table", "--keep-going"])
+    out, err = capsys.readouterr()
+    assert_no_controls(out + err)
+    assert "D1\\x1b]0;owned\\x07\\x1b[31mred\\x0d\\u202eevil\\x9b" in out  # shown, as escapes
+    assert "rejected" in out and "(field decision_date)" in out
+
+
+def test_control_characters_from_input_are_escaped_by_explain(tmp_path, capsys):
+    (tmp_path / "a.ndjson").write_text(hostile_dnacpr() + "\n" + hostile_dnacpr(decision_date="never") + "\n")
+    main(["explain", "LDA-DNACPR-001", str(tmp_path / "a.ndjson")])
+    out, err = capsys.readouterr()
+    assert_no_controls(out + err)
+    assert "record D1\\x1b]0;owned" in out and "\\u001b[2J" in out  # values are shown as JSON writes them
+
+
+def test_control_characters_in_a_column_name_are_escaped_in_the_warning_and_the_error(tmp_path, capsys):
+    (tmp_path / "a.csv").write_text("record_type,id,rationale,note\x1b[31m\ndnacpr_decision,D1,frail,x\n")
+    main(["check", str(tmp_path / "a.csv"), "--format", "json", "--output", str(tmp_path / "o.json")])
+    err = capsys.readouterr().err
+    assert_no_controls(err)
+    assert "note\\x1b[31m" in err
+    main(["check", str(tmp_path / "a.csv"), "--strict", "--format", "json", "--output", str(tmp_path / "o.json")])
+    err = capsys.readouterr().err
+    assert_no_controls(err) and "note\\x1b[31m" in err
+
+
+def test_visible_escapes_controls_and_leaves_other_text_alone():
+    from leder_audit.terminal import visible
+
+    assert visible("Café – ‘quoted’ 東京\u00a0x") == "Café – ‘quoted’ 東京\u00a0x"
+    assert visible("a\x1b[0mb\x00c\x7f\u2066") == "a\\x1b[0mb\\x00c\\x7f\\u2066"
+    assert visible("line one\nline two\t!", keep="\n") == "line one\nline two\\x09!"

@@ -17,6 +17,7 @@ from ..prose import counted
 from ..progress import progress
 from ..records import RECORD_MODELS
 from ..rulebook import Rulebook
+from ..terminal import visible
 from ..writers import make_writer, summary_line
 from .io import (
     as_error, input_paths, output, records_of, refuse_unsafe_output, run_header, strictly, write_summary,
@@ -161,10 +162,10 @@ def _suppressions(paths: list[str], as_of: date, book: Rulebook, max_days: int |
         loaded = loaded + load_suppressions(path)
     for entry in loaded.expired(as_of):
         what = entry.fingerprint or f"{entry.rule_id} on {entry.record_id}"
-        print(f"leder-audit: suppression at {entry.source} ({what}) expired on {entry.expires.isoformat()}"
-              " and no longer silences anything", file=sys.stderr)
+        print(visible(f"leder-audit: suppression at {entry.source} ({what}) expired on {entry.expires.isoformat()}"
+                      " and no longer silences anything"), file=sys.stderr)
     for note in loaded.doubtful((rule.id for rule in book.rules), as_of, max_days or DEFAULT_MAX_DAYS):
-        print(f"leder-audit: {note}", file=sys.stderr)
+        print(visible(f"leder-audit: {note}"), file=sys.stderr)
     return loaded
 
 

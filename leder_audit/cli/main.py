@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from .. import __version__
 from ..errors import LederAuditError, UnusedColumn
+from ..terminal import visible
 from ..findings import SEVERITIES
 from .completion import add_completion_parser, completion
 from .config import add_config_parser, configure, show_config
@@ -163,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.simplefilter("error" if getattr(args, "strict", False) else "always", UnusedColumn)
             return _dispatch(args)
     except LederAuditError as error:
-        print(f"leder-audit: {error}", file=sys.stderr)
+        print(visible(f"leder-audit: {error}", keep="\n"), file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:
         # The reader of standard output went away (`| head`): the report is incomplete, which is an error.
@@ -172,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except OSError as error:  # disk full, a read-only or missing folder, an output path that is a folder
         where = f"{error.filename}: " if error.filename else ""
-        print(f"leder-audit: {where}{error.strerror or error}; no report was written", file=sys.stderr)
+        print(visible(f"leder-audit: {where}{error.strerror or error}; no report was written"), file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("leder-audit: interrupted; no report was written", file=sys.stderr)
@@ -195,7 +196,7 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
                   file: object = None, line: str | None = None) -> None:
     """leder-audit's own warnings as one plain line on stderr; others as Python shows them."""
     if issubclass(category, UnusedColumn):
-        print(f"leder-audit: warning: {message}", file=sys.stderr)
+        print(visible(f"leder-audit: warning: {message}"), file=sys.stderr)
     else:
         _plain_showwarning(message, category, filename, lineno, file, line)  # type: ignore[arg-type]
 

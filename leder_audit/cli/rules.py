@@ -12,6 +12,7 @@ from ..intake import admit
 from ..prose import counted
 from ..readers import read
 from ..rulebook import Rulebook
+from ..terminal import visible
 from .io import as_error
 from .options import EXIT_FINDINGS, EXIT_OK
 
@@ -65,9 +66,9 @@ def explain(args: Any, book: Rulebook) -> int:
     for number, item in enumerate(read(args.record_file), 1):
         admitted = admit(item, number)
         if isinstance(item, Rejection):
-            print(f"\n{item.source}, {item.location}: rejected: {item.message}")
+            print(visible(f"\n{item.source}, {item.location}: rejected: {item.message}", keep="\n"))
         elif isinstance(admitted, Rejection):
-            print(f"\n{as_error(admitted)}")
+            print(visible(f"\n{as_error(admitted)}", keep="\n"))
         else:
             for explained in auditor.explain(rule, admitted.record):
                 _print_explanation(explained, rule)
@@ -79,10 +80,10 @@ def _print_explanation(explained: Explanation, rule: Any) -> None:
     if explained.outcome is None and rule.unknown is not None:
         verdict += (f" -> fires as not recorded (decided_on_unknown: true, {rule.unknown.severity}, tag"
                     f" {NOT_RECORDED}): \"{rule.unknown.title}\", a documentation gap, not a failure of care")
-    print(f"\nrecord {explained.record_id}{' at ' + explained.at if explained.at else ''}: {verdict}")
+    print(visible(f"\nrecord {explained.record_id}{' at ' + explained.at if explained.at else ''}: {verdict}", keep="\n"))
     for step in explained.steps:
         inputs = ", ".join(f"{k} = {json.dumps(v, default=str)}" for k, v in step.inputs.items())
-        print(f"  {step.expression}  ->  {json.dumps(step.value, default=str)}" + (f"   [{inputs}]" if inputs else ""))
+        print(visible(f"  {step.expression}  ->  {json.dumps(step.value, default=str)}" + (f"   [{inputs}]" if inputs else "")))
     for sighting, path in explained.evidence:
-        print(f"  evidence at {path}: \"{sighting.text}\" [{sighting.start}:{sighting.end}]"
-              + (f" ({sighting.context})" if sighting.context else ""))
+        print(visible(f"  evidence at {path}: \"{sighting.text}\" [{sighting.start}:{sighting.end}]"
+                      + (f" ({sighting.context})" if sighting.context else "")))

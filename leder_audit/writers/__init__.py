@@ -7,6 +7,7 @@ from typing import IO, Any, Callable, Protocol
 
 from ..findings import SEVERITIES, Finding, Tally
 from ..prose import counted
+from ..terminal import visible
 
 
 
@@ -78,7 +79,7 @@ class TableWriter:
 
     def start(self, header: dict[str, Any]) -> None:
         inputs = ", ".join(i["path"] for i in header.get("inputs", []))
-        self.out.write(f"leder-audit {header['version']}: {counted(header['rule_count'], 'rule')} over {inputs or 'input'}\n")
+        self.out.write(f"leder-audit {header['version']}: {counted(header['rule_count'], 'rule')} over {visible(inputs or 'input')}\n")
 
     def finding(self, finding: Finding) -> None:
         key = f"{finding.record_type} {finding.record_id}"
@@ -90,28 +91,32 @@ class TableWriter:
     def _flush(self) -> None:
         if not self.pending:
             return
-        self.out.write(f"\n{self.current}\n")
+        self.out.write(f"\n{visible(self.current or '')}\n")
         for f in sorted(self.pending, key=lambda f: -SEVERITIES.index(f.severity)):
-            where = f" at {f.path}" if f.path else ""
-            self.out.write(f"  {f.severity.upper():8} {f.rule_id}{where}: {f.title}\n")
-            self.out.write(_wrap(f.message, "           ") + "\n")
+            where = f" at {visible(f.path)}" if f.path else ""
+            self.out.write(f"  {f.severity.upper():8} {f.rule_id}{where}: {visible(f.title)}\n")
+            self.out.write(_wrap(visible(f.message), "           ") + "\n")
         self.pending = []
 
     def finish(self, tally: Tally) -> None:
         self._flush()
         self.out.write("\n" + summary_line(tally) + "\n")
+        # Every line below quotes what the input gave (ids, file names, keys): its control characters are escaped.
         for rejection in tally.rejected:
             field = f" (field {rejection.field})" if rejection.field else ""
-            self.out.write(f"  rejected {rejection.source}, {rejection.location}{field}: {rejection.message}\n")
+            self._line(f"  rejected {rejection.source}, {rejection.location}{field}: {rejection.message}")
         for error in tally.errors:
-            self.out.write(f"  rule error {error.rule_id} on record {error.record_id}: {error.message}\n")
+            self._line(f"  rule error {error.rule_id} on record {error.record_id}: {error.message}")
         for repeat in tally.duplicates.listed:
-            self.out.write(f"  duplicate id {repeat.source}, {repeat.location}: {repeat.record_type} {repeat.record_id}"
-                           " was seen earlier; both were checked\n")
+            self._line(f"  duplicate id {repeat.source}, {repeat.location}: {repeat.record_type} {repeat.record_id}"
+                       " was seen earlier; both were checked")
         for silenced in tally.suppressed:
             f = silenced.finding
-            self.out.write(f"  suppressed {f.rule_id} on {f.record_type} {f.record_id}: {silenced.reason} "
-                           f"({silenced.reviewer}, until {silenced.expires.isoformat()})\n")
+            self._line(f"  suppressed {f.rule_id} on {f.record_type} {f.record_id}: {silenced.reason} "
+                       f"({silenced.reviewer}, until {silenced.expires.isoformat()})")
+
+    def _line(self, text: str) -> None:
+        self.out.write(visible(text) + "\n")
 
 
 def _wrap(text: str, indent: str, width: int = 100) -> str:
