@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import Origin, RuleError
 from .resources import builtin_rules_dir
-from .yamlfile import Located, Path_, load_mappings, read_text
+from .yamlfile import Located, Path_, load_mappings, read_text, within
 
 COHORT_FOLDER = "cohort"
 CONCEPTS_FOLDER = "concepts"
@@ -41,18 +41,19 @@ class Root:
     def record_rule_files(self) -> list[Path]:
         if self.path.is_file():
             return [self.path]
-        return sorted(p for p in self.path.rglob("*.yaml")
-                      if not set(p.relative_to(self.path).parts[:-1]) & set(NOT_RULES) and p.name not in NOT_RULE_FILES)
+        return within(self.path, sorted(p for p in self.path.rglob("*.yaml")
+                                        if not set(p.relative_to(self.path).parts[:-1]) & set(NOT_RULES)
+                                        and p.name not in NOT_RULE_FILES))
 
     def cohort_rule_files(self) -> list[Path]:
         if self.path.is_file():
             return [self.path]
         folder = self.path if self.path.name == COHORT_FOLDER else self.path / COHORT_FOLDER
-        return sorted(folder.rglob("*.yaml")) if folder.is_dir() else []
+        return within(self.path, sorted(folder.rglob("*.yaml"))) if folder.is_dir() else []
 
     def concept_files(self) -> list[Path]:
         folder = self.path / CONCEPTS_FOLDER
-        return sorted(folder.glob("*.yaml")) if self.path.is_dir() and folder.is_dir() else []
+        return within(self.path, sorted(folder.glob("*.yaml"))) if self.path.is_dir() and folder.is_dir() else []
 
 
 def rule_roots(paths: tuple[str | Path, ...] | list[str | Path], builtin: bool = True) -> list[Root]:

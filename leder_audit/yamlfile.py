@@ -259,3 +259,13 @@ def _unreadable(error: yaml.reader.ReaderError, text: str, file: str) -> RuleErr
     return RuleError(f"YAML error: unacceptable character #x{error.character:04X} ({error.reason})",
                      Origin(file, line, column), source_line=source, caret=column,
                      hint="remove it; YAML files hold printable text only")
+
+
+def within(folder: pathlib.Path, files: list[pathlib.Path]) -> list[pathlib.Path]:
+    """The YAML files found in folder, refusing any that is a link to a file outside it (never reading it)."""
+    home = folder.resolve()
+    for file in files:
+        if not file.resolve().is_relative_to(home):
+            raise RuleError(f"{file} is a link to a file outside {folder}, which is not read",
+                            Origin(str(file)), hint="copy the file into the folder, or give its own folder as well")
+    return files

@@ -172,3 +172,29 @@ def test_the_command_line_refuses_a_deep_condition_with_exit_2_and_no_traceback(
     assert main(["rules", "list", "--rules", str(tmp_path), "--no-builtin"]) == 2
     err = capsys.readouterr().err
     assert f"{tmp_path / 'r.yaml'}:10:" in err and "nested too deeply" in err and "Traceback" not in err
+
+
+SECRET = "id: T-9\nnhs_number: 9434765919  # a file the rules folder should never show\n"
+
+
+@pytest.mark.parametrize("where", ["r.yaml", "nested/r.yaml", "concepts/mine.yaml"])
+def test_a_link_to_a_file_outside_the_rules_folder_is_refused_naming_the_link_not_its_content(tmp_path, capsys, where):
+    (tmp_path / "secret.yaml").write_text(SECRET, encoding="utf-8")
+    rules = tmp_path / "rules"
+    link = rules / where
+    link.parent.mkdir(parents=True)
+    link.symlink_to(tmp_path / "secret.yaml")
+    with pytest.raises((RuleError, ConceptError)) as caught:
+        load_rulebook(rules, builtin=False)
+    assert str(link) in str(caught.value) and "outside" in str(caught.value)
+    assert main(["rules", "list", "--rules", str(rules), "--no-builtin"]) == 2
+    out, err = capsys.readouterr()
+    assert str(link) in err and "9434765919" not in out + err and "Traceback" not in err
+
+
+def test_a_link_inside_the_rules_folder_is_read(tmp_path):
+    rules = tmp_path / "rules"
+    (rules / "shared").mkdir(parents=True)
+    (rules / "shared" / "r.yml.txt").write_text(RULE, encoding="utf-8")
+    (rules / "r.yaml").symlink_to(rules / "shared" / "r.yml.txt")
+    assert [r.id for r in load_rulebook(rules, builtin=False).rules] == ["T-1"]

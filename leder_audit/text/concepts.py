@@ -14,7 +14,7 @@ from leder_audit.resources import builtin_rules_dir
 from leder_audit.text.context import Context, TriggerSet
 from leder_audit.text.match import ConceptMatcher, Mention, Span
 from leder_audit.text.specs import ConceptFile, ConceptSpec, TriggerSpec
-from leder_audit.yamlfile import load, read_text
+from leder_audit.yamlfile import load, read_text, within
 
 
 class ConceptError(LederAuditError, ValueError):
@@ -135,7 +135,10 @@ def _user_files(folder: Path) -> list[Path]:
 def _yaml_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    try:
+        return within(folder, sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]))
+    except RuleError as error:
+        raise ConceptError(str(error)) from None
 
 
 _CONCEPTS_NEED = "a concepts file holds `concepts:`, `groups:` and `triggers:` (each may be left out)"
