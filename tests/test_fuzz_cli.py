@@ -108,7 +108,7 @@ OPTIONS = st.fixed_dictionaries({
     "keep_going": st.booleans(),
     "html_max_findings": st.none() | st.integers(0, 50),
 })
-SUMMARY = re.compile(r"(\d+) records read: (\d+) checked, (\d+) rejected")
+SUMMARY = re.compile(r"(\d+) records? read: (\d+) checked, (\d+) rejected")
 
 
 def arguments(path, mapping, output, options):
