@@ -10,7 +10,8 @@ from typing import Any, Iterator
 
 from ..intake import Incoming
 from ..findings import Rejection
-from .jsonfile import BOM, load_document, loads, problem_in
+from ..jsontext import loads, problem_in
+from .jsonfile import BOM, load_document
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 ICD10_SYSTEMS = ("http://hl7.org/fhir/sid/icd-10", "http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10-uk")

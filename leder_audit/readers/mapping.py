@@ -152,8 +152,8 @@ def load_mapping(path: str | Path) -> Mapping:
     try:
         spec = MappingSpec.model_validate(_keys_as_written(doc.data))
     except ValidationError as error:
-        problem = doc.invalid((), error, MappingSpec, "mapping file", None, _HINTS)
-        raise _located(problem, source, problem.line, problem.column) from None
+        refused = doc.invalid((), error, MappingSpec, "mapping file", "docs/inputs.md lists the keys a mapping file takes", _HINTS)
+        raise _located(refused, source, refused.line, refused.column) from None
     return _mapping(spec, place)
 
 

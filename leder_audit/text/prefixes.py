@@ -111,8 +111,9 @@ _Literal = tuple[str, bool, bool]
 _Need = frozenset[_Literal]
 
 
-def gate_of(pattern: re.Pattern[str]) -> Gate | None:
-    """The gate of every text pattern matches, or None when no literal is plainly needed."""
+def gate_of(pattern: Any) -> Gate | None:
+    """The gate of every text pattern matches, or None when no literal is plainly needed. `pattern` is a
+    compiled pattern of the standard `re` module or of `regex` (both have `.pattern` and `.flags`)."""
     if sre_parse is None:
         return None
     try:
