@@ -35,7 +35,8 @@ class Duration:
         return self.days + self.months * 30.436875
 
 
-Value = Union[None, bool, int, float, str, date, Duration, list]
+# A value of the language: what a literal holds, or a list of values (from a record or a list expression).
+Value = Union[None, bool, int, float, str, date, Duration, list["Value"]]
 
 
 @dataclass(frozen=True, slots=True)

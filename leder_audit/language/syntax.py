@@ -9,13 +9,14 @@ from datetime import date
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypedDict
 
 import lark
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 from lark.grammar import Rule
 from lark.lexer import TerminalDef
+from lark.tree import Meta
 
 from .._private import lark_parser_from_tables
 from ..errors import Origin, RuleSyntaxError
@@ -90,7 +91,13 @@ def _unescape(quoted: str) -> str:
     return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), quoted[1:-1])
 
 
-def _at(meta_or_token) -> dict[str, int]:
+class _Place(TypedDict):
+    line: int
+    column: int
+
+
+def _at(meta_or_token: Meta | Token) -> _Place:
+    # The meta of a rule that matched nothing has no line; a token may have None.
     return {"line": getattr(meta_or_token, "line", 0) or 0, "column": getattr(meta_or_token, "column", 0) or 0}
 
 
@@ -100,98 +107,102 @@ def _number(token: Token) -> int | float:
     return float(token) if "." in token else int(token)
 
 
-@v_args(meta=True)
-class _ToNodes(Transformer):
+def _binary(op: str) -> Callable[[_ToNodes, Meta, Node, Node], Binary]:
+    def build(self: _ToNodes, meta: Meta, left: Node, right: Node) -> Binary:
+        return Binary(op, left, right, **_at(meta))
+
+    return build
+
+
+# An argument of a call: an expression, or a keyword's name and value.
+_Argument = Node | tuple[str, Node]
+
+
+@v_args(meta=True, inline=True)
+class _ToNodes(Transformer[Token, Node]):
     """Turns lark's parse tree into our nodes; method names follow the grammar's aliases."""
 
-    def string(self, meta, c):
-        return Literal(_unescape(c[0]), **_at(meta))
+    def string(self, meta: Meta, text: Token) -> Literal:
+        return Literal(_unescape(text), **_at(meta))
 
-    def number(self, meta, c):
-        return Literal(_number(c[0]), **_at(meta))
+    def number(self, meta: Meta, digits: Token) -> Literal:
+        return Literal(_number(digits), **_at(meta))
 
-    def date(self, meta, c):
+    def date(self, meta: Meta, text: Token) -> Literal:
         try:
-            return Literal(date.fromisoformat(c[0]), **_at(meta))
+            return Literal(date.fromisoformat(text), **_at(meta))
         except ValueError:
-            raise _BadLiteral(f"{c[0]} is not a real date", c[0]) from None
+            raise _BadLiteral(f"{text} is not a real date", text) from None
 
-    def duration(self, meta, c):
-        days, months = _UNITS[c[1].rstrip("s")]
-        count = _number(c[0])
+    def duration(self, meta: Meta, digits: Token, unit: Token) -> Literal:
+        days, months = _UNITS[unit.rstrip("s")]
+        count = _number(digits)
         if isinstance(count, float):
-            raise _BadLiteral("durations are whole numbers of days, weeks, months or years", c[0])
+            raise _BadLiteral("durations are whole numbers of days, weeks, months or years", digits)
         return Literal(Duration(days=days * count, months=months * count), **_at(meta))
 
-    def true(self, meta, c):
+    def true(self, meta: Meta) -> Literal:
         return Literal(True, **_at(meta))
 
-    def false(self, meta, c):
+    def false(self, meta: Meta) -> Literal:
         return Literal(False, **_at(meta))
 
-    def null(self, meta, c):
+    def null(self, meta: Meta) -> Literal:
         return Literal(None, **_at(meta))
 
-    def name(self, meta, c):
-        return Name(str(c[0]), **_at(meta))
+    def name(self, meta: Meta, name: Token) -> Name:
+        return Name(str(name), **_at(meta))
 
-    def field(self, meta, c):
+    def field(self, meta: Meta, target: Node, name: Token) -> Field:
         # Placed at the field's own name, so errors point at the word that is wrong.
-        return Field(c[0], str(c[1]), **_at(c[1]))
+        return Field(target, str(name), **_at(name))
 
-    def index(self, meta, c):
-        return Index(c[0], c[1], **_at(meta))
+    def index(self, meta: Meta, target: Node, index: Node) -> Index:
+        return Index(target, index, **_at(meta))
 
-    def call(self, meta, c):
-        args = c[1].children if len(c) > 1 else []
-        positional = tuple(a for a in args if not isinstance(a, tuple))
+    def call(self, meta: Meta, function: Token, arguments: lark.Tree[_Argument] | None = None) -> Call:
+        args = arguments.children if arguments is not None else []
+        positional = tuple(a for a in args if isinstance(a, Node))
         keywords = tuple(a for a in args if isinstance(a, tuple))
-        return Call(str(c[0]), positional, keywords, **_at(meta))
+        return Call(str(function), positional, keywords, **_at(meta))
 
-    def keyword(self, meta, c):
-        return (str(c[0]), c[1])
+    def keyword(self, meta: Meta, name: Token, value: Node) -> tuple[str, Node]:
+        return (str(name), value)
 
-    def list_expr(self, meta, c):
-        return ListExpr(tuple(c), **_at(meta))
+    def list_expr(self, meta: Meta, *items: Node) -> ListExpr:
+        return ListExpr(items, **_at(meta))
 
-    def negate(self, meta, c):
-        operand = c[0]
+    def negate(self, meta: Meta, operand: Node) -> Node:
         value = operand.value if isinstance(operand, Literal) else None
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
             return Literal(-value, **_at(meta))
         return Unary("-", operand, **_at(meta))
 
-    def not_op(self, meta, c):
-        return Unary("not", c[0], **_at(meta))
-
-    def _binary(op):
-        def build(self, meta, c):
-            return Binary(op, c[0], c[1], **_at(meta))
-
-        return build
+    def not_op(self, meta: Meta, operand: Node) -> Unary:
+        return Unary("not", operand, **_at(meta))
 
     or_op = _binary("or")
     and_op = _binary("and")
     in_op = _binary("in")
     not_in_op = _binary("not in")
 
-    def compare(self, meta, c):
-        return Binary(str(c[1]), c[0], c[2], **_at(meta))
+    def compare(self, meta: Meta, left: Node, op: Token, right: Node) -> Binary:
+        return Binary(str(op), left, right, **_at(meta))
 
-    def arith(self, meta, c):
-        return Binary(str(c[1]), c[0], c[2], **_at(meta))
+    def arith(self, meta: Meta, left: Node, op: Token, right: Node) -> Binary:
+        return Binary(str(op), left, right, **_at(meta))
 
-    def any_expr(self, meta, c):
-        return Quantifier("any", str(c[1]), c[2], c[3], **_at(meta))
+    def any_expr(self, meta: Meta, keyword: Token, variable: Token, source: Node, body: Node) -> Quantifier:
+        return Quantifier("any", str(variable), source, body, **_at(meta))
 
-    def all_expr(self, meta, c):
-        return Quantifier("all", str(c[1]), c[2], c[3], **_at(meta))
+    def all_expr(self, meta: Meta, keyword: Token, variable: Token, source: Node, body: Node) -> Quantifier:
+        return Quantifier("all", str(variable), source, body, **_at(meta))
 
-    def count_expr(self, meta, c):
-        return Quantifier("count", str(c[1]), c[2], c[3], **_at(meta))
+    def count_expr(self, meta: Meta, keyword: Token, variable: Token, source: Node, body: Node) -> Quantifier:
+        return Quantifier("count", str(variable), source, body, **_at(meta))
 
-    def let_expr(self, meta, c):
-        return Let(str(c[0]), c[1], c[2], **_at(meta))
+    def let_expr(self, meta: Meta, name: Token, value: Node, body: Node) -> Let:
+        return Let(str(name), value, body, **_at(meta))
 
 
 class _BadLiteral(Exception):
@@ -218,16 +229,16 @@ def parse(text: str, origin: Origin = Origin()) -> Node:
         bad = error.orig_exc
         if isinstance(bad, _BadLiteral):
             token = bad.token
-            raise _located(text, str(bad), origin, token.line, token.column, None) from None
+            raise _located(text, str(bad), origin, token.line or 0, token.column or 0, None) from None
         raise
 
 
-def _too_deep(tree: lark.Tree) -> tuple[int, int] | None:
+def _too_deep(tree: lark.Tree[Token]) -> tuple[int, int] | None:
     """The line and column of the first part of the tree nested more than MAX_DEPTH levels down, if any.
 
     lark parses without recursing, but its transformer and every later phase recurse once per level.
     """
-    stack: list[tuple[lark.Tree, int]] = [(tree, 1)]
+    stack: list[tuple[lark.Tree[Token], int]] = [(tree, 1)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
@@ -244,10 +255,10 @@ def _syntax_error(text: str, error: UnexpectedInput, origin: Origin) -> RuleSynt
         line, column = len(lines), len(lines[-1]) + 1
         return _located(text, "the condition ends too early", origin, line, column, _expected(error))
     if isinstance(error, UnexpectedCharacters):
-        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        char: str = error.char  # the character at the error's position in the text
         hint = "use 'and', 'or', 'not' for logic and '==' for equality" if char in "&|!=" else _expected(error)
         return _located(text, f"unexpected character {char!r}", origin, line, column, hint)
-    token = error.token
+    token = error.token if isinstance(error, UnexpectedToken) else ""
     hint = "use '==' to compare values" if str(token) == "=" else _expected(error)
     return _located(text, f"unexpected {str(token)!r}", origin, line, column, hint)
 
