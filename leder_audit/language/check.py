@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable, NoReturn
 
 from pydantic import BaseModel
 
 from ..errors import Origin, RuleTypeError
-from .functions import FUNCTIONS, Function
+from .functions import FUNCTIONS, Function, Param
 from .nodes import Binary, Call, Field, Index, Let, ListExpr, Literal, Name, Node, Quantifier, Unary
 from .nodes import Duration
 from .types import ANY, BOOL, CONCEPT, DATE, DURATION, NULL, NUMBER, STRING, Type, compatible, fields_of, is_, list_of, record
@@ -59,14 +59,14 @@ class Checker:
                       "compare it with something, e.g. `... == true` or `exists(...)`")
         return result
 
-    def fail(self, node: Node, message: str, hint: str | None = None) -> None:
+    def fail(self, node: Node, message: str, hint: str | None = None) -> NoReturn:
         lines = self.text.splitlines() or [""]
         line = max(node.line, 1)
         source = lines[line - 1] if line <= len(lines) else ""
         raise RuleTypeError(message, self.origin, line=line, column=max(node.column, 1), source_line=source, hint=hint)
 
     def type_of(self, node: Node, scope: dict[str, Type]) -> Type:
-        method = getattr(self, f"_{type(node).__name__.lower()}")
+        method: Callable[[Node, dict[str, Type]], Type] = getattr(self, f"_{type(node).__name__.lower()}")
         return method(node, scope)
 
     def _literal(self, node: Literal, scope: dict[str, Type]) -> Type:
@@ -85,7 +85,6 @@ class Checker:
         options = list(scope) + list(top)
         self.fail(node, f"unknown field `{node.name}` in a {self.model.__name__} record", did_you_mean(node.name, options)
                   or f"fields are: {', '.join(sorted(top))}")
-        raise AssertionError
 
     def _field(self, node: Field, scope: dict[str, Type]) -> Type:
         target = self.type_of(node.target, scope)
@@ -110,7 +109,6 @@ class Checker:
         if target.kind in ("string", "any"):
             return target
         self.fail(node, f"`{node.target}` is a {target} and cannot be indexed")
-        raise AssertionError
 
     def _listexpr(self, node: ListExpr, scope: dict[str, Type]) -> Type:
         item = NULL
@@ -220,6 +218,8 @@ class Checker:
 
     def _argument(self, node: Call, function: Function, position: int, arg: Node, scope: dict[str, Type]) -> Type:
         param = function.params[position] if position < len(function.params) else function.variadic
+        if param is None:  # _check_arity has refused more arguments than the function takes
+            raise AssertionError(f"{function.name}() has no parameter {position + 1}")
         if param.type is CONCEPT or param.type == CONCEPT:
             return self._concept(arg)
         if param.literal:
@@ -238,7 +238,7 @@ class Checker:
                       or f"concepts are: {', '.join(sorted(self.concept_names))}")
         return CONCEPT
 
-    def _literal_argument(self, function: Function, param, arg: Node) -> None:
+    def _literal_argument(self, function: Function, param: Param, arg: Node) -> None:
         if not (isinstance(arg, Literal) and isinstance(arg.value, str)):
             self.fail(arg, f"argument `{param.name}` of {function.name}() must be written as a string literal")
         if function.prepare is not None:
