@@ -12,7 +12,8 @@ from lark.exceptions import UnexpectedInput
 from leder_audit import load_rulebook
 from leder_audit.errors import Origin, RuleSyntaxError
 from leder_audit.language import syntax
-from leder_audit.language.nodes import Binary, Call, Duration, Field, Index, Let, ListExpr, Literal, Name, Quantifier, Unary
+from leder_audit.language.nodes import (Binary, Call, Duration, Field, Index, Let, ListExpr, Literal, Name, Quantifier, Unary,
+                                        children, with_children)
 from leder_audit.language.syntax import parse
 
 
@@ -123,6 +124,20 @@ trees = st.recursive(st.one_of(literals, names.map(Name)), _extend, max_leaves=1
 @given(trees)
 def test_printing_a_tree_and_parsing_it_again_gives_the_same_tree(tree):
     assert parse(str(tree)) == tree
+
+
+@settings(max_examples=200, deadline=None)
+@given(trees)
+def test_a_tree_rebuilt_from_its_own_children_is_the_same_tree(tree):
+    assert with_children(tree, children(tree)) == tree
+
+
+@settings(max_examples=200, deadline=None)
+@given(trees)
+def test_rebuilding_a_tree_puts_each_new_child_in_the_place_of_the_old(tree):
+    marks = [Name(f"new{i}") for i in range(len(children(tree)))]
+    rebuilt = with_children(tree, marks)
+    assert children(rebuilt) == tuple(marks) and type(rebuilt) is type(tree)
 
 
 @settings(max_examples=300, deadline=None)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import calendar
 import operator
 from datetime import date, timedelta
-from dataclasses import replace
-from typing import Any, Callable
+from typing import Any, Callable, Container, Iterable
 
-from .functions import CONCEPT, FUNCTIONS, Function, _blank, prepare_literal
-from .nodes import Binary, Call, Duration, Field, Index, Let, ListExpr, Literal, Name, Node, Quantifier, Unary
+from .functions import FUNCTIONS, Function, _blank, prepare_literal
+from .nodes import (Binary, Call, Duration, Field, Index, Let, ListExpr, Literal, Name, Node, Quantifier, Unary, Value,
+                    children, with_children)
+from .types import CONCEPT
 
 Env = dict[str, Any]
 Compiled = Callable[[Env], Any]
@@ -17,7 +18,7 @@ Compiled = Callable[[Env], Any]
 RECORD = "$record"  # the record the rule is checking, as a dict (`record_data`), in every environment
 CONTEXT = "$context"  # the RunContext the functions consult
 
-_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
           "==": operator.eq, "!=": operator.ne}
 
 
@@ -44,9 +45,10 @@ def get_index(target: Any, index: Any) -> Any:
         return None
 
 
-def _durations(a: Duration, b: Duration) -> tuple[float, float]:
+def _durations(a: Duration, b: Duration) -> tuple[tuple[int, int], tuple[int, int]] | tuple[float, float]:
+    """Two durations as values that order them: (months, days) when that is exact, else approximate days."""
     if not a.months and not b.months or not a.days and not b.days:
-        return (a.months, a.days), (b.months, b.days)  # type: ignore[return-value]
+        return (a.months, a.days), (b.months, b.days)
     return a.approximate_days(), b.approximate_days()
 
 
@@ -136,7 +138,7 @@ def either(left: bool | None, right_thunk: Callable[[], bool | None]) -> bool | 
     return None if left is None or right is None else False
 
 
-def quantify(kind: str, results: list[bool | None] | Any) -> Any:
+def quantify(kind: str, results: Iterable[bool | None]) -> bool | int | None:
     """Combine the body's values over a list: any, all, or count of true."""
     if kind == "count":
         return sum(1 for r in results if r is True)
@@ -162,13 +164,32 @@ def literal_arguments(node: Call) -> list[Any]:
     prepared: list[Any] = []
     for position, arg in enumerate(node.args):
         param = function.params[position] if position < len(function.params) else function.variadic
+        if param is None:  # the checker refuses more arguments than the function takes
+            raise AssertionError(f"{function.name}() has no parameter {position + 1}")
         if param.type == CONCEPT:
-            prepared.append(arg.name if isinstance(arg, Name) else arg.value)
+            prepared.append(arg.name if isinstance(arg, Name) else _string_literal(arg))
         elif param.literal:
-            prepared.append(prepare_literal(function, arg.value))
+            prepared.append(prepare_literal(function, _string_literal(arg)))
         else:
             prepared.append(None)
     return prepared
+
+
+def _string_literal(arg: Node) -> str:
+    """The text of an argument that the checker has made sure is written as a string literal."""
+    if isinstance(arg, Literal) and isinstance(arg.value, str):
+        return arg.value
+    raise AssertionError(f"`{arg}` is not a string literal")
+
+
+def keyword_values(node: Call) -> dict[str, Value]:
+    """A call's keyword arguments, which the checker has made sure are literals."""
+    values: dict[str, Value] = {}
+    for key, value in node.keywords:
+        if not isinstance(value, Literal):
+            raise AssertionError(f"option `{key}` is not a literal")
+        values[key] = value.value
+    return values
 
 
 Scope = dict[str, "Node | None"]  # variables in scope: a let's value (inlined), or None for a quantifier's
@@ -190,7 +211,7 @@ class Compiler:
     def compile(self, node: Node, variables: Scope | frozenset[str] = frozenset(), let_value: bool = False) -> Compiled:
         if not isinstance(variables, dict):
             variables = dict.fromkeys(variables)
-        compiled = getattr(self, f"_{type(node).__name__.lower()}")(node, variables)
+        compiled: Compiled = getattr(self, f"_{type(node).__name__.lower()}")(node, variables)
         if self.seen is None and not self.memo:
             return compiled
         if not (_worth_sharing(node) or let_value and not isinstance(node, (Literal, Name, Field))):
@@ -214,8 +235,9 @@ class Compiler:
 
     def _name(self, node: Name, variables: Scope) -> Compiled:
         name = node.name
-        if name in variables and self.memo and variables[name] is not None:
-            return self.compile(variables[name], let_value=True)  # a let's value, computed once per record
+        value = variables.get(name)
+        if value is not None and self.memo:
+            return self.compile(value, let_value=True)  # a let's value, computed once per record
         if name in variables:
             return lambda env: env[name]
         return lambda env: env[RECORD].get(name)
@@ -232,8 +254,9 @@ class Compiler:
         return lambda env: get_index(target(env), index(env))
 
     def _listexpr(self, node: ListExpr, variables: Scope) -> Compiled:
-        if all(isinstance(i, Literal) for i in node.items):
-            constant = tuple(i.value for i in node.items)  # e.g. `any i in [0, 1, 2]`: built once
+        literals = [i for i in node.items if isinstance(i, Literal)]
+        if len(literals) == len(node.items):
+            constant = tuple(i.value for i in literals)  # e.g. `any i in [0, 1, 2]`: built once
             return lambda env: list(constant)
         items = [self.compile(i, variables) for i in node.items]
         return lambda env: [item(env) for item in items]
@@ -261,7 +284,8 @@ class Compiler:
             return _comparison(order, left, self.compile(node.right, variables))
         if op in ("+", "-") and isinstance(node.right, Literal) and isinstance(node.right.value, Duration):
             return _shifted(left, node.right.value, 1 if op == "+" else -1)
-        if op in _NUMBER_OPS and isinstance(node.right, Literal) and type(node.right.value) in (int, float):
+        if op in _NUMBER_OPS and isinstance(node.right, Literal) and isinstance(node.right.value, (int, float)) \
+                and not isinstance(node.right.value, bool):
             return _number_arithmetic(_NUMBER_OPS[op], left, node.right.value)
         right = self.compile(node.right, variables)
         if op in ("in", "not in"):
@@ -335,7 +359,7 @@ class Compiler:
     def _call(self, node: Call, variables: Scope) -> Compiled:
         function = FUNCTIONS[node.function]
         constants = literal_arguments(node)
-        keywords = {k: v.value for k, v in node.keywords}
+        keywords = keyword_values(node)
         if not keywords and function.tests_blank is not None:
             path = record_path(node.args[0], variables)
             if path is not None:
@@ -376,26 +400,13 @@ def inline(node: Node, variables: Scope) -> Node | None:
         return None
     if isinstance(node, Literal):
         return node
-    changes = {}
-    for name in ("target", "index", "operand", "left", "right"):
-        child = getattr(node, name, None)
-        if child is not None:
-            changes[name] = inline(child, variables)
-            if changes[name] is None:
-                return None
-    for name in ("args", "items"):
-        children_ = getattr(node, name, None)
-        if children_ is not None:
-            replaced = tuple(inline(c, variables) for c in children_)
-            if any(c is None for c in replaced):
-                return None
-            changes[name] = replaced
-    if isinstance(node, Call) and node.keywords:
-        keywords = tuple((k, inline(v, variables)) for k, v in node.keywords)
-        if any(v is None for _, v in keywords):
+    inlined: list[Node] = []
+    for child in children(node):
+        done = inline(child, variables)
+        if done is None:
             return None
-        changes["keywords"] = keywords
-    return replace(node, **changes)
+        inlined.append(done)
+    return with_children(node, inlined)
 
 
 def _operands(node: Node, op: str) -> list[Node]:
@@ -422,7 +433,7 @@ def compile_shared(conditions: list[Node]) -> list[Compiled]:
 # per-evaluation thunk, operator lookup or argument list.
 
 
-def record_path(node: Node, variables: frozenset[str]) -> tuple[str, ...] | None:
+def record_path(node: Node, variables: Container[str]) -> tuple[str, ...] | None:
     """The field names of a path from the record (`person.age`), or None for any other expression."""
     names: list[str] = []
     while isinstance(node, Field):
@@ -600,7 +611,7 @@ def _chain(parts: list[Compiled], decisive: bool) -> Compiled:
     def run(env: Env) -> bool | None:
         unknown = False
         for part in chain:
-            value = part(env)
+            value: bool | None = part(env)
             if value is decisive:
                 return decisive
             if value is None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Union
 
@@ -221,3 +222,25 @@ def children(node: Node) -> tuple[Node, ...]:
         case Let(value=v, body=b):
             return (v, b)
     return ()
+
+
+def with_children(node: Node, new: Sequence[Node]) -> Node:
+    """The node with its direct sub-expressions replaced by `new`, given in the order of children(node)."""
+    match node:
+        case Field():
+            return replace(node, target=new[0])
+        case Index():
+            return replace(node, target=new[0], index=new[1])
+        case Call(args=a, keywords=k):
+            return replace(node, args=tuple(new[: len(a)]), keywords=tuple(zip((key for key, _ in k), new[len(a):])))
+        case Unary():
+            return replace(node, operand=new[0])
+        case Binary():
+            return replace(node, left=new[0], right=new[1])
+        case ListExpr():
+            return replace(node, items=tuple(new))
+        case Quantifier():
+            return replace(node, source=new[0], body=new[1])
+        case Let():
+            return replace(node, value=new[0], body=new[1])
+    return node
