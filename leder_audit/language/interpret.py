@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from ..paths import step
 from .compile import (CONTEXT, RECORD, Env, arithmetic, both, call, compare, contains, either, get_field, get_index,
-                      literal_arguments, logical_not, negate, quantify, record_path)
+                      keyword_values, literal_arguments, logical_not, negate, quantify, record_path)
 from .functions import FUNCTIONS, Sighting
 from .nodes import Binary, Call, Duration, Field, Index, Let, ListExpr, Literal, Name, Node, Quantifier, Unary, children
 
@@ -202,7 +202,7 @@ class Interpreter:
             return Located(None)
         item_paths = source.item_paths or [None] * len(source.value)
 
-        def results():
+        def results() -> Iterator[bool | None]:
             for item, path in zip(source.value, item_paths):
                 located = _with_items(item, path)
                 kept = len(self.trace.sightings) if self.trace is not None else 0
@@ -223,7 +223,7 @@ class Interpreter:
         located = [Located(c) if c is not None else self.eval(a, env, paths) for a, c in zip(node.args, constants)]
         context = env[CONTEXT]
         context.sighting = None
-        value = call(function, context, [a.value for a in located], {k: v.value for k, v in node.keywords})
+        value = call(function, context, [a.value for a in located], keyword_values(node))
         if self.trace is not None and value is True and context.sighting is not None:
             path = located[0].path if located else None
             if path is not None and context.sighting.field is not None:
@@ -235,7 +235,9 @@ class Interpreter:
         return Located(value)
 
 
-_EVALUATORS = {Literal: Interpreter._literal, Name: Interpreter._name, Field: Interpreter._field,
+# Each evaluator takes the class of node it is kept under, which a dict's type cannot say: hence Any.
+_Evaluator = Callable[[Interpreter, Any, Env, dict[str, Located]], Located]
+_EVALUATORS: dict[type[Node], _Evaluator] = {Literal: Interpreter._literal, Name: Interpreter._name, Field: Interpreter._field,
                Index: Interpreter._index, ListExpr: Interpreter._listexpr, Unary: Interpreter._unary,
                Binary: Interpreter._binary, Quantifier: Interpreter._quantifier, Let: Interpreter._let,
                Call: Interpreter._call}
@@ -247,7 +249,7 @@ def _with_items(value: Any, path: str | None) -> Located:
     return Located(value, path)
 
 
-def _subset(items: list, source: Located) -> Located:
+def _subset(items: list[Any], source: Located) -> Located:
     # Items kept from the source list keep the paths they had there.
     by_identity = {id(v): p for v, p in zip(source.value, source.item_paths or [])}
     return Located(items, None, [by_identity.get(id(v)) for v in items])
