@@ -8,7 +8,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from ..errors import InputError
 from .options import EXIT_FINDINGS, EXIT_OK, as_of_option, input_options, output_option, quiet_option, rules_options
@@ -92,7 +92,6 @@ def cohort(args: argparse.Namespace) -> int:
 
 def trend(args: argparse.Namespace) -> int:
     """Each theme's finding rate per area and quarter, and the latest change."""
-    from .io import output
     from ..rulebook import load_rulebook
     from ..cohort.trend import compute_trend, trend_csv_rows, trend_table
 
@@ -106,19 +105,11 @@ def trend(args: argparse.Namespace) -> int:
     if args.select or args.ignore:
         book = book.select(args.select, args.ignore)
     result = compute_trend(_items(args), book, by=args.by or "area.ics", as_of=args.as_of or date.today())
-    with output(args.output) as out:
-        if args.format == "json":
-            out.write(result.model_dump_json(indent=1) + "\n")
-        elif args.format == "csv":
-            csv.writer(out, lineterminator="\n").writerows(trend_csv_rows(result))
-        else:
-            out.write(trend_table(result))
-    return EXIT_OK
+    return _write_trend(args, result, trend_csv_rows, trend_table)
 
 
 def _history_trend(args: argparse.Namespace) -> int:
     """Rates per theme, rule or area over the runs a history file holds."""
-    from .io import output
     from ..cohort.runs import history_csv_rows, history_table, history_trend
     from ..history import read_history
 
@@ -129,11 +120,19 @@ def _history_trend(args: argparse.Namespace) -> int:
                          "--ignore and --as-of are for record files", "trend")
     runs, counts = read_history(args.history)
     result = history_trend(runs, counts, per=args.per or "theme")
+    return _write_trend(args, result, history_csv_rows, history_table)
+
+
+def _write_trend(args: argparse.Namespace, result: Any, csv_rows: Callable[[Any], Iterable[list[Any]]],
+                 table: Callable[[Any], str]) -> int:
+    """A trend written as --format asks: JSON, CSV rows or the terminal table."""
+    from .io import output
+
     with output(args.output) as out:
         if args.format == "json":
             out.write(result.model_dump_json(indent=1) + "\n")
         elif args.format == "csv":
-            csv.writer(out, lineterminator="\n").writerows(history_csv_rows(result))
+            csv.writer(out, lineterminator="\n").writerows(csv_rows(result))
         else:
-            out.write(history_table(result))
+            out.write(table(result))
     return EXIT_OK
