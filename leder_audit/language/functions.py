@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from collections.abc import Hashable, Sequence
 from typing import Any, Callable, Protocol
 
 from .. import regexsafety
@@ -13,10 +14,34 @@ from ..regexsafety import NESTED_REPETITION_HINT, nested_repetition
 from .types import ANY, BOOL, CONCEPT, DATE, NUMBER, STRING, Type, list_of
 
 
-class Concepts(Protocol):
-    """What the functions need from the concept matcher."""
+class MentionContext(Protocol):
+    """What the functions read of the words around a mention."""
 
-    def find(self, text: str, concept: str) -> list: ...
+    @property
+    def negated(self) -> bool: ...
+    @property
+    def label(self) -> str: ...
+
+
+class ConceptMention(Protocol):
+    """What the functions read of a concept found in a text."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def affirmed(self) -> bool: ...
+    @property
+    def context(self) -> MentionContext: ...
+
+
+class Concepts(Hashable, Protocol):
+    """What the functions need from the concept matcher; hashable, as readings are kept by concept set."""
+
+    def find(self, text: str, concept: str) -> Sequence[ConceptMention]: ...
     def names(self) -> frozenset[str]: ...
     def codes(self, concept: str) -> tuple[str, ...]: ...
 
@@ -209,7 +234,7 @@ def _mention_context(ctx: RunContext, text: str, concept: str) -> str | None:
     return first.context.label
 
 
-def _completed(ctx: RunContext, lines: list) -> list:
+def _completed(ctx: RunContext, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     # A line that carries only a code is filled in: the certifier wrote the condition as its code.
     return [line for line in lines if not (_blank(line.get("text")) and _blank(line.get("icd10")))]
 
@@ -398,7 +423,7 @@ def _mentions_within(ctx: RunContext, line: Any, concept: str) -> bool:
     return False
 
 
-def _distinct(ctx: RunContext, values: list) -> list:
+def _distinct(ctx: RunContext, values: list[Any]) -> list[Any]:
     # "GP practice" and "GP Practice " are one agency: text is compared ignoring case and spacing.
     kept: dict[Any, Any] = {}
     for value in values:
