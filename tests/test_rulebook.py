@@ -183,4 +183,5 @@ def test_builtin_rules_ship_in_the_wheel(tmp_path):
     assert "leder_audit/builtin_rules/dnacpr_decision/LDA-DNACPR-001.yaml" in names
     assert "leder_audit/language/grammar.lark" in names
     assert "leder_audit/language/tables.json" in names
+    assert "leder_audit/py.typed" in names  # importers' type checkers read the package's own annotations
     assert any(n.startswith("leder_audit/builtin_rules/concepts/") and n.endswith(".yaml") for n in names)
