@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from leder_audit.text.context import Context
 from leder_audit.text.normalise import (
     GAP_RE,
     TOKEN_RE,
+    NUMBER_SLOT,
     FuzzyIndex,
     bare,
+    is_number,
     phrase_keys,
     plain_apostrophes,
     singular,
     split_tokens,
+    within_one_edit,
     word_key,
 )
 from leder_audit.text.specs import AbbreviationSpec, ConceptSpec
@@ -59,6 +63,7 @@ class _Abbreviation:
     concept: str
     guards: frozenset[str]
     window: int
+    across_lines: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +78,18 @@ class ConceptMatcher:
     """Every concept's terms and abbreviations, indexed once for fast scanning."""
 
     __slots__ = ("_by_first_key", "_abbreviations", "_vocabulary", "_fuzzy", "_before", "_after",
-                 "_key_cache", "_inert")
+                 "_key_cache", "_inert", "_alias")
 
     def __init__(self, concepts: Mapping[str, ConceptSpec]):
-        terms = [_Term(keys, name, gaps) for name, spec in concepts.items() for keys, gaps in _term_keys(spec)]
+        written = [(keys, name, gaps) for name, spec in concepts.items() for keys, gaps in _term_keys(spec)]
+        self._alias = _misspelling_aliases(concepts.values())
+        alias = self._alias
+        terms = [_Term(tuple(alias.get(k, k) for k in keys), name, gaps) for keys, name, gaps in written]
         self._by_first_key: dict[str, list[_Term]] = {}
         for term in sorted(terms, key=lambda t: -len(t.keys)):
             self._by_first_key.setdefault(term.keys[0], []).append(term)
         self._abbreviations = _abbreviation_index(concepts)
-        self._vocabulary = frozenset(k for t in terms for k in t.keys)
+        self._vocabulary = frozenset(k for keys, _, _ in written for k in keys)
         blocked = [w for spec in concepts.values() for w in spec.not_misspellings]
         self._fuzzy = FuzzyIndex(self._vocabulary, self._vocabulary, blocked)
         self._before = {n: frozenset(word_key(w) for w in s.exclude_before) for n, s in concepts.items()}
@@ -109,7 +117,7 @@ class ConceptMatcher:
         for i in [i for i, info in enumerate(infos) if info[2]]:
             if i < reached:
                 continue
-            hit = self._longest_at(i, infos, gaps)
+            hit = self._longest_at(i, infos, gaps, raw)
             if hit is None:
                 continue
             if self._allowed(hit, raw, gaps, kept):
@@ -143,15 +151,17 @@ class ConceptMatcher:
         key: str | None = singular(lower)
         if key not in self._vocabulary:
             key = self._fuzzy.correct(lower) or self._fuzzy.correct(key)  # type: ignore[arg-type]
+        if key is not None:
+            key = self._alias.get(key, key)
         form = _abbreviation_form(token, self._abbreviations)
         return (key, form, key in self._by_first_key or form is not None)
 
     def _longest_at(self, i: int, infos: list[tuple[str | None, str | None, bool]],
-                    gaps: list[str]) -> _Found | None:
+                    gaps: list[str], raw: list[str]) -> _Found | None:
         key, form, _ = infos[i]
         for term in self._by_first_key.get(key or "", ()):
             last = i + len(term.keys) - 1
-            if last < len(infos) and _continues(term, i, infos, gaps):
+            if last < len(infos) and _continues(term, i, infos, gaps, raw):
                 return _Found(term.concept, i, last)
         if form is not None:
             abbreviation = self._abbreviations[form]
@@ -170,15 +180,15 @@ class ConceptMatcher:
             return True
         # "severe learning disability (SLD)": the words it abbreviates are the concept, so it is too.
         defines_itself = previous is not None and previous.concept == hit.concept and previous.last == hit.first - 1
-        return not (_guarded(hit, raw) or (_defined_in_brackets(hit, raw, gaps) and not defines_itself))
+        return not (_guarded(hit, raw, gaps) or (_defined_in_brackets(hit, raw, gaps) and not defines_itself))
 
 
 def _continues(term: _Term, i: int, infos: list[tuple[str | None, str | None, bool]],
-               gaps: list[str]) -> bool:
+               gaps: list[str], raw: list[str]) -> bool:
     keys = term.keys
     for offset in range(1, len(keys)):
         j = i + offset
-        if infos[j][0] != keys[offset]:
+        if infos[j][0] != keys[offset] and not (keys[offset] == NUMBER_SLOT and is_number(raw[j])):
             return False
         written = term.gaps[offset - 1]
         if not (_gap_is_space(gaps[j]) if not written else _punctuation(gaps[j]) == written):
@@ -196,11 +206,24 @@ def _gap_is_space(gap: str) -> bool:
     return GAP_RE.fullmatch(gap) is not None
 
 
-def _guarded(hit: _Found, raw: list[str]) -> bool:
+def _guarded(hit: _Found, raw: list[str], gaps: list[str]) -> bool:
     assert hit.abbreviation is not None
     window = hit.abbreviation.window
-    near = raw[max(0, hit.first - window) : hit.first] + raw[hit.last + 1 : hit.last + 1 + window]
+    low, high = max(0, hit.first - window), min(len(raw), hit.last + 1 + window)
+    if not hit.abbreviation.across_lines:
+        # gaps[k] lies before word k: the window stops at the nearest break on either side.
+        low = next((k for k in range(hit.first, low, -1) if _is_break(gaps[k])), low)
+        high = next((k for k in range(hit.last + 1, high) if _is_break(gaps[k])), high)
+    near = raw[low : hit.first] + raw[hit.last + 1 : high]
     return any(word_key(t) in hit.abbreviation.guards for t in near)
+
+
+_BREAK_RE = re.compile(r"\n|[.!?](?:\s|$)")
+
+
+def _is_break(gap: str) -> bool:
+    """A line break or a sentence end: "Choking on food bolus" on one certificate line does not guard the next."""
+    return _BREAK_RE.search(gap) is not None
 
 
 def _defined_in_brackets(hit: _Found, raw: list[str], gaps: list[str]) -> bool:
@@ -225,10 +248,15 @@ def _term_keys(spec: ConceptSpec) -> list[tuple[tuple[str, ...], tuple[str, ...]
     """Each term's word keys, and the punctuation it writes between them."""
     found = []
     for phrase in (*spec.terms, *spec.misspellings):
-        keys = phrase_keys(phrase)
+        written = phrase.replace(NUMBER_SLOT, _SLOT_WORD)
+        keys = tuple(NUMBER_SLOT if k == _SLOT_WORD else k for k in phrase_keys(written))
         if keys:
-            found.append((keys, _written_gaps(phrase)))
+            found.append((keys, _written_gaps(written)))
     return found
+
+
+# The number slot stands in the term as a word while its keys and gaps are worked out.
+_SLOT_WORD = "numberslot"
 
 
 def _written_gaps(phrase: str) -> tuple[str, ...]:
@@ -246,7 +274,28 @@ def _abbreviation_index(concepts: Mapping[str, ConceptSpec]) -> dict[str, _Abbre
 
 
 def _compile_abbreviation(concept: str, spec: AbbreviationSpec) -> _Abbreviation:
-    return _Abbreviation(concept, frozenset(word_key(w) for w in spec.unless_near), spec.window)
+    return _Abbreviation(concept, frozenset(word_key(w) for w in spec.unless_near), spec.window,
+                         spec.guard_across_lines)
+
+
+def _misspelling_aliases(specs: Iterable[ConceptSpec]) -> dict[str, str]:
+    """Each word of a listed misspelling that is one letter from exactly one word of the terms, mapped to it.
+
+    So two misspelt words together are read as the term: "lerning dissability" is "learning
+    disability" although only "lerning disability" and "learning dissability" are listed.
+    """
+    specs = list(specs)
+    correct = {k for spec in specs for phrase in spec.terms for k in phrase_keys(phrase)}
+    alias: dict[str, str] = {}
+    for spec in specs:
+        for phrase in spec.misspellings:
+            for key in phrase_keys(phrase):
+                if key in correct or key in alias:
+                    continue
+                near = [word for word in correct if within_one_edit(key, word)]
+                if len(near) == 1:
+                    alias[key] = near[0]
+    return alias
 
 
 def _abbreviation_form(token: str, index: Mapping[str, _Abbreviation]) -> str | None:

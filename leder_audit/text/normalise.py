@@ -82,6 +82,20 @@ def singular(word: str) -> str:
     return word
 
 
+# A term word written <number> matches any number, in digits or words: "understanding of a
+# <number> year old" reads "understanding of a 2 year old" and "understanding of a two-year-old".
+NUMBER_SLOT = "<number>"
+_NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+    " seventeen eighteen nineteen twenty".split()
+)
+
+
+def is_number(token: str) -> bool:
+    """A whole number written in digits or as a word up to twenty."""
+    return token.isdigit() or token.lower() in _NUMBER_WORDS
+
+
 def phrase_keys(phrase: str) -> tuple[str, ...]:
     """The word keys of a phrase from the data."""
     return tuple(word_key(t) for t in tokens(phrase))

@@ -30,6 +30,9 @@ class AbbreviationSpec(_Spec):
     text: str = Field(min_length=1)
     unless_near: tuple[str, ...] = ()
     window: int = Field(default=6, ge=0)
+    # Guard words are looked for in the abbreviation's own sentence and line unless this is set:
+    # a dose is written beside its drug, but a cardiac chain runs over several certificate lines.
+    guard_across_lines: bool = False
 
 
 class CodesSpec(_Spec):
