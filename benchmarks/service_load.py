@@ -279,7 +279,7 @@ def parts(pattern: str, algorithm: str, calls: int) -> dict[str, object]:
     import asyncio
 
     from leder_audit.rulebook import load_rulebook
-    from leder_audit.service.app import create_app
+    from leder_audit.service.app import create_app, json_bytes
     from leder_audit.service.auditlog import AuditLog
     from leder_audit.service.auth import Verifier
     from leder_audit.service.cards import cards_for
@@ -290,6 +290,7 @@ def parts(pattern: str, algorithm: str, calls: int) -> dict[str, object]:
     from leder_audit.service.hooks import SERVICES
     from leder_audit.service.models import HookRequest
     from leder_audit.service.page import MeDraft, shown
+    from leder_audit.service.run import server_options
 
     work = Path(tempfile.mkdtemp(prefix="leder-audit-parts-"))
     key, jwk = signing_key(algorithm)
@@ -328,11 +329,12 @@ def parts(pattern: str, algorithm: str, calls: int) -> dict[str, object]:
         bodies = [(SERVICES[path.rsplit("/", 1)[1]], body) for _, path, body, _ in steps]
         result["parse and validate the body"] = best_ms(lambda item: HookRequest.model_validate_json(item[1]),
                                                         bodies)
-        parsed = [(service, HookRequest.model_validate_json(body)) for service, body in bodies]
+        parsed = [(service, HookRequest.model_validate_json(body), len(body)) for service, body in bodies]
         bounds = Bounds()
         result["read the draft (bounds, FHIR)"] = best_ms(
-            lambda item: records_of_draft(item[1].context.draft, item[0], bounds), parsed)
-        records = [(service, call, records_of_draft(call.context.draft, service, bounds)) for service, call in parsed]
+            lambda item: records_of_draft(item[1].context.draft, item[0], bounds, item[2]), parsed)
+        records = [(service, call, records_of_draft(call.context.draft, service, bounds, size))
+                   for service, call, size in parsed]
         result["check (the rules)"] = best_ms(lambda item: [checker.check(r) for r in item[2]], records)
         checked = [(service, call, [f for r in rs for f in checker.check(r).findings]) for service, call, rs in records]
         result["cards"] = best_ms(lambda item: cards_for(item[2], "sign", item[1].hookInstance,
@@ -355,7 +357,7 @@ def parts(pattern: str, algorithm: str, calls: int) -> dict[str, object]:
         records_me = [MeDraft.model_validate_json(body).record() for body in drafts]
         result["check (the rules)"] = best_ms(checker.check, records_me)
         answers = [{"findings": [shown(f) for f in checker.check(r).findings]} for r in records_me]
-    result["response JSON"] = best_ms(lambda a: json.dumps(a, ensure_ascii=False, separators=(",", ":")), answers)
+    result["response JSON"] = best_ms(json_bytes, answers)
     log = AuditLog(str(work / "steps.jsonl"))
     line = {"time": "2026-01-01T00:00:00.000+00:00", "method": "POST", "route": "/cds-services/x", "status": 200,
             "ms": 3.2, "client": ISSUER, "service": "x", "hook": "sign", "cards": 3, "rules": ["LDA-X-001"]}
@@ -363,13 +365,21 @@ def parts(pattern: str, algorithm: str, calls: int) -> dict[str, object]:
     log.close()
     total = sum(result.values())
     app = create_app(config, checker, work)
-    asyncio.run(drive(app, app_calls[-CHUNK:]))  # the app's first calls, not counted
-    whole = asyncio.run(drive_app(app, [app_calls[i * calls:(i + 1) * calls] for i in range(ROUNDS)]))
+    # The app runs as served: on one core, on the event loop `serve` gives uvicorn (uvloop when installed).
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    loop = server_options()["loop"]
+    run = asyncio.run
+    if loop == "uvloop":
+        import uvloop
+
+        run = uvloop.run
+    run(drive(app, app_calls[-CHUNK:]))  # the app's first calls, not counted
+    whole = run(drive_app(app, [app_calls[i * calls:(i + 1) * calls] for i in range(ROUNDS)]))
     app.close()
     shutil.rmtree(work, ignore_errors=True)
     return {"pattern": pattern, "calls": calls, "cpu_ms_per_call": {k: round(v, 3) for k, v in result.items()},
-            "steps_total_ms": round(total, 3), "asgi_app_ms": round(whole, 3),
-            "framework_ms (app - steps: FastAPI, middleware, the hand-over to the checking thread)":
+            "steps_total_ms": round(total, 3), "asgi_app_ms": round(whole, 3), "event_loop": loop,
+            "framework_ms (app - steps: limits, CORS, the hand-over to the checking thread and back)":
                 round(whole - total, 3),
             "load_average_1min": round(os.getloadavg()[0], 2)}
 

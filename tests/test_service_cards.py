@@ -92,6 +92,22 @@ def test_card_uuid_is_stable_for_hook_instance_and_finding():
     assert len({one["uuid"], other_instance["uuid"], other_finding["uuid"]}) == 3
 
 
+@given(st.text(max_size=80), st.text(max_size=80))
+def test_card_uuid_is_uuid5_of_hook_instance_and_finding(hook_instance, key):
+    import uuid
+
+    from leder_audit.service.cards import _CARD_NAMESPACE, card_uuid
+
+    name = f"{hook_instance}\0{key}"
+    try:
+        expected = str(uuid.uuid5(_CARD_NAMESPACE, name))
+    except UnicodeEncodeError:  # a lone surrogate: never in parsed JSON, and no uuid either way
+        with pytest.raises(UnicodeEncodeError):
+            card_uuid(hook_instance, key)
+        return
+    assert card_uuid(hook_instance, key) == expected
+
+
 def test_edit_hook_holds_back_findings_decided_on_unknown_and_sign_shows_them():
     known, unknown = finding(), finding(rule_id="LDA-TEST-002", decided_on_unknown=True)
     assert [f.rule_id for _, f in cards_for([known, unknown], "edit", "h", "x")] == ["LDA-TEST-001"]

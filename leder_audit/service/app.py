@@ -1,14 +1,13 @@
-"""The HTTP application: CDS Hooks discovery, service and feedback endpoints, /v1/check, /healthz."""
+"""The HTTP application: CDS Hooks discovery, service and feedback endpoints, /v1/check, /healthz, /me."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from functools import partial
+from pathlib import Path
 from typing import Any, Awaitable, Callable, TypeVar
 
 from fastapi import FastAPI, Request
@@ -17,27 +16,31 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
+from pydantic_core import to_json
+from starlette.datastructures import URL
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import __version__
-from ..intake import render_loc
 from ..errors import InputError
+from ..intake import render_loc
+from ..prose import counted
 from .auditlog import AuditLog, AuditTrail
 from .auth import Refused, Verifier
 from .cards import cards_for, incomplete_card, shown_on
-from .checker import Checked, WarmChecker
+from .checker import Checked, CheckThread, WarmChecker
 from .config import ServiceConfig
 from .drafts import Bounds, DraftError, records_of_draft, within_bounds
 from .feedback import FLUSH_AFTER_SECONDS, FeedbackStore, Outcome, reason_code
 from .hooks import SERVICES, Service, discovery
-from .limits import Limits, TokenBuckets
+from .limits import (TOO_MANY, Limits, Refusal, TokenBuckets, body_refusal, client_of, read_body, refuse,
+                     request_headers)
 from .models import (CardsResponse, CheckResponse, DiscoveryResponse, FeedbackRequest, FeedbackResponse,
                      HealthResponse, HookRequest, OUTCOME_RESPONSES)
 from .page import MeDraft, page, shown
-from .problems import FHIR_JSON, operation_outcome
-from ..prose import counted
+from .problems import FHIR_JSON, outcome_bytes, operation_outcome
+
 
 class ServiceError(Exception):
     """A call answered with an OperationOutcome: status, message and the field it is about."""
@@ -60,13 +63,21 @@ class ServiceState:
     deadline: float
     # One thread runs every check, so the checker is never entered twice and a slow check cannot take
     # the event loop with it: the loop answers on time with an incomplete card.
-    executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "leder-audit-check"))
+    checks: CheckThread = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.checks = CheckThread(self.checker)
 
     def close(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.checks.close()
         if self.feedback is not None:
             self.feedback.close()
         self.log.close()
+
+
+def json_bytes(value: Any) -> bytes:
+    """A response body: compact UTF-8 JSON, as Starlette's JSONResponse writes it, serialised in Rust."""
+    return to_json(value, inf_nan_mode="null")
 
 
 def outcome_response(status: int, message: str, field: str | None = None,
@@ -89,17 +100,50 @@ POSTED = frozenset({"/v1/check", "/me/check", *(f"/cds-services/{s}" for s in SE
                     *(f"/cds-services/{s}/feedback" for s in SERVICES)})
 
 
-def _audience(state: ServiceState, request: Request) -> str:
-    base = state.config.base_url or f"{request.url.scheme}://{request.url.netloc}"
-    return base.rstrip("/") + request.url.path
+@dataclass(slots=True)
+class Call:
+    """A call as its handler reads it: the ASGI scope, the headers by name, the whole body, and the fields
+    the handler adds to the call's audit line."""
+
+    scope: Scope
+    headers: dict[bytes, bytes]
+    body: bytes
+    audit: dict[str, Any]
+
+    def header(self, name: bytes) -> str | None:
+        value = self.headers.get(name)
+        return None if value is None else value.decode("latin-1")
 
 
-def _authenticate(state: ServiceState, request: Request) -> str:
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a handler answers: the body, the status, its media type and any other headers."""
+
+    body: bytes
+    status: int = 200
+    media_type: str = "application/json"
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+
+
+Handler = Callable[[Call], Awaitable[Answer]]
+NO_STORE = ((b"cache-control", b"no-store"),)
+
+
+def _audience(state: ServiceState, call: Call) -> str:
+    """The URL a token must name as its `aud`: the configured base URL, or the one the call was sent to."""
+    if state.config.base_url:  # the path as Starlette's URL spells it
+        path = str(call.scope["path"]).replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+        return state.config.base_url.rstrip("/") + path
+    url = URL(scope=call.scope)
+    return f"{url.scheme}://{url.netloc}".rstrip("/") + url.path
+
+
+def _authenticate(state: ServiceState, call: Call) -> str:
     """Who called: the verified issuer, or 'anonymous' when no issuers are configured."""
     if not state.verifier.enabled:
         return "anonymous"
     try:
-        return state.verifier.verify(request.headers.get("authorization"), _audience(state, request)).iss
+        return state.verifier.verify(call.header(b"authorization"), _audience(state, call)).iss
     except Refused as refused:
         raise ServiceError(401, str(refused), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
 
@@ -111,14 +155,20 @@ def _service(service_id: str) -> Service:
     return service
 
 
+def _expire(work: "asyncio.Future[list[Checked] | None]") -> None:
+    if not work.done():
+        work.set_result(None)
+
+
 async def _check_in_time(state: ServiceState, records: list[Any]) -> list[Checked] | None:
     """Every record's findings, or None when the deadline passed first."""
     loop = asyncio.get_running_loop()
-    work = loop.run_in_executor(state.executor, lambda: [state.checker.check(r) for r in records])
+    work = state.checks.submit(records, loop)
+    timer = loop.call_later(state.deadline, _expire, work)
     try:
-        return await asyncio.wait_for(work, state.deadline)
-    except asyncio.TimeoutError:
-        return None
+        return await work
+    finally:
+        timer.cancel()
 
 
 Body = TypeVar("Body", bound=BaseModel)
@@ -201,17 +251,17 @@ def create_app(config: ServiceConfig, checker: WarmChecker, relative_to: Path | 
                   description="CDS Hooks 2.0 services that check DNACPR decisions and death certificates "
                               "against the LeDeR recommendations, a plain JSON check, and a checking page.")
     _errors(api)
-    direct: dict[str, Handler] = {}
-    _routes(api, state, direct)
+    handlers = Handlers(state)
+    _routes(api, state, handlers)
     api.openapi = _documented(api)  # type: ignore[method-assign]
     buckets = TokenBuckets(config.rate_limit.per_second, config.rate_limit.burst)
-    inner = Limits(Direct(api, direct), config.max_body_bytes, buckets, lambda path: _route_of(path) in POSTED)
+    inner = Limits(api, config.max_body_bytes, buckets, lambda path: _route_of(path) in POSTED)
     cors = CORSMiddleware(inner, allow_origins=config.cors_origins, allow_methods=["GET", "POST"],
                           allow_headers=["authorization", "content-type"], max_age=600)
-    return ServiceApp(AuditTrail(cors, state.log, _route_of), api, state)
+    stack = AuditTrail(cors, state.log, _route_of)
+    return ServiceApp(Hot(stack, handlers.hot(), state, buckets, cors), api, state)
 
 
-Handler = Callable[[Request], Awaitable[Response]]
 UNEXPECTED = "the service failed to answer this call; the failure is in its audit log"
 
 
@@ -219,31 +269,87 @@ def _error_response(error: ServiceError | DraftError) -> JSONResponse:
     return outcome_response(error.status, error.message, error.field, getattr(error, "headers", None))
 
 
-class Direct:
-    """ASGI: the calls made on every edit of a form or pause in typing (a hook, /me/check, /v1/check) go
-    straight to their handlers, past FastAPI's routing, dependency and middleware machinery, which costs
-    more CPU than the rest of such a call but the check; every other call goes to FastAPI. The handlers
-    are the ones FastAPI routes and documents, with the same answers and errors."""
+def _error_answer(error: ServiceError | DraftError) -> Answer:
+    headers = tuple((k.lower().encode("latin-1"), v.encode("latin-1"))
+                    for k, v in (getattr(error, "headers", None) or {}).items())
+    return Answer(outcome_bytes(error.status, error.message, error.field), error.status, FHIR_JSON, headers)
 
-    def __init__(self, api: FastAPI, routes: dict[str, Handler]) -> None:
-        self.api, self.routes = api, routes
+
+VARY_ORIGIN = (b"vary", b"Origin")
+
+
+def cors_headers(cors: CORSMiddleware, origin: bytes | None) -> list[tuple[bytes, bytes]]:
+    """The CORS headers the middleware would add to a (non-preflight) response to a call from `origin`."""
+    if origin is None:
+        return [VARY_ORIGIN]
+    named = {name.lower(): value for name, value in cors.simple_headers.items()}
+    text = origin.decode("latin-1")
+    if (cors.allow_all_origins and cors.allow_credentials) or (
+            not cors.allow_all_origins and cors.is_allowed_origin(origin=text)):
+        named["access-control-allow-origin"] = text
+    return [*((name.encode("latin-1"), value.encode("latin-1")) for name, value in named.items()), VARY_ORIGIN]
+
+
+class Hot:
+    """ASGI: the calls made on every edit of a form or pause in typing (a hook, /me/check, /v1/check) and the
+    checking page are answered here whole: the rate limit, JSON only, the body limit, CORS, the handler and
+    the audit line, each done once, with no middleware, routing or request objects between the server and
+    the handler. Every other call goes through the audit trail, CORS, the limits and FastAPI. The answers,
+    errors and audit lines are the same either way; the handlers are the ones FastAPI routes and documents.
+    """
+
+    def __init__(self, stack: ASGIApp, routes: dict[tuple[str, str], Handler], state: ServiceState,
+                 buckets: TokenBuckets, cors: CORSMiddleware) -> None:
+        self.stack, self.routes, self.state, self.buckets, self.cors = stack, routes, state, buckets, cors
+        self.max_body_bytes = state.config.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        handler = self.routes.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
+        handler = self.routes.get((scope["method"], scope["path"])) if scope["type"] == "http" else None
         if handler is None:
-            await self.api(scope, receive, send)
+            await self.stack(scope, receive, send)
             return
+        started = time.perf_counter()
+        audit: dict[str, Any] = {}
+        status = 500
         try:
-            response = await handler(Request(scope, receive))
+            status = await self._answer(handler, scope, receive, send, audit)
+        finally:
+            self.state.log.call(scope["method"], _route_of(scope["path"]), status, time.perf_counter() - started,
+                                audit)
+
+    async def _answer(self, handler: Handler, scope: Scope, receive: Receive, send: Send,
+                      audit: dict[str, Any]) -> int:
+        """The call answered; its status (500 when the caller went away before it was read)."""
+        headers = request_headers(scope)
+        extra = cors_headers(self.cors, headers.get(b"origin"))
+        if not self.buckets.allow(client_of(scope)):
+            await refuse(send, TOO_MANY, extra)
+            return TOO_MANY.status
+        body = b""
+        if scope["method"] == "POST":
+            read = body_refusal(headers, self.max_body_bytes, True) or await read_body(receive, self.max_body_bytes)
+            if read is None:
+                return 500
+            if isinstance(read, Refusal):
+                await refuse(send, read, extra)
+                return read.status
+            body = read
+        try:
+            answer = await handler(Call(scope, headers, body, audit))
         except (ServiceError, DraftError) as error:
-            response = _error_response(error)
+            answer = _error_answer(error)
         except Exception:
-            response = outcome_response(500, UNEXPECTED)
-        await response(scope, receive, send)
+            answer = Answer(outcome_bytes(500, UNEXPECTED), 500, FHIR_JSON)
+        await send({"type": "http.response.start", "status": answer.status,
+                    "headers": [(b"content-length", str(len(answer.body)).encode()),
+                                (b"content-type", answer.media_type.encode()), *answer.headers, *extra]})
+        await send({"type": "http.response.body", "body": answer.body})
+        return answer.status
 
 
 class ServiceApp:
-    """The ASGI application: the audit trail, CORS and limits around the service's routes."""
+    """The ASGI application: the hot calls answered directly, the rest through the audit trail, CORS, limits
+    and FastAPI."""
 
     def __init__(self, asgi: ASGIApp, api: FastAPI, state: ServiceState) -> None:
         self.asgi, self.api, self.state = asgi, api, state
@@ -284,54 +390,67 @@ def _errors(api: FastAPI) -> None:
         return outcome_response(500, UNEXPECTED)
 
 
-def _routes(api: FastAPI, state: ServiceState, direct: dict[str, Handler]) -> None:
-    @api.get("/cds-services", response_model=DiscoveryResponse, tags=["CDS Hooks"])
-    async def cds_services() -> JSONResponse:
-        """The CDS Hooks discovery document."""
-        return JSONResponse(discovery())
+async def _routed(handler: Handler, request: Request) -> Response:
+    """A handler answering through FastAPI: the same Call it gets on the hot path, its Answer as a Response."""
+    call = Call(request.scope, request_headers(request.scope), await request.body(), request.state.audit)
+    answer = await handler(call)
+    return Response(answer.body, answer.status, {k.decode("latin-1"): v.decode("latin-1") for k, v in answer.headers},
+                    media_type=answer.media_type)
 
-    def authenticated(request: Request) -> str:
-        """The caller, checked before the body is read: an unauthenticated call learns nothing from it."""
-        client = request.state.audit["client"] = _authenticate(state, request)
+
+class Handlers:
+    """The handlers of the calls that check a form, each taking a Call and giving an Answer."""
+
+    def __init__(self, state: ServiceState) -> None:
+        self.state = state
+
+    def hot(self) -> dict[tuple[str, str], Handler]:
+        """The calls the hot path answers, by method and path."""
+        routes: dict[tuple[str, str], Handler] = {
+            ("POST", f"/cds-services/{service_id}"): partial(self.call_service, service_id) for service_id in SERVICES}
+        routes[("POST", "/v1/check")] = self.check_record
+        if self.state.config.me_page:
+            routes[("POST", "/me/check")] = self.me_check
+            routes[("GET", "/me")] = self.me_page
+        return routes
+
+    def authenticated(self, call: Call) -> str:
+        """The caller, checked before the body is parsed: an unauthenticated call learns nothing from it."""
+        client = call.audit["client"] = _authenticate(self.state, call)
         return client
 
-    @api.post("/cds-services/{service_id}", response_model=CardsResponse, responses=OUTCOME_RESPONSES,
-              tags=["CDS Hooks"], openapi_extra=_model_body(HookRequest))
-    async def call_service(service_id: str, request: Request) -> JSONResponse:
+    async def call_service(self, service_id: str, call: Call) -> Answer:
         """Check the draft form in the hook's context; a card for each finding."""
-        authenticated(request)
-        call = _parsed(HookRequest, await request.body())
-        audit = request.state.audit
+        state = self.state
+        self.authenticated(call)
+        request = _parsed(HookRequest, call.body)
         service = _service(service_id)
-        hook = service.hook(call.hook)
+        hook = service.hook(request.hook)
         if hook is None:
             raise ServiceError(400, f"service {service.id} answers the hooks {service.edit.name} and "
-                                    f"{service.sign.name}, not {call.hook[:80]!r}", "hook")
-        audit.update(service=service.id, hook=hook.moment)
-        draft = call.context.draft if call.context.draft is not None else (call.prefetch or {}).get("draft")
+                                    f"{service.sign.name}, not {request.hook[:80]!r}", "hook")
+        call.audit.update(service=service.id, hook=hook.moment)
+        draft = request.context.draft if request.context.draft is not None else (request.prefetch or {}).get("draft")
         if draft is None:
             raise ServiceError(412, "no draft form: send it in context.draft (or as the prefetch item draft)",
                                "context.draft")
-        records = records_of_draft(draft, service, state.bounds)
+        records = records_of_draft(draft, service, state.bounds, len(call.body))
         try:
             checked = await _check_in_time(state, records)
         except InputError as error:
             raise _input_error(error) from None
-        cards = _cards(state, service, hook.moment, call.hookInstance, checked)
-        audit["cards"] = len(cards)
-        audit["rules"] = sorted({c["source"]["topic"]["code"] for c in cards})
-        return JSONResponse({"cards": cards})
+        cards = _cards(state, service, hook.moment, request.hookInstance, checked)
+        call.audit["cards"] = len(cards)
+        call.audit["rules"] = sorted({c["source"]["topic"]["code"] for c in cards})
+        return Answer(json_bytes({"cards": cards}))
 
-    direct.update({f"/cds-services/{service_id}": partial(call_service, service_id) for service_id in SERVICES})
-
-    @api.post("/cds-services/{service_id}/feedback", response_model=FeedbackResponse, responses=OUTCOME_RESPONSES,
-              tags=["CDS Hooks"], openapi_extra=_model_body(FeedbackRequest))
-    async def feedback(service_id: str, request: Request) -> JSONResponse:
+    async def feedback(self, service_id: str, call: Call) -> Answer:
         """Whether the user accepted or overrode each card, with the coded override reason."""
-        authenticated(request)
-        body = _parsed(FeedbackRequest, await request.body())
+        state = self.state
+        self.authenticated(call)
+        body = _parsed(FeedbackRequest, call.body)
         service = _service(service_id)
-        request.state.audit["service"] = service.id
+        call.audit["service"] = service.id
         if state.feedback is None:
             raise ServiceError(404, "feedback is not kept by this service (feedback_db is off)")
         outcomes = [Outcome(str(entry.card), entry.outcome,
@@ -341,48 +460,33 @@ def _routes(api: FastAPI, state: ServiceState, direct: dict[str, Handler]) -> No
                     for entry in body.feedback]
         loop = asyncio.get_running_loop()
         added, repeated = await loop.run_in_executor(None, state.feedback.record, service.id, outcomes)
-        request.state.audit["outcomes"] = len(outcomes)
-        return JSONResponse({"recorded": added, "alreadyRecorded": repeated})
+        call.audit["outcomes"] = len(outcomes)
+        return Answer(json_bytes({"recorded": added, "alreadyRecorded": repeated}))
 
-    @api.post("/v1/check", response_model=CheckResponse, responses=OUTCOME_RESPONSES, tags=["Records"],
-              openapi_extra=RECORD_BODY)
-    async def check_record(request: Request) -> JSONResponse:
+    async def check_record(self, call: Call) -> Answer:
         """Check one record in the library's own shapes (docs/records.md); its findings."""
-        authenticated(request)
-        record = _json_object(await request.body())
-        within_bounds(record, state.bounds, "record")
+        state = self.state
+        self.authenticated(call)
+        record = _json_object(call.body)
+        within_bounds(record, state.bounds, "record", len(call.body))
         try:
             checked = await _check_in_time(state, [record])
         except InputError as error:
             raise ServiceError(422, error.message, error.field) from None
-        request.state.audit["records"] = 1
-        return JSONResponse(_check_response(state, checked))
+        call.audit["records"] = 1
+        return Answer(json_bytes(_check_response(state, checked)))
 
-    direct["/v1/check"] = check_record
-
-    if state.config.me_page:
-        _page_routes(api, state, direct)
-
-    @api.get("/healthz", response_model=HealthResponse, tags=["Service"])
-    async def healthz() -> JSONResponse:
-        """Whether the service is up, and which rulebook it checks with."""
-        return JSONResponse({"status": "ok", "version": __version__, "rules": len(state.checker.rulebook.rules),
-                             "rulebookHash": state.checker.rulebook_hash})
-
-
-def _page_routes(api: FastAPI, state: ServiceState, direct: dict[str, Handler]) -> None:
-    @api.get("/me", response_class=HTMLResponse, tags=["Medical examiner"])
-    async def me_page() -> HTMLResponse:
+    async def me_page(self, call: Call) -> Answer:
         """The medical examiner's checking page: type Part I and Part II, see findings as you type."""
         html, policy = page()
-        return HTMLResponse(html, headers={"Content-Security-Policy": policy, "Cache-Control": "no-store",
-                                           "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"})
+        return Answer(html, media_type="text/html; charset=utf-8", headers=(
+            (b"content-security-policy", policy.encode()), (b"cache-control", b"no-store"),
+            (b"referrer-policy", b"no-referrer"), (b"x-content-type-options", b"nosniff")))
 
-    @api.post("/me/check", response_model=CheckResponse, responses=OUTCOME_RESPONSES, tags=["Medical examiner"],
-              openapi_extra=_model_body(MeDraft))
-    async def me_check(request: Request) -> JSONResponse:
+    async def me_check(self, call: Call) -> Answer:
         """The page's check of what has been typed so far: findings on written words only, never stored."""
-        draft = _parsed(MeDraft, await request.body())
+        state = self.state
+        draft = _parsed(MeDraft, call.body)
         checked = await _check_in_time(state, [draft.record()])
         if checked is None:
             body = {"complete": False, "incomplete": f"the check took longer than {state.config.deadline_ms} ms",
@@ -392,9 +496,50 @@ def _page_routes(api: FastAPI, state: ServiceState, direct: dict[str, Handler]) 
             body = {"complete": result.rule_errors == 0, "incomplete": None,
                     "findings": [shown(f) for f in shown_on("edit", result.findings)],
                     "rulebookHash": state.checker.rulebook_hash}
-        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+        return Answer(json_bytes(body), headers=NO_STORE)
 
-    direct["/me/check"] = me_check
+
+def _routes(api: FastAPI, state: ServiceState, handlers: Handlers) -> None:
+    @api.get("/cds-services", response_model=DiscoveryResponse, tags=["CDS Hooks"])
+    async def cds_services() -> JSONResponse:
+        """The CDS Hooks discovery document."""
+        return JSONResponse(discovery())
+
+    @api.post("/cds-services/{service_id}", response_model=CardsResponse, responses=OUTCOME_RESPONSES,
+              tags=["CDS Hooks"], openapi_extra=_model_body(HookRequest))
+    async def call_service(service_id: str, request: Request) -> Response:
+        """Check the draft form in the hook's context; a card for each finding."""
+        return await _routed(partial(handlers.call_service, service_id), request)
+
+    @api.post("/cds-services/{service_id}/feedback", response_model=FeedbackResponse, responses=OUTCOME_RESPONSES,
+              tags=["CDS Hooks"], openapi_extra=_model_body(FeedbackRequest))
+    async def feedback(service_id: str, request: Request) -> Response:
+        """Whether the user accepted or overrode each card, with the coded override reason."""
+        return await _routed(partial(handlers.feedback, service_id), request)
+
+    @api.post("/v1/check", response_model=CheckResponse, responses=OUTCOME_RESPONSES, tags=["Records"],
+              openapi_extra=RECORD_BODY)
+    async def check_record(request: Request) -> Response:
+        """Check one record in the library's own shapes (docs/records.md); its findings."""
+        return await _routed(handlers.check_record, request)
+
+    if state.config.me_page:
+        @api.get("/me", response_class=HTMLResponse, tags=["Medical examiner"])
+        async def me_page(request: Request) -> Response:
+            """The medical examiner's checking page: type Part I and Part II, see findings as you type."""
+            return await _routed(handlers.me_page, request)
+
+        @api.post("/me/check", response_model=CheckResponse, responses=OUTCOME_RESPONSES, tags=["Medical examiner"],
+                  openapi_extra=_model_body(MeDraft))
+        async def me_check(request: Request) -> Response:
+            """The page's check of what has been typed so far: findings on written words only, never stored."""
+            return await _routed(handlers.me_check, request)
+
+    @api.get("/healthz", response_model=HealthResponse, tags=["Service"])
+    async def healthz() -> JSONResponse:
+        """Whether the service is up, and which rulebook it checks with."""
+        return JSONResponse({"status": "ok", "version": __version__, "rules": len(state.checker.rulebook.rules),
+                             "rulebookHash": state.checker.rulebook_hash})
 
 
 def _check_response(state: ServiceState, checked: list[Checked] | None) -> dict[str, Any]:

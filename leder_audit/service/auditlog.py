@@ -29,6 +29,13 @@ class AuditLog:
         with self._lock:
             self._stream.write(line + "\n")
 
+    def call(self, method: str, route: str, status: int, seconds: float, audit: dict[str, Any]) -> None:
+        """The line of one call: when, what, how it went, how long it took, and what the handler added."""
+        entry = {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "method": method,
+                 "route": route, "status": status, "ms": round(seconds * 1000, 3)}
+        entry.update((k, v) for k, v in audit.items() if k in HANDLER_KEYS)
+        self.write(entry)
+
     def close(self) -> None:
         if self._owned:
             self._stream.close()
@@ -58,8 +65,4 @@ class AuditTrail:
         try:
             await self.app(scope, receive, observe)
         finally:
-            entry = {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-                     "method": scope["method"], "route": self.routes(scope["path"]), "status": status[0],
-                     "ms": round((self.clock() - started) * 1000, 3)}
-            entry.update((k, v) for k, v in audit.items() if k in HANDLER_KEYS)
-            self.log.write(entry)
+            self.log.call(scope["method"], self.routes(scope["path"]), status[0], self.clock() - started, audit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from functools import lru_cache
 from typing import Any, Iterable
@@ -42,9 +43,19 @@ def markdown_text(text: str) -> str:
     return " ".join(text.split()).translate(_ESCAPED)
 
 
+_NAMESPACE_SHA1 = hashlib.sha1(_CARD_NAMESPACE.bytes)
+
+
 def card_uuid(hook_instance: str, key: str) -> str:
-    """The same card for the same finding in the same hook instance, whatever order or call it comes in."""
-    return str(uuid.uuid5(_CARD_NAMESPACE, f"{hook_instance}\0{key}"))
+    """The same card for the same finding in the same hook instance, whatever order or call it comes in.
+
+    uuid.uuid5(_CARD_NAMESPACE, hook_instance + NUL + key) written out (RFC 9562 section 5.5): the SHA-1 of
+    namespace and name, its version nibble 5 and its variant bits 10.
+    """
+    digest = _NAMESPACE_SHA1.copy()
+    digest.update(f"{hook_instance}\0{key}".encode())
+    x = digest.hexdigest()
+    return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{'89ab'[int(x[16], 16) & 3]}{x[17:20]}-{x[20:32]}"
 
 
 @lru_cache(maxsize=4096)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import queue
 import threading
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Sequence
 
 from ..engine import Auditor
 from ..findings import Finding
@@ -63,3 +65,76 @@ class WarmChecker:
             errors_before = auditor.tally.errors_count
             findings = auditor.check(record)
             return Checked(findings, auditor.tally.errors_count - errors_before)
+
+
+_Job = tuple[Sequence[Any], asyncio.AbstractEventLoop, "asyncio.Future[list[Checked] | None]"]
+
+
+def _settle(future: "asyncio.Future[list[Checked] | None]", result: list[Checked] | None,
+            error: BaseException | None) -> None:
+    if future.done():  # answered already: the deadline passed, or the caller went away
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+class CheckThread:
+    """One long-lived thread that runs every check, one after another, so the checker is never entered twice
+    and a slow check never holds the event loop: the loop can answer by the deadline while the thread finishes.
+
+    A check is handed over as a job on a queue and its findings come back to the loop as the result of an
+    asyncio future, with no executor, work item or wrapping future between them.
+    """
+
+    def __init__(self, checker: WarmChecker, name: str = "leder-audit-check") -> None:
+        self.checker = checker
+        self._name = name
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start = threading.Lock()
+        self._closed = False
+
+    def submit(self, records: Sequence[Any], loop: asyncio.AbstractEventLoop) -> "asyncio.Future[list[Checked] | None]":
+        """A future of each record's findings (or of the error the first bad record raised)."""
+        if self._thread is None:
+            with self._start:
+                if self._closed:
+                    raise RuntimeError("the checking thread has stopped")
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                    self._thread.start()
+        future: asyncio.Future[list[Checked] | None] = loop.create_future()
+        self._jobs.put((records, loop, future))
+        return future
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            records, loop, future = job
+            result: list[Checked] | None = None
+            error: BaseException | None = None
+            try:
+                result = [self.checker.check(record) for record in records]
+            except Exception as failure:
+                error = failure
+            try:
+                loop.call_soon_threadsafe(_settle, future, result, error)
+            except RuntimeError:  # the loop has closed: nobody is waiting
+                pass
+
+    def close(self) -> None:
+        """Stop the thread once the check in hand is done; checks still queued are dropped."""
+        with self._start:
+            self._closed = True
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if job is not None:
+                try:
+                    job[1].call_soon_threadsafe(job[2].cancel)
+                except RuntimeError:
+                    pass
+        self._jobs.put(None)

@@ -32,13 +32,20 @@ class Bounds:
     max_strings: int = 5_000
 
 
-def within_bounds(value: Any, bounds: Bounds, where: str = "context.draft") -> None:
-    """DraftError (413) naming the first place the draft is too big."""
+def within_bounds(value: Any, bounds: Bounds, where: str = "context.draft", body_bytes: int | None = None) -> None:
+    """DraftError (413) naming the first place the draft is too big.
+
+    `body_bytes` is the length of the JSON text the value was read from, when known. A string of n characters
+    takes at least n + 2 bytes of JSON, so a body no longer than the text limit holds no text over it, and one
+    no longer than twice the string limit holds no more strings than it: then the strings need no walk.
+    """
     if isinstance(value, dict) and value.get("resourceType") == "Bundle":
         entries = value.get("entry")
         if isinstance(entries, list) and len(entries) > bounds.max_entries:
             raise DraftError(413, f"the Bundle has {len(entries)} entries; at most {bounds.max_entries} are checked",
                              f"{where}.entry")
+    if body_bytes is not None and body_bytes <= min(bounds.max_text, 2 * bounds.max_strings):
+        return
     strings = 0
     stack: list[Any] = [value]
     while stack:  # paths are worked out only for a draft found too big, so a draft in bounds costs a walk
@@ -70,12 +77,14 @@ def _path_to(value: Any, target: str, where: str) -> str:
     return where
 
 
-def records_of_draft(draft: Any, service: Service, bounds: Bounds) -> list[dict[str, Any]]:
-    """The records of the service's type in the draft; DraftError when there are none or it is too big."""
+def records_of_draft(draft: Any, service: Service, bounds: Bounds, body_bytes: int | None = None) -> list[dict[str, Any]]:
+    """The records of the service's type in the draft; DraftError when there are none or it is too big.
+
+    `body_bytes`: the length of the request body the draft was read from, when known (see within_bounds)."""
     if not isinstance(draft, dict) or not isinstance(draft.get("resourceType"), str):
         raise DraftError(400, "context.draft must be a FHIR resource or Bundle: a JSON object with resourceType",
                          "context.draft")
-    within_bounds(draft, bounds)
+    within_bounds(draft, bounds, body_bytes=body_bytes)
     records = []
     for item in records_from_document(draft, "context.draft", ""):
         if isinstance(item, Incoming) and item.data.get("record_type") == service.record_type:

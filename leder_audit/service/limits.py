@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from typing import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -39,11 +40,68 @@ def is_json(content_type: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
-async def _refuse(send: Send, status: int, message: str, headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
-    body = outcome_bytes(status, message)
-    await send({"type": "http.response.start", "status": status,
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A call refused before any handler runs: the status, what to tell the caller, extra headers."""
+
+    status: int
+    message: str
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+
+
+TOO_MANY = Refusal(429, "too many requests from this client; try again shortly", ((b"retry-after", b"1"),))
+NOT_JSON = Refusal(415, "the request body must be JSON (Content-Type: application/json)")
+
+
+def request_headers(scope: Scope) -> dict[bytes, bytes]:
+    """A call's headers by (lower-case) name, the first of each name winning, as Starlette reads them."""
+    return dict(reversed(scope["headers"]))
+
+
+def client_of(scope: Scope) -> str:
+    """The address a call came from, which the rate limit counts by."""
+    return str((scope.get("client") or ("unknown", 0))[0])
+
+
+def body_refusal(headers: dict[bytes, bytes], max_body_bytes: int, takes_body: bool) -> Refusal | None:
+    """What is wrong with a POST before its body is read: not JSON (415) or declared too big (413)."""
+    if takes_body and not is_json(headers.get(b"content-type", b"").decode("latin-1")):
+        return NOT_JSON
+    declared = headers.get(b"content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_body_bytes:
+        return too_big(max_body_bytes)
+    return None
+
+
+def too_big(max_body_bytes: int) -> Refusal:
+    return Refusal(413, f"the request body is larger than {max_body_bytes} bytes")
+
+
+async def read_body(receive: Receive, max_body_bytes: int) -> bytes | Refusal | None:
+    """The whole body, a 413 once it grows past the limit, or None when the caller went away first."""
+    message = await receive()
+    if message["type"] == "http.disconnect":
+        return None
+    body = message.get("body", b"")
+    if not message.get("more_body"):
+        return body if len(body) <= max_body_bytes else too_big(max_body_bytes)
+    parts = bytearray(body)
+    while True:
+        if len(parts) > max_body_bytes:
+            return too_big(max_body_bytes)
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        parts += message.get("body", b"")
+        if not message.get("more_body"):
+            return bytes(parts) if len(parts) <= max_body_bytes else too_big(max_body_bytes)
+
+
+async def refuse(send: Send, refusal: Refusal, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = outcome_bytes(refusal.status, refusal.message)
+    await send({"type": "http.response.start", "status": refusal.status,
                 "headers": [(b"content-type", FHIR_JSON.encode()), (b"content-length", str(len(body)).encode()),
-                            *headers]})
+                            *refusal.headers, *(extra or ())]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -58,33 +116,22 @@ class Limits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        client = (scope.get("client") or ("unknown", 0))[0]
-        if scope["method"] != "OPTIONS" and not self.buckets.allow(client):
-            await _refuse(send, 429, "too many requests from this client; try again shortly",
-                          ((b"retry-after", b"1"),))
+        if scope["method"] != "OPTIONS" and not self.buckets.allow(client_of(scope)):
+            await refuse(send, TOO_MANY)
             return
         if scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
-        if self.takes_body(scope["path"]) and not is_json(headers.get(b"content-type", b"").decode("latin-1")):
-            await _refuse(send, 415, "the request body must be JSON (Content-Type: application/json)")
+        refusal = body_refusal(request_headers(scope), self.max_body_bytes, self.takes_body(scope["path"]))
+        if refusal is not None:
+            await refuse(send, refusal)
             return
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await _refuse(send, 413, f"the request body is larger than {self.max_body_bytes} bytes")
+        body = await read_body(receive, self.max_body_bytes)
+        if body is None:
             return
-        body = bytearray()
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            if len(body) > self.max_body_bytes:
-                await _refuse(send, 413, f"the request body is larger than {self.max_body_bytes} bytes")
-                return
-            if not message.get("more_body"):
-                break
+        if isinstance(body, Refusal):
+            await refuse(send, body)
+            return
         delivered = False
 
         async def replay() -> Message:
@@ -92,6 +139,6 @@ class Limits:
             if delivered:
                 return await receive()
             delivered = True
-            return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)

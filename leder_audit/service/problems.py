@@ -19,7 +19,8 @@ def operation_outcome(status: int, message: str, field: str | None = None) -> di
 
 
 def outcome_bytes(status: int, message: str, field: str | None = None) -> bytes:
-    return json.dumps(operation_outcome(status, message, field)).encode()
+    """The OperationOutcome as a response body: compact UTF-8 JSON, as every other answer is written."""
+    return json.dumps(operation_outcome(status, message, field), ensure_ascii=False, separators=(",", ":")).encode()
 
 
 FHIR_JSON = "application/fhir+json"
