@@ -9,11 +9,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+import regex
+
 from leder_audit import regexsafety
 from leder_audit.regexsafety import compile_trigger_pattern
 from leder_audit.text.normalise import TOKEN_RE, split_tokens, tokens
 from leder_audit.text.prefixes import GateIndex, gate_of
-from leder_audit.text.specs import MODIFIER_CATEGORIES, TriggerSpec
+from leder_audit.text.specs import MODIFIER_CATEGORIES, SentenceSpec, TriggerSpec
 
 @dataclass(frozen=True, slots=True)
 class Context:
@@ -76,7 +78,7 @@ class Hit:
 class TriggerSet:
     """All context triggers, indexed for fast finding, and the ConText scope rules."""
 
-    __slots__ = ("specs", "_sizes", "_by_words", "_patterns", "_gates", "_hits", "_indexed")
+    __slots__ = ("specs", "_sizes", "_by_words", "_patterns", "_sentence_tests", "_gates", "_hits", "_indexed")
 
     def __init__(self, specs: Iterable[TriggerSpec]):
         self.specs: tuple[TriggerSpec, ...] = tuple(s for s in specs if s.enabled)
@@ -94,6 +96,8 @@ class TriggerSet:
             for s in self.specs
             if s.pattern is not None
         ]
+        self._sentence_tests = [_SentenceTest(s.sentence, _compile_trigger(s)) for s in self.specs
+                                if s.sentence is not None]
         # Most trigger patterns are word lists that a short rationale rarely holds: a pattern runs
         # only on a text its gate admits.
         self._gates = GateIndex([gate_of(regex) for regex, _ in self._patterns])
@@ -105,12 +109,14 @@ class TriggerSet:
         return self._hits(text)
 
     def _find_hits(self, text: str) -> tuple[Hit, ...]:
-        candidates = [*self._literal_hits(text), *self._pattern_hits(text)]
+        candidates = [*self._literal_hits(text), *self._pattern_hits(text), *self._sentence_hits(text)]
         candidates.sort(key=lambda h: (h.start, h.start - h.end))
         kept: list[Hit] = []
         reached = 0
         for hit in candidates:
-            if hit.start >= reached:
+            if hit.start == hit.end:  # a position hides no other trigger and none hides it
+                kept.append(hit)
+            elif hit.start >= reached:
                 kept.append(hit)
                 reached = hit.end
         return tuple(h for h in kept if h.trigger.category != "pseudo")
@@ -146,6 +152,16 @@ class TriggerSet:
                 if all(_gap(gaps[i + k + 1]) == phrase.gaps[k] for k in range(size - 1)):
                     return phrase
         return None
+
+    def _sentence_hits(self, text: str) -> list[Hit]:
+        """A position hit at the start of each sentence that passes a sentence trigger's test."""
+        if not self._sentence_tests:
+            return []
+        limit = regexsafety.time_limit(text)
+        sentences = _sentences(text)
+        return [Hit(test.trigger, start, start, "")
+                for test in self._sentence_tests
+                for start in test.starts(text, sentences, limit)]
 
     def _pattern_hits(self, text: str) -> list[Hit]:
         patterns = self._patterns
@@ -208,6 +224,63 @@ class TriggerSet:
         # Arrays, not lists: the index of a long text is kept in a cache.
         split = split_tokens(text)
         return _Indexed(hits, array("q", split.starts), array("q", split.ends))
+
+
+# The end of a sentence, as the terminators read it (a full stop, ! or ? before a space or the end),
+# or of a line; not the full stop of a list number at the start of a line ("2. Recommendation").
+_SENTENCE_END = regex.compile(r"(?<!(?:^|\n)[ \t]*\d{1,2})[.!?](?=\s|$)|\n")
+_LEADING = regex.compile(r"\s*(?:\d{1,2}[.)]\s+)?")
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """Where each sentence or line of the text starts (after spaces and a list number) and ends."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for end in [*(m.end() for m in _SENTENCE_END.finditer(text)), len(text)]:
+        if end > start:
+            lead = _LEADING.match(text, start, end)
+            first = lead.end() if lead is not None else start
+            if first < end:
+                spans.append((first, end))
+        start = end
+    return spans
+
+
+class _SentenceTest:
+    """A sentence trigger compiled: its patterns, and which sentences of a text pass them."""
+
+    __slots__ = ("trigger", "has", "lacks", "elsewhere", "later", "text_has", "last_for", "last_against")
+
+    def __init__(self, spec: SentenceSpec, trigger: Trigger) -> None:
+        def compiled(source: str | None) -> regex.Pattern[str] | None:
+            return None if source is None else compile_trigger_pattern(source)
+
+        self.trigger = trigger
+        self.has, self.lacks = compiled(spec.has), compiled(spec.lacks)
+        self.elsewhere, self.text_has = compiled(spec.elsewhere), compiled(spec.text_has)
+        self.later = compiled(spec.later)
+        self.last_for = compiled(spec.last.for_) if spec.last is not None else None
+        self.last_against = compiled(spec.last.against) if spec.last is not None else None
+
+    def starts(self, text: str, sentences: list[tuple[int, int]], limit: float) -> list[int]:
+        """The starts of the sentences that pass, in order."""
+        if self.text_has is not None and self.text_has.search(text, timeout=limit) is None:
+            return []
+        if self.last_for is not None and self.last_against is not None:
+            last_for = max((m.start() for m in self.last_for.finditer(text, timeout=limit)), default=-1)
+            last_against = max((m.start() for m in self.last_against.finditer(text, timeout=limit)), default=-1)
+            if last_for <= last_against:
+                return []
+        passing = [(a, b) for a, b in sentences
+                   if (self.has is None or self.has.search(text, a, b, timeout=limit) is not None)
+                   and (self.lacks is None or self.lacks.search(text, a, b, timeout=limit) is None)]
+        if self.elsewhere is not None and passing:
+            found = [a for a, b in sentences if self.elsewhere.search(text, a, b, timeout=limit) is not None]
+            passing = [(a, b) for a, b in passing if any(other != a for other in found)]
+        if self.later is not None and passing:
+            found = [a for a, b in sentences if self.later.search(text, a, b, timeout=limit) is not None]
+            passing = [(a, b) for a, b in passing if any(other > a for other in found)]
+        return [a for a, _ in passing]
 
 
 def _settled(deciding: dict[str, tuple[int, Hit]], wanted: set[str], words: int, before: bool) -> bool:

@@ -75,11 +75,52 @@ class ConceptSpec(_Spec):
         return base.model_copy(update=update)
 
 
+def _checked_pattern(source: str) -> str:
+    if nested_repetition(source, verbose=True):
+        raise ValueError(f"pattern {NESTED_REPETITION_HINT}")
+    try:
+        compile_trigger_pattern(source)
+    except regex.error as exc:
+        raise ValueError(f"pattern does not compile: {exc}") from exc
+    return source
+
+
+class LastDecisionSpec(_Spec):
+    """Two patterns: the sentence test holds when the last match of either in the text is `for`'s."""
+
+    for_: str = Field(alias="for")
+    against: str
+
+    @field_validator("for_", "against")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        return _checked_pattern(value)
+
+
+class SentenceSpec(_Spec):
+    """A test of a whole sentence of the text (or line, or the text's list item), in the text around
+    it: every pattern given must hold. A sentence that passes starts the trigger's scope."""
+
+    has: str | None = Field(None, description="the sentence matches this pattern")
+    lacks: str | None = Field(None, description="the sentence does not match this pattern")
+    elsewhere: str | None = Field(None, description="another sentence of the text matches this pattern")
+    later: str | None = Field(None, description="a later sentence of the text matches this pattern")
+    text_has: str | None = Field(None, description="the text matches this pattern somewhere")
+    last: LastDecisionSpec | None = Field(None, description="the text's last match of two patterns is the first's")
+
+    @field_validator("has", "lacks", "elsewhere", "later", "text_has")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        return None if value is None else _checked_pattern(value)
+
+
 class TriggerSpec(_Spec):
-    """A context trigger, as medspaCy's ConTextRule: literal or pattern, category, direction."""
+    """A context trigger, as medspaCy's ConTextRule: literal or pattern, category, direction; or a
+    sentence test, whose trigger is the start of each sentence that passes it."""
 
     literal: str | None = None
     pattern: str | None = None
+    sentence: SentenceSpec | None = None
     category: Category
     direction: Direction | None = None
     max_scope: int | None = Field(default=None, ge=0)
@@ -88,21 +129,21 @@ class TriggerSpec(_Spec):
 
     @model_validator(mode="after")
     def _one_form(self) -> TriggerSpec:
-        if (self.literal is None) == (self.pattern is None):
-            raise ValueError("a trigger needs exactly one of 'literal' or 'pattern'")
+        if sum(form is not None for form in (self.literal, self.pattern, self.sentence)) != 1:
+            raise ValueError("a trigger needs exactly one of 'literal', 'pattern' or 'sentence'")
         if self.pattern is not None:
-            if nested_repetition(self.pattern, verbose=True):
-                raise ValueError(f"pattern {NESTED_REPETITION_HINT}")
-            try:
-                compile_trigger_pattern(self.pattern)
-            except regex.error as exc:
-                raise ValueError(f"pattern does not compile: {exc}") from exc
+            _checked_pattern(self.pattern)
+        if self.sentence is not None and self.category == "terminate":
+            raise ValueError("a sentence trigger starts a scope; it cannot be a terminator")
         return self
 
     @property
     def key(self) -> tuple[str, str, str]:
         """What identifies the trigger when a user's file replaces it."""
-        form = self.literal.lower() if self.literal is not None else f"re:{self.pattern}"
+        if self.sentence is not None:
+            form = "sentence:" + self.sentence.model_dump_json()
+        else:
+            form = self.literal.lower() if self.literal is not None else f"re:{self.pattern}"
         return (form, self.category, self.scope_direction)
 
     @property

@@ -1,0 +1,75 @@
+"""Sentence triggers: a test over whole sentences of a rationale that starts a context scope."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from leder_audit import load_rulebook
+from leder_audit.text.context import TriggerSet, _sentences
+from leder_audit.text.specs import TriggerSpec
+
+BOOK = load_rulebook()
+
+
+def ld_finding(rationale: str) -> str:
+    """flag, note or none: what the rationale rules say about the disability in it."""
+    findings = BOOK.check({"record_type": "dnacpr_decision", "id": "S1", "rationale": rationale})
+    if any("ld-dnacpr-rationale" in f.tags for f in findings):
+        return "flag"
+    return "note" if any("ld-dnacpr-background" in f.tags for f in findings) else "none"
+
+
+@pytest.mark.parametrize(("rationale", "expected"), [
+    # A sentence saying who the person is, beside a separate clinical reason: a note.
+    ("Known learning disability. Advanced pancreatic cancer with liver metastases; CPR would not work.", "note"),
+    ("Lives with autism.\nNot for CPR. Reason: end-stage renal failure, dialysis withdrawn.", "note"),
+    ("He has Down's syndrome. Not for CPR due to end-stage cardiac failure.", "note"),
+    # How capacity is lacking, beside a separate clinical reason: a note.
+    ("Cannot retain or weigh information because of his severe LD, so lacks capacity. CPR would fail: "
+     "metastatic bowel cancer.", "note"),
+    # A decision for CPR: the disability is no reason against it.
+    ("Known Down's syndrome. Remains for CPR.", "note"),
+    ("Dad asked whether her Down's syndrome means no CPR. Explained it does not. For CPR.", "none"),
+    # No separate clinical reason, or the sentence judges: still the reason.
+    ("Severe learning disability. DNACPR.", "flag"),
+    ("Profound LD. No quality of life. Not for resuscitation.", "flag"),
+    ("Lacks capacity; given his autism CPR would not be in his best interests.", "flag"),
+    ("Downs, frail, PEG fed. Not for CPR.", "flag"),
+    # "Not appropriate for CPR" and "would have been for CPR despite" are decisions against CPR.
+    ("Learning disability - not appropriate for CPR.", "flag"),
+])
+def test_rationale_structure(rationale: str, expected: str) -> None:
+    assert ld_finding(rationale) == expected
+
+
+def test_a_sentence_trigger_needs_one_form_and_cannot_terminate() -> None:
+    with pytest.raises(ValidationError, match="exactly one of"):
+        TriggerSpec.model_validate({"literal": "x", "sentence": {"has": "x"}, "category": "background"})
+    with pytest.raises(ValidationError, match="cannot be a terminator"):
+        TriggerSpec.model_validate({"sentence": {"has": "x"}, "category": "terminate"})
+    with pytest.raises(ValidationError, match="nested repetition"):
+        TriggerSpec.model_validate({"sentence": {"lacks": "(a+)+$"}, "category": "background"})
+
+
+def test_a_passing_sentence_starts_a_scope_at_its_first_word() -> None:
+    spec = TriggerSpec.model_validate({"sentence": {"has": r"\bkite\b", "later": r"\bstring\b"},
+                                       "category": "negated"})
+    hits = TriggerSet([spec]).hits("1. A kite. 2. A string. A kite.")
+    assert [(h.start, h.end, h.trigger.category) for h in hits] == [(3, 3, "negated")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab .!?\n12)"), max_size=40))
+def test_sentences_are_ordered_and_inside_the_text(text: str) -> None:
+    spans = _sentences(text)
+    previous_end = 0
+    for start, end in spans:
+        assert previous_end <= start < end <= len(text)
+        assert not text[start].isspace()
+        previous_end = end
+    # Every word of the text is in some sentence.
+    words = [i for i, ch in enumerate(text) if ch in "ab"]
+    assert all(any(a <= i < b for a, b in spans) for i in words)
