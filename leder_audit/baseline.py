@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .errors import InputError
+from .errors import InputError, read_utf8
 from .findings import SEVERITIES, Finding, fingerprint_of
 
 ABOUT_A_REPORT = "give a JSON or NDJSON report that `leder-audit check` wrote"
@@ -63,10 +63,7 @@ def read_report(path: str | Path) -> Report:
     source = str(path)
     if not Path(path).is_file():
         raise InputError("no such file", source)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError(f"not UTF-8 text (byte {error.start}); {ABOUT_A_REPORT}", source) from None
+    text = read_utf8(path, source, ABOUT_A_REPORT)
     if not text.strip():
         raise InputError(f"the file is empty; {ABOUT_A_REPORT}", source)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 class LederAuditError(Exception):
@@ -77,3 +78,25 @@ class InputError(LederAuditError):
         where = ", ".join(part for part in (self.source, self.location) if part)
         field = f" (field {self.field})" if self.field else ""
         return f"{where}: {self.message}{field}" if where else f"{self.message}{field}"
+
+
+def undecodable(error: UnicodeDecodeError) -> tuple[int, int, str]:
+    """Where a byte that is not UTF-8 sits: its line, its byte in that line, and how it reads ('0xE9')."""
+    raw = error.object
+    before = raw[: error.start]
+    line_start = before.rfind(b"\n") + 1
+    return before.count(b"\n") + 1, error.start - line_start + 1, f"0x{raw[error.start]:02X}"
+
+
+def read_utf8(path: str | Path, source: str, advice: str = "save the file as UTF-8") -> str:
+    """A text file's contents read strictly as UTF-8 (a byte order mark allowed), or an InputError naming the
+    line and byte that is not; a file saved as Latin-1 or UTF-16 is never read as noise."""
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line, column, byte = undecodable(error)
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            advice = f"the file looks saved as UTF-16; {advice}"
+        raise InputError(f"not valid UTF-8: byte {column} of the line is {byte}; {advice}", source,
+                         f"line {line}") from None

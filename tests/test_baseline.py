@@ -202,7 +202,7 @@ def test_a_missing_or_binary_baseline_is_exit_2(capsys, tmp_path):
     assert code == 2 and "absent.json: no such file" in err
     (tmp_path / "bin.json").write_bytes(b"\xff\xfe\x00")
     code, _, err = run(capsys, "check", records, "--baseline", str(tmp_path / "bin.json"))
-    assert code == 2 and "not UTF-8" in err
+    assert code == 2 and "bin.json, line 1: not valid UTF-8: byte 1 of the line is 0xFF" in err
 
 
 def finding(rule: str, record: str, words: str) -> Finding:

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from ..errors import LederAuditError
+from ..errors import LederAuditError, undecodable
 
 CONFIG_FILE = "leder-audit.toml"
 PYPROJECT = "pyproject.toml"
@@ -164,9 +164,13 @@ class Settings:
 def load_settings(path: Path) -> Settings:
     """A settings file read: a pyproject.toml's [tool.leder-audit] table, or the whole of any other file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError("no such settings file", path) from None
+    except UnicodeDecodeError as error:
+        line, column, byte = undecodable(error)
+        raise ConfigError(f"not valid UTF-8: byte {column} of the line is {byte}", path, line,
+                          "save the settings file as UTF-8") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"cannot read the settings file ({getattr(error, 'strerror', None) or error})", path) from None
     try:

@@ -4,11 +4,13 @@ population tables to compare notified deaths with."""
 from __future__ import annotations
 
 import csv
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
-from ..errors import InputError
+from ..errors import InputError, read_utf8
 
 # The five high-level groups of the 2021 Census of England and Wales, in the ONS order.
 GROUPS: tuple[str, ...] = ("Asian", "Black", "Mixed", "White", "Other")
@@ -153,20 +155,64 @@ class PopulationTable:
         return area in self.shares
 
 
-def _number(text: str, path: str, row: int, column: str) -> float:
+def _number(text: str, path: str, where: str, column: str) -> float:
     try:
         value = float(text.replace(",", "").rstrip("%").strip())
     except ValueError:
-        raise InputError(f"{column} {text!r} is not a number", path, f"row {row}", column) from None
+        raise InputError(f"{column} {text!r} is not a number", path, where, column) from None
+    if not math.isfinite(value):
+        raise InputError(f"{column} {text!r} is not a finite number", path, where, column)
     if value < 0:
-        raise InputError(f"{column} {text!r} is negative", path, f"row {row}", column)
+        raise InputError(f"{column} {text!r} is negative", path, where, column)
     return value
+
+
+_NEEDED = "a population table needs the columns area (or icb_code), ethnic_group, age_band and count or share"
+
+
+def _rows(path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """The table's rows as {column: cell}, each with its place ('line 4'); comment and blank lines skipped.
+
+    The text is read strictly as UTF-8: a figure read from a Latin-1 or UTF-16 file would be noise.
+    """
+    source = str(path)
+    text = read_utf8(path, source, "save the table as CSV UTF-8")
+    # Comment lines become blank lines, which the csv module skips, so line numbers stay true.
+    lines = ("\n" if line.lstrip().startswith("#") else line for line in text.splitlines(keepends=True))
+    reader = csv.reader(lines)
+    header: list[str] | None = None
+    try:
+        for cells in reader:
+            if not cells or not any(cell.strip() for cell in cells):
+                continue
+            where = f"line {reader.line_num}"
+            if header is None:
+                header = [cell.strip().lower() for cell in cells]
+                _check_header(header, source, where)
+                continue
+            if len(cells) != len(header):
+                raise InputError(f"the row has {len(cells)} cells but the header has {len(header)}", source, where)
+            yield where, {column: cell.strip() for column, cell in zip(header, cells)}
+    except csv.Error as error:
+        raise InputError(f"not a readable CSV file ({error})", source, f"line {reader.line_num}") from None
+    if header is None:
+        raise InputError(f"the file is empty; {_NEEDED}", source)
+
+
+def _check_header(header: list[str], source: str, where: str) -> None:
+    for column in header:
+        if column and header.count(column) > 1:
+            raise InputError(f"the column {column!r} is given twice in the header", source, where)
+    columns = set(header) | ({"area"} if "icb_code" in header else set())
+    if not {"area", "ethnic_group"} <= columns or not columns & {"count", "share"}:
+        raise InputError(_NEEDED, source, where)
 
 
 def load_population(path: str | Path) -> PopulationTable:
     """Read a CSV of area, ethnic_group, age_band (optional) and count or share (a fraction or a percentage).
 
-    The figures of each area and band are divided by their total, so each band's shares sum to 1.
+    The figures of each area and band are divided by their total, so each band's shares sum to 1. Each broad
+    group is given once per area and band: a second row for it would count those people twice.
     """
     path = Path(path)
     if not path.is_file():
@@ -175,46 +221,42 @@ def load_population(path: str | Path) -> PopulationTable:
     bands: dict[str, dict[str, AgeBand]] = {}
     names: dict[str, str] = {}
     sources: dict[str, str] = {}
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(row for row in handle if not row.lstrip().startswith("#"))
-        columns = {(c or "").strip().lower() for c in reader.fieldnames or ()}
-        columns |= {"area"} if "icb_code" in columns else set()
-        if not {"area", "ethnic_group"} <= columns or not columns & {"count", "share"}:
-            raise InputError("a population table needs the columns area (or icb_code), ethnic_group, age_band and "
-                             "count or share", str(path))
-        for row_number, row in enumerate(reader, 2):
-            row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
-            where = f"row {row_number}"
-            group = canonical_group(row["ethnic_group"])
-            if group is None:
-                raise InputError(f"ethnic group {row['ethnic_group']!r} is not one of {', '.join(GROUPS)}",
-                                 str(path), where, "ethnic_group")
-            band = age_band(row.get("age_band", ""))
-            if band is None:
-                raise InputError(f"age band {row['age_band']!r} is not a range such as 0-17, 18 to 64 or 65+",
-                                 str(path), where, "age_band")
-            column = "count" if row.get("count") else "share"
-            if not row.get(column):
-                raise InputError("the row has neither a count nor a share", str(path), where)
-            area = row.get("area") or row.get("icb_code", "")
-            if not area:
-                raise InputError("the row names no area", str(path), where, "area")
-            name = row.get("area_name") or row.get("icb_name")
-            for key in (area, name):
-                if key:
-                    names.setdefault(area_key(key), area)
-            _add_band(bands.setdefault(area, {}), band, str(path), where)
-            figures = raw.setdefault(area, {}).setdefault(band.label, {})
-            figures[group] = figures.get(group, 0.0) + _number(row[column], str(path), row_number, column)
-            if row.get("source"):
-                sources.setdefault(area, row["source"])
+    seen: dict[tuple[str, str, str], str] = {}
+    for where, row in _rows(path):
+        group = canonical_group(row["ethnic_group"])
+        if group is None:
+            raise InputError(f"ethnic group {row['ethnic_group']!r} is not one of {', '.join(GROUPS)}",
+                             str(path), where, "ethnic_group")
+        band = age_band(row.get("age_band", ""))
+        if band is None:
+            raise InputError(f"age band {row['age_band']!r} is not a range such as 0-17, 18 to 64 or 65+",
+                             str(path), where, "age_band")
+        column = "count" if row.get("count") else "share"
+        if not row.get(column):
+            raise InputError("the row has neither a count nor a share", str(path), where)
+        area = row.get("area") or row.get("icb_code", "")
+        if not area:
+            raise InputError("the row names no area", str(path), where, "area")
+        earlier = seen.setdefault((area, band.label, group), where)
+        if earlier != where:
+            raise InputError(f"area {area!r}, age band {band.label!r}, group {group} was given already ({earlier}); "
+                             "give each group once per area and age band", str(path), where, "ethnic_group")
+        name = row.get("area_name") or row.get("icb_name")
+        for key in (area, name):
+            if key:
+                names.setdefault(area_key(key), area)
+        _add_band(bands.setdefault(area, {}), band, str(path), where)
+        raw.setdefault(area, {}).setdefault(band.label, {})[group] = _number(row[column], str(path), where, column)
+        if row.get("source"):
+            sources.setdefault(area, row["source"])
     shares: dict[str, dict[str, dict[str, float]]] = {}
     for area, by_band in raw.items():
         shares[area] = {}
         for label, figures in by_band.items():
             total = sum(figures.values())
-            if total <= 0:
-                raise InputError(f"the figures for area {area!r}, age band {label!r} add up to zero", str(path))
+            if total <= 0 or not math.isfinite(total):
+                raise InputError(f"the figures for area {area!r}, age band {label!r} add up to "
+                                 f"{'zero' if total <= 0 else 'more than a number can hold'}", str(path))
             shares[area][label] = {group: figures.get(group, 0.0) / total for group in GROUPS}
     return PopulationTable(shares, {a: sorted(b.values(), key=lambda band: band.low) for a, b in bands.items()},
                            names, sources, str(path))

@@ -7,6 +7,7 @@ import importlib.util
 import ipaddress
 import json
 import signal
+import sqlite3
 import sys
 import threading
 from pathlib import Path
@@ -111,11 +112,15 @@ def feedback_report(db: str, output_format: str, stream: IO[str] | None = None) 
     stream = stream or sys.stdout
     if not Path(db).is_file():
         raise ServeError(f"{db}: no feedback file (the service writes it at feedback_db)")
-    store = FeedbackStore(db)
     try:
-        rows = store.by_rule()
-    finally:
-        store.close()
+        store = FeedbackStore(db)
+        try:
+            rows = store.by_rule()
+        finally:
+            store.close()
+    except sqlite3.DatabaseError as error:
+        what = "not an SQLite file" if "not a database" in str(error) else f"it cannot be used ({error})"
+        raise ServeError(f"{db}: not the service's feedback file: {what}") from None
     if output_format == "json":
         json.dump([_as_json(r) for r in rows], stream, indent=2)
         stream.write("\n")
