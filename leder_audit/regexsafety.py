@@ -102,6 +102,247 @@ def _class_end(source: str, at: int) -> int:
     return at
 
 
+AMBIGUOUS_ALTERNATION_HINT = ("alternatives that can match the same text, repeated as in (a|a)*, (a|aa)+ or (\\w|\\d)+, "
+                              "can take exponential time on some text; make the alternatives exclusive, e.g. a+ or \\w+")
+
+
+def backtracking_problem(source: str, verbose: bool = False) -> str | None:
+    """Why a user's pattern could backtrack catastrophically (nested repetition, or ambiguous alternation under
+    repetition), or None when these cheap checks find nothing; the time limit remains the backstop."""
+    if nested_repetition(source, verbose):
+        return NESTED_REPETITION_HINT
+    found = ambiguous_alternation(source, verbose)
+    if found is None:
+        return None
+    at, group = found
+    shown = group if len(group) <= 60 else group[:57] + "..."
+    return f"the group `{shown}` at character {at + 1} of the pattern: {AMBIGUOUS_ALTERNATION_HINT}"
+
+
+# A piece of a pattern that matches one character is kept as the set of these sample characters it matches
+# (a bit mask), so two pieces may match the same character when their masks share a bit. A pair that shares
+# only characters outside the sample is missed, never refused wrongly.
+_SAMPLE = "".join(chr(c) for c in range(256)) + "ſKΩéßğİıﬀ٣०中\u00a0\u2028\u200b’‘“”–—€≠"
+_MAX_WORDS = 64
+_MAX_LENGTH = 32
+_Word = tuple[int, ...]
+
+
+def ambiguous_alternation(source: str, verbose: bool = False) -> tuple[int, str] | None:
+    """The first group repeated without bound whose alternatives can split some text in two ways, as
+    (where it starts, its source), or None.
+
+    `(a|a)*`, `(a|aa)+`, `(\\w|\\d)+`, `(?:ab|a[bc])*`, `(a|b|ab)*`: failing on a long run of such text tries every
+    split, which doubles with each character. Each group's text is worked out as a finite set of words (one
+    character set per position); groups holding lookarounds, anchors, back-references or unbounded parts are
+    not judged. The words are tested with the Sardinas-Patterson test for a uniquely decodable code.
+    """
+    if not _REPEATED_GROUP.search(source):
+        return None
+    try:
+        return _Parser(source, verbose).run()
+    except _GiveUp:
+        return None
+
+
+# Only a group repeated without bound is judged; most patterns have none, and are not parsed.
+_REPEATED_GROUP = re.compile(r"\)\s*(?:#[^\n]*\n\s*)*(?:[*+]|\{\d*,\})")
+
+
+class _GiveUp(Exception):
+    """A construct these checks do not judge; the pattern is left to the time limit."""
+
+
+class _Parser:
+    def __init__(self, source: str, verbose: bool) -> None:
+        self.source, self.verbose, self.at = source, verbose, 0
+        self.found: tuple[int, str] | None = None
+
+    def run(self) -> tuple[int, str] | None:
+        self.alternation()
+        return self.found
+
+    def skip_space(self) -> None:
+        while self.verbose and self.at < len(self.source):
+            char = self.source[self.at]
+            if char in " \t\n\r\f\v":
+                self.at += 1
+            elif char == "#":
+                end = self.source.find("\n", self.at)
+                self.at = len(self.source) if end < 0 else end + 1
+            else:
+                return
+
+    def alternation(self) -> list[_Word] | None:
+        """Alternatives up to a `)` or the end: their words (duplicates kept), or None when not judged."""
+        words: list[_Word] | None = []
+        while True:
+            branch = self.sequence()
+            words = None if words is None or branch is None else _capped(words + branch)
+            if self.at < len(self.source) and self.source[self.at] == "|":
+                self.at += 1
+                continue
+            return words
+
+    def sequence(self) -> list[_Word] | None:
+        words: list[_Word] | None = [()]
+        while True:
+            self.skip_space()
+            if self.at >= len(self.source) or self.source[self.at] in "|)":
+                return words
+            item = self.quantified()
+            words = None if words is None or item is None else _capped([a + b for a in words for b in item])
+
+    def quantified(self) -> list[_Word] | None:
+        start = self.at
+        item = self.item()
+        self.skip_space()
+        if self.at >= len(self.source):
+            return item
+        unbounded, width = _quantifier(self.source, self.at)
+        if not width:
+            return item
+        quantifier = self.source[self.at:self.at + width]
+        self.at += width
+        if unbounded:
+            possessive = len(quantifier) > 1 and quantifier.endswith("+")  # *+ ++ {2,}+ never backtrack
+            if item is not None and not possessive:
+                self._judge(start, item)
+            return None
+        counted = _COUNTED.fullmatch(quantifier.rstrip("?+"))
+        low, high = (0, 1) if counted is None else (int(counted.group(1) or 0),
+                                                     int(counted.group(3) or counted.group(1) or 0))
+        if item is None or high > _MAX_LENGTH:
+            return None
+        words: list[_Word] = []
+        for times in range(low, high + 1):
+            power: list[_Word] | None = [()]
+            for _ in range(times):
+                power = None if power is None else _capped([a + b for a in power for b in item])
+            if power is None:
+                return None
+            words.extend(power)
+        return _capped(words)
+
+    def _judge(self, start: int, words: list[_Word]) -> None:
+        if self.found is None and self.source[start] == "(" and _ambiguous([w for w in words if w]):
+            self.found = (start, self.source[start:self.at])
+
+    def item(self) -> list[_Word] | None:
+        source, char = self.source, self.source[self.at]
+        if char == "(":
+            return self.group()
+        if char == "[":
+            end = _class_end(source, self.at)
+            piece, self.at = source[self.at:end], end
+            return [(_mask(piece),)]
+        if char == "\\":
+            return self.escape()
+        self.at += 1
+        if char in "^$":
+            return None
+        if char in "*+?":
+            raise _GiveUp  # a quantifier with nothing before it: the pattern does not compile anyway
+        return [(_mask(re.escape(char) if char != "." else "."),)]
+
+    def escape(self) -> list[_Word] | None:
+        source = self.source
+        match = _ESCAPE.match(source, self.at)
+        if match is None:
+            raise _GiveUp
+        piece, self.at = match.group(), match.end()
+        letter = piece[1:2]
+        if letter.isdigit() and letter != "0" or letter in "bBAZzGmMKXgRL":
+            return None  # back-references and zero-width or variable-width escapes are not judged
+        return [(_mask(piece),)]
+
+    def group(self) -> list[_Word] | None:
+        source = self.source
+        head = _GROUP_HEAD.match(source, self.at)
+        if head is None:
+            raise _GiveUp
+        kind, self.at = head.group(), head.end()
+        if kind == "(?#":
+            end = source.find(")", self.at)
+            self.at = len(source) if end < 0 else end + 1
+            return [()]
+        if kind == "(?(":
+            raise _GiveUp  # a conditional group
+        if kind.startswith("(?P="):
+            return None  # a back-reference by name
+        if kind.startswith("(?") and kind.endswith(")"):  # inline flags such as (?i) for the whole pattern
+            if "x" in kind or "-" in kind:
+                raise _GiveUp
+            return [()]
+        words = self.alternation()
+        if self.at < len(source) and source[self.at] == ")":
+            self.at += 1
+        if kind in ("(?=", "(?!", "(?<=", "(?<!", "(?>"):
+            return None  # lookarounds, atomic groups and conditionals are not judged
+        if "x" in kind:
+            raise _GiveUp
+        return words
+
+
+_ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|x\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}]*\}|[pP]\{[^}]*\}"
+                     r"|[pP]\w|0[0-7]{0,2}|[1-9]\d?|g<[^>]*>|.)", re.DOTALL)
+_GROUP_HEAD = re.compile(r"\((?:\?(?::|P?<\w+>|P'\w+'|'\w+'|=|!|<=|<!|>|\||#|\(|[a-zA-Z-]+:|[a-zA-Z-]+\)|P=\w+\)))?")
+
+
+def _capped(words: list[_Word]) -> list[_Word] | None:
+    if len(words) > _MAX_WORDS or any(len(word) > _MAX_LENGTH for word in words):
+        return None
+    return words
+
+
+_MASKS: dict[str, int] = {}
+
+
+def _mask(piece: str) -> int:
+    """The sample characters one piece of a pattern (a character, a class, an escape) matches, ignoring case."""
+    known = _MASKS.get(piece)
+    if known is None:
+        try:
+            compiled = regex.compile(piece, regex.IGNORECASE | regex.VERSION0)
+        except regex.error:
+            raise _GiveUp from None
+        known = sum(1 << n for n, char in enumerate(_SAMPLE) if compiled.fullmatch(char))
+        _MASKS[piece] = known
+    return known
+
+
+def _prefix_rest(prefix: _Word, word: _Word) -> _Word | None:
+    """What is left of word after prefix, when some text can match both (position by position); else None."""
+    if len(prefix) > len(word) or any(not a & b for a, b in zip(prefix, word)):
+        return None
+    return word[len(prefix):]
+
+
+def _ambiguous(words: list[_Word]) -> bool:
+    """Whether some text splits into these words in two ways (the Sardinas-Patterson test, per character set)."""
+    dangling: set[_Word] = set()
+    for i, first in enumerate(words):
+        for j, second in enumerate(words):
+            rest = _prefix_rest(first, second) if i != j else None
+            if rest == ():
+                return True
+            if rest is not None:
+                dangling.add(rest)
+    seen = set(dangling)
+    while dangling:
+        after: set[_Word] = set()
+        for suffix in dangling:
+            for word in words:
+                for rest in (_prefix_rest(word, suffix), _prefix_rest(suffix, word)):
+                    if rest == ():
+                        return True
+                    if rest is not None and rest not in seen:
+                        seen.add(rest)
+                        after.add(rest)
+        dangling = after
+    return False
+
+
 def compile_trigger_pattern(source: str) -> "regex.Pattern[str]":
     """A context trigger's pattern as concept files write it (case-insensitive, verbose); regex.error if bad."""
     return regex.compile(source, regex.IGNORECASE | regex.VERBOSE | regex.VERSION0)

@@ -43,6 +43,37 @@ def test_regexes_with_nested_repetition_are_refused_at_load(tmp_path, pattern):
     assert caught.value.line == 9
 
 
+# Alternatives under unbounded repetition that can split the same text in two ways: failing on a long run
+# of such text tries every split. In rule conditions backslashes are doubled (a YAML plain scalar holding
+# a condition's string literal).
+AMBIGUOUS = ["(a|a|a)*$", "(a|aa)+$", "(\\\\w|\\\\d)+$", "(?:ab|a[bc])*x", "(a|b|ab)*c", "(a?a)+$", "(x|X)+$",
+             "(\\\\s|\\\\n)*$", "(?:\\\\d|[0-9])+q", "((a|aa))+$", "(a|aa){2,}$", "(?:foo|fo{1,2})*bar",
+             "(?P<n>cat|c[a-z]t)+!", "(a|a)*?$"]
+# Repeated alternatives that cannot: each text splits one way only, so these load.
+UNAMBIGUOUS = ["(a|b)*$", "(ab|ac)*$", "(ab|abc)*$", "(?:abc|def)*x", "\\\\b(frail(ty)?|old age)\\\\b",
+               "(a|aa)++$", "(?>a|aa)+$", "(?:\\\\w\\\\s)+z", "(y|ies)+", "[-\\\\s]+"]
+
+
+@pytest.mark.parametrize("pattern", AMBIGUOUS)
+def test_a_rule_regex_with_ambiguous_alternation_under_repetition_is_refused_at_its_place(tmp_path, pattern):
+    with pytest.raises(RuleError) as caught:
+        book_with(tmp_path, f'matches(rationale, "{pattern}")')
+    assert "alternatives that can match the same text" in caught.value.message
+    assert "at character 1 of the pattern" in caught.value.message
+    assert caught.value.line == 9
+
+
+@pytest.mark.parametrize("pattern", UNAMBIGUOUS)
+def test_a_rule_regex_whose_repeated_alternatives_cannot_overlap_loads(tmp_path, pattern):
+    book = book_with(tmp_path, f'matches(rationale, "{pattern}")')
+    assert [rule.id for rule in book.rules] == ["T-1"]
+
+
+def test_the_ambiguous_group_is_named_with_its_place_in_the_pattern():
+    problem = regexsafety.backtracking_problem(r"^dnacpr:\s(\w|\d)+$")
+    assert problem is not None and problem.startswith("the group `(\\w|\\d)+` at character 11 of the pattern")
+
+
 def test_a_regex_that_runs_out_of_time_fails_that_record_only(tmp_path, monkeypatch):
     book = book_with(tmp_path, 'matches(rationale, "z[0-9]+q")')
     monkeypatch.setattr(regexsafety, "REGEX_TIMEOUT_SECONDS", 1e-9)
@@ -156,6 +187,27 @@ def test_a_concept_trigger_pattern_with_nested_repetition_is_refused_naming_the_
         load_concepts(tmp_path)
     message = str(caught.value)
     assert f"{folder / 'mine.yaml'}:3:" in message and "`triggers.1`" in message and "nested repetition" in message
+
+
+@pytest.mark.parametrize("pattern", ["(a|a|a)*$", "(a|aa)+$", "(\\w|\\d)+$", "( \\s | \\n )* $", "(?: ab | a[bc] )* x"])
+def test_a_concept_trigger_pattern_with_ambiguous_alternation_is_refused_naming_the_file_and_entry(tmp_path, pattern):
+    folder = tmp_path / "concepts"
+    folder.mkdir()
+    (folder / "mine.yaml").write_text(
+        "triggers:\n  - {literal: 'denies', category: negated}\n"
+        f"  - pattern: '{pattern}'\n    category: negated\n", encoding="utf-8")
+    with pytest.raises(ConceptError) as caught:
+        load_concepts(tmp_path)
+    message = str(caught.value)
+    assert f"{folder / 'mine.yaml'}:3:" in message and "`triggers.1`" in message
+    assert "alternatives that can match the same text" in message
+
+
+def test_the_built_in_rules_and_concepts_have_no_pattern_the_checks_refuse():
+    book = load_rulebook()
+    patterns = [t.pattern for t in load_concepts().triggers.specs if t.pattern is not None]
+    assert patterns and all(regexsafety.backtracking_problem(p, verbose=True) is None for p in patterns)
+    assert book.rules
 
 
 def test_a_concept_trigger_pattern_that_runs_out_of_time_fails_those_rules_on_that_record_only(tmp_path, monkeypatch):

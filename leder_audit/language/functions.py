@@ -10,7 +10,7 @@ from collections.abc import Hashable, Sequence
 from typing import Any, Callable, Protocol
 
 from .. import regexsafety
-from ..regexsafety import NESTED_REPETITION_HINT, nested_repetition
+from ..regexsafety import backtracking_problem
 from .types import ANY, BOOL, CONCEPT, DATE, NUMBER, STRING, Type, list_of
 
 
@@ -146,8 +146,9 @@ def compile_regex(source: str) -> Any:
     """A rule's regular expression, case-insensitive; ValueError when it cannot be used safely."""
     import regex
 
-    if nested_repetition(source):
-        raise ValueError(NESTED_REPETITION_HINT)
+    problem = backtracking_problem(source)
+    if problem is not None:
+        raise ValueError(problem)
     try:
         return regex.compile(source, regex.IGNORECASE | regex.VERSION0)
     except regex.error as error:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..regexsafety import NESTED_REPETITION_HINT, compile_trigger_pattern, nested_repetition
+from ..regexsafety import backtracking_problem, compile_trigger_pattern
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -76,8 +76,9 @@ class ConceptSpec(_Spec):
 
 
 def _checked_pattern(source: str) -> str:
-    if nested_repetition(source, verbose=True):
-        raise ValueError(f"pattern {NESTED_REPETITION_HINT}")
+    problem = backtracking_problem(source, verbose=True)
+    if problem is not None:
+        raise ValueError(f"pattern {problem}")
     try:
         compile_trigger_pattern(source)
     except regex.error as exc:
