@@ -91,10 +91,11 @@ def problem_in(value: Any, path: str = "") -> tuple[str | None, str] | None:
     return None
 
 
-# A key ends at a quote followed by a colon. The same bytes inside a string (an escaped quote and a colon)
-# make the count larger, and a key written `"name" :` makes it smaller: either sends the record to the exact
-# check, never past it.
+# A key ends at a quote followed by a colon (`"name":`, or `"name" :`). The same bytes inside a string (an
+# escaped quote and a colon) make the count larger, and other spacing (`"name"\t:`) makes it smaller: either
+# sends the record to the exact check, never past it.
 _KEY_END = b'":'
+_SPACED_KEY_END = b'" :'
 _NULL_VALUES = (b'":null', b'": null')
 
 
@@ -102,22 +103,43 @@ def repeated_key(raw: bytes | str, fields: dict[str, Any]) -> str | None:
     """The path of a key given twice in the JSON text `raw` (`person.age`), which was parsed into `fields`.
 
     `fields` holds every declared field (None when absent) and every key the text gave, each once. So
-    when no key is repeated, the text has as many keys with a non-null value as `fields` has. Counting
-    both (in bytes: `fields` is written back out by pydantic-core, which is quick) costs a fraction of
-    the parse; only when the counts differ is the text parsed again, with a hook that sees every key.
+    when no key is repeated, the text has as many keys with a non-null value as `fields` has, and each key
+    the text gives as null is written in it no more often than in `fields`. Counting these (in bytes:
+    `fields` is written back out by pydantic-core, which is quick) costs a fraction of the parse; only
+    when a count differs, or the text is written so a count could be wrong, is it parsed again with a hook
+    that sees every key.
     """
     text = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
-    written = text.count(_KEY_END) - text.count(_NULL_VALUES[0]) - text.count(_NULL_VALUES[1])
+    nulls = text.count(_NULL_VALUES[0]) + text.count(_NULL_VALUES[1])
+    written = text.count(_KEY_END) + text.count(_SPACED_KEY_END) - nulls
     try:
         held = to_json(fields)
     except (PydanticSerializationError, ValueError):
         held = b""
-    if written == held.count(_KEY_END) - held.count(_NULL_VALUES[0]):
+    unsure = (written != held.count(_KEY_END) - held.count(_NULL_VALUES[0])
+              or (nulls and (text.count(b"null") != nulls or _null_key_written_more_often(text, held))))
+    if not unsure:
         return None
     try:
         return _first_repeated(loads(text), "")
     except (ValueError, RecursionError):
         return None
+
+
+def _null_key_written_more_often(text: bytes, held: bytes) -> bool:
+    """Whether a key the text gives as null appears in it, as a key, more often than in what was read:
+    a key given first as null and then with a value (`"rationale": null, "rationale": "..."`)."""
+    for form in _NULL_VALUES:
+        at = text.find(form)
+        while at >= 0:
+            start = text.rfind(b'"', 0, at) + 1
+            if start < 2 or text[start - 2] == 0x5C:  # a backslash: the name holds an escaped quote
+                return True
+            key = text[start - 1:at] + _KEY_END
+            if text.count(key) > held.count(key):
+                return True
+            at = text.find(form, at + 1)
+    return False
 
 
 def _first_repeated(value: Any, path: str) -> str | None:

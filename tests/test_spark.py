@@ -73,6 +73,16 @@ def test_records_that_do_not_fit_are_listed_with_the_reason(spark):
     assert None in rejected
 
 
+def test_a_key_given_twice_in_a_row_is_rejected_naming_it_even_when_first_null(spark):
+    rows = ['{"record_type": "dnacpr_decision", "id": "N1", "rationale": null, "rationale": "Severe learning disability"}',
+            '{"record_type": "dnacpr_decision", "id": "N2", "rationale": "Down syndrome", "rationale": "frailty"}',
+            '{"record_type": "dnacpr_decision", "id": "OK", "rationale": null}']
+    frame = spark.createDataFrame([(row,) for row in rows], "record string")
+    rejected = {row.record_id: row for row in rejected_dataframe(frame).collect()}
+    assert set(rejected) == {"N1", "N2"}
+    assert all(row.field == "rationale" and "given twice" in row.message for row in rejected.values())
+
+
 ERRING_RULE = """\
 id: T-ERR
 version: 1
