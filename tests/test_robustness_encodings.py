@@ -77,6 +77,13 @@ def test_a_population_table_not_in_utf8_is_refused_naming_the_line_and_byte(tmp_
     assert "save the table as CSV UTF-8" in caught.value.message
 
 
+def test_a_folder_or_a_missing_file_as_the_population_table_is_named_as_such(tmp_path):
+    with pytest.raises(InputError, match="a folder, not a population table"):
+        load_population(tmp_path)
+    with pytest.raises(InputError, match="no such file"):
+        load_population(tmp_path / "absent.csv")
+
+
 def test_a_population_table_with_a_byte_order_mark_is_read(tmp_path):
     path = tmp_path / "population.csv"
     path.write_bytes(b"\xef\xbb\xbfarea,ethnic_group,count\nE1,White,100\nE1,Black,100\n")

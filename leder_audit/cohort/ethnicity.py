@@ -215,6 +215,8 @@ def load_population(path: str | Path) -> PopulationTable:
     group is given once per area and band: a second row for it would count those people twice.
     """
     path = Path(path)
+    if path.is_dir():
+        raise InputError("a folder, not a population table: give the CSV file", str(path))
     if not path.is_file():
         raise InputError("no such file", str(path))
     raw: dict[str, dict[str, dict[str, float]]] = {}
