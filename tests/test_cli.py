@@ -220,7 +220,7 @@ def test_a_count_option_out_of_range_is_refused_before_any_work(capsys, option, 
 
 
 @pytest.mark.parametrize("output, words", [
-    ("/dev/full", "No space left on device"),
+    ("/dev/full", "leder-audit: /dev/full: No space left on device; no report was written"),
     ("{tmp}/missing/report.json", "--output is in a folder that does not exist"),
     ("{tmp}", "--output names a folder"),
 ])

@@ -94,8 +94,11 @@ def output(path: str | None) -> Iterator[IO[str]]:
     target = Path(path)
     if target.exists() and not target.is_file():
         # A device or pipe (/dev/null, a named pipe) is written in place, never replaced.
-        with target.open("w", encoding="utf-8") as stream:
-            yield stream
+        try:
+            with target.open("w", encoding="utf-8") as stream:
+                yield stream
+        except OSError as error:
+            raise _naming(error, path) from None
         return
     # The partial file's name is chosen before it exists, so that a signal arriving at any moment after
     # can still remove it: a report is either complete and in place, or not there at all.
@@ -104,9 +107,19 @@ def output(path: str | None) -> Iterator[IO[str]]:
         with partial.open("x", encoding="utf-8") as handle:
             yield handle
         os.replace(partial, target)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise _naming(error, path) from None
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+
+
+def _naming(error: OSError, path: str) -> OSError:
+    """The error of writing a report, naming the report's file (a full disk names none)."""
+    if error.filename is None or str(error.filename).endswith(".part"):
+        error.filename = path
+    return error
 
 
 STDIN = ("-", "/dev/stdin")
