@@ -312,7 +312,8 @@ def test_html_section_embeds_both_charts(full_report):
     trend = compute_trend([json.loads(line) for line in open(ALL[0])],
                           __import__("leder_audit").load_rulebook(COHORT / "trend_rules", builtin=False), as_of=AS_OF)
     section = html_section(full_report.results, trend)
-    assert section.startswith('<section id="cohort">') and section.count("<svg") == 2
+    assert section.startswith('<section id="cohort">') and section.count("<svg") == 4
+    assert section.count('<svg class="full"') == section.count('<svg class="narrow"') == 2
     assert html_section().count("<svg") == 0
 
 

@@ -233,3 +233,94 @@ def test_the_capped_table_lists_the_most_severe_and_the_page_says_what_it_left_o
     for severity, n in left.items():
         assert f"{n} {severity}" in note
     assert re.search(r"the 30 most severe of \d+ findings", note)
+
+
+HITS = "Array.from(document.querySelectorAll('#finding-rows mark.hit'))"
+
+
+@pytest.mark.parametrize("needle", ["capacity", "CAPACITY", "lda-dnacpr"])
+def test_search_marks_the_words_it_found_in_every_row_it_shows(browser, report, needle):
+    url, data, _ = report
+    browser.open(f"{url}#q={quote(needle)}")
+    assert shown(browser) > 0
+    texts = browser.js(f"{HITS}.map(function(m){{return m.textContent}})")
+    assert texts and {t.lower() for t in texts} == {needle.lower()}
+    unmarked = browser.js(f"{ROWS}.filter(function(r){{return !r.querySelector('mark.hit')}}).length")
+    assert unmarked == 0
+    # A message the words were found in is open, so its marks can be seen.
+    closed = browser.js("Array.from(document.querySelectorAll('#finding-rows details.message:not([open])'))"
+                        ".filter(function(d){return d.querySelector('div mark.hit')}).length")
+    assert closed == 0
+
+
+def test_search_marks_a_record_id_and_words_inside_the_evidence(browser, report):
+    url, data, _ = report
+    record = data["findings"][5][RECORD]
+    browser.open(f"{url}#q={quote(record)}")
+    marked_ids = browser.js(f"{ROWS}.map(function(r){{var m=r.querySelector('td:nth-child(3) b mark.hit');"
+                            "return m ? m.textContent : null})")
+    assert record in marked_ids
+    evidence = next(f for f in data["findings"] if f[MARK] and len(f[MARK]) > 3)
+    word = evidence[MARK][1:-1]
+    browser.open(f"{url}#q={quote(word)}")
+    inside = browser.js(f"{HITS}.filter(function(m){{return m.parentNode.tagName === 'MARK'}})"
+                        ".map(function(m){return m.textContent.toLowerCase()})")
+    assert word.lower() in inside
+
+
+def test_without_a_search_nothing_is_marked_and_the_text_is_unchanged(browser, report):
+    url, data, _ = report
+    browser.open(url)
+    assert browser.js(f"{HITS}.length") == 0
+    browser.open(f"{url}#q=capacity")
+    browser.js("(function(){var q=document.getElementById('f-q');q.value='';q.dispatchEvent(new Event('input'));"
+               "return new Promise(function(r){setTimeout(r,400)})})()")
+    assert browser.js(f"{HITS}.length") == 0
+    first = data["findings"][0]
+    assert browser.js("document.querySelector('#finding-rows tr[data-rule] td:nth-child(3) b').textContent") == first[RECORD]
+
+
+def test_a_search_that_looks_like_markup_is_only_text(browser, report):
+    url, _, _ = report
+    browser.open(f"{url}#q={quote('<img src=x onerror=alert(1)>')}")
+    assert browser.js("document.querySelectorAll('#finding-rows img').length") == 0
+    assert browser.js("document.getElementById('f-q').value") == "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def phone(browser):
+    browser.size(390, 844, mobile=True)
+    yield browser
+    browser.size(1280, 900)
+
+
+def test_on_a_phone_the_page_and_every_chart_fit_the_screen_at_their_own_size(phone, report):
+    url, _, _ = report
+    phone.open(url)
+    assert phone.js("document.documentElement.scrollWidth") <= phone.js("innerWidth") == 390
+    charts = phone.js("Array.from(document.querySelectorAll('figure')).map(function(f){"
+                      "var shown=Array.from(f.querySelectorAll('svg')).filter(function(s){return s.getBoundingClientRect().width>0});"
+                      "var s=shown[0], r=s.getBoundingClientRect();"
+                      "return [f.id, shown.length, f.scrollWidth <= f.clientWidth, r.left >= 0 && r.right <= innerWidth,"
+                      " r.width / s.viewBox.baseVal.width]})")
+    assert {c[0] for c in charts} >= {"chart-severity", "chart-theme", "chart-not-recorded", "cohort-chart", "trend-chart"}
+    for name, count, no_scroll, on_screen, scale in charts:
+        assert count == 1 and no_scroll and on_screen, name
+        assert scale > 0.95, name  # drawn at its own size: 12px text stays 12px
+
+
+def test_on_a_phone_a_chart_bar_still_lists_its_findings(phone, report):
+    url, data, _ = report
+    phone.open(url)
+    bar = "#chart-severity svg.bars-above g.bar[data-name='high'] rect:nth-of-type(2)"
+    phone.click(bar)
+    assert phone.js("location.hash") == "#severity=only-high"
+    assert shown(phone) == sum(1 for f in data["findings"] if SEVERITIES[f[SEV]] == "high")
+
+
+def test_on_a_wide_screen_the_charts_are_drawn_with_labels_beside_the_bars(browser, report):
+    url, _, _ = report
+    browser.open(url)
+    visible = browser.js("Array.from(document.querySelectorAll('figure svg')).filter(function(s){"
+                         "return s.getBoundingClientRect().width>0}).map(function(s){return s.getAttribute('class')})")
+    assert visible and set(visible) <= {"bars-beside", "full"}

@@ -30,14 +30,14 @@ def cohort_section(page: str) -> str:
 
 def test_html_report_draws_cohort_measures_and_trend_as_inline_svg(tmp_path, capsys):
     section = cohort_section(report(tmp_path, capsys))
-    assert section.count("<svg") == 2
+    assert section.count('<svg class="full"') == section.count('<svg class="narrow"') == 2  # and the phone's
     # Hand-computed in fixtures/cohort/README.md: QWE 2023Q1, 4 of 6 reviews completed within six months.
     assert "LDA-COHORT-001" in section and "4 of 6 (67%)" in section
     assert "http" not in section.replace('xmlns="http://www.w3.org/2000/svg"', "")
 
 
 def test_trend_chart_in_the_report_matches_the_trend_command(tmp_path, capsys):
-    section = cohort_section(report(tmp_path, capsys))
+    section = "".join(re.findall(r'<svg class="full".*?</svg>', cohort_section(report(tmp_path, capsys)), re.S))
     trend = compute_trend((item for path in INPUTS for item in read(path)), load_rulebook())
     themes = sorted({row.theme for row in trend.rows})
     drawn = re.findall(r'<g data-theme="([a-z-]+)"><text [^>]*font-weight="bold"[^>]*>([^<]+)</text>', section)
@@ -52,4 +52,4 @@ def test_with_jobs_the_report_is_still_made_whole_in_one_process(tmp_path, capsy
     main(["check", *INPUTS, "--format", "html", "--output", str(out), "--as-of", "2024-06-30", "--jobs", "2"])
     assert "made in one process" in capsys.readouterr().err
     two = out.read_text(encoding="utf-8")
-    assert cohort_section(two) == cohort_section(one) and cohort_section(two).count("<svg") == 2
+    assert cohort_section(two) == cohort_section(one) and cohort_section(two).count("<svg") == 4

@@ -25,6 +25,7 @@ VIEWS = [
     ("report-1024-trend.png", 1024, 768, "", "trend-chart"),
     ("report-390-findings.png", 390, 844, "severity=critical", "findings"),
     ("report-390-summary.png", 390, 844, "", None),
+    ("report-390-trend.png", 390, 844, "", "trend-chart"),
 ]
 
 

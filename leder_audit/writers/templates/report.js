@@ -10,7 +10,7 @@
   var rows = document.getElementById("finding-rows"), pager = document.getElementById("pager");
   var controls = {};
   ["severity", "theme", "status", "rule", "q", "group"].forEach(function (k) { controls[k] = document.getElementById("f-" + k); });
-  var state = {}, haystacks = null, printing = false;
+  var state = {}, haystacks = null, printing = false, needle = "";
 
   function tagsOf(f) { return S[f[TAGS]].split(" "); }
   function themeOf(f) { var t = tagsOf(f); for (var i = 0; i < t.length; i++) if (t[i] !== "not-recorded") return t[i]; return ""; }
@@ -107,6 +107,34 @@
     return {indices: picked, groups: groups};
   }
 
+  // Where the search words occur in a text, as [start, end) pairs, found as the search finds them (ignoring case).
+  function hits(value) {
+    var found = [];
+    if (!needle || !value) return found;
+    var lower = value.toLowerCase();
+    if (lower.length === value.length) {
+      for (var at = lower.indexOf(needle); at >= 0; at = lower.indexOf(needle, at + needle.length)) found.push([at, at + needle.length]);
+    } else {  // a character whose lower case is longer: positions in the lowered text would be off
+      var re = new RegExp(needle.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "giu"), m;
+      while ((m = re.exec(value)) !== null) { found.push([m.index, m.index + m[0].length]); if (!m[0].length) re.lastIndex++; }
+    }
+    return found;
+  }
+  // The text appended to a node with the search words in <mark class="hit">; `from` places it in a longer text.
+  function marked(into, value, ranges, from) {
+    var at = 0, offset = from || 0;
+    ranges.forEach(function (r) {
+      var start = Math.max(r[0] - offset, at), end = Math.min(r[1] - offset, value.length);
+      if (end <= start) return;
+      if (start > at) into.appendChild(document.createTextNode(value.slice(at, start)));
+      into.appendChild(el("mark", "hit", value.slice(start, end)));
+      at = end;
+    });
+    if (at < value.length) into.appendChild(document.createTextNode(value.slice(at)));
+    return into;
+  }
+  function withHits(tag, cls, value) { return marked(el(tag, cls), value, hits(value)); }
+
   function el(tag, cls, content) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -138,9 +166,9 @@
     tr.setAttribute("data-tags", S[f[TAGS]]); tr.setAttribute("data-record", f[RECORD]);
     var c1 = el("td"); c1.appendChild(el("span", "sev sev-" + sev, sev));
     if (f[NOT_RECORDED]) c1.appendChild(el("div", "gap", "not recorded"));
-    var c2 = el("td"); c2.appendChild(el("b", "", rule.id)); c2.appendChild(el("div", "rule-title", S[f[TITLE]]));
+    var c2 = el("td"); c2.appendChild(withHits("b", "", rule.id)); c2.appendChild(withHits("div", "rule-title", S[f[TITLE]]));
     c2.appendChild(el("div", "muted tags", tagsOf(f).join(", ")));
-    var c3 = el("td"); c3.appendChild(el("span", "muted", S[f[TYPE]] + " ")); c3.appendChild(el("b", "", f[RECORD]));
+    var c3 = el("td"); c3.appendChild(el("span", "muted", S[f[TYPE]] + " ")); c3.appendChild(withHits("b", "", f[RECORD]));
     if (f[SOURCE] >= 0) {
       var file = S[f[SOURCE]], where = el("div", "muted where", file.split(/[\\/]/).pop() + ", " + f[LOCATION]);
       where.title = file + ", " + f[LOCATION];
@@ -149,14 +177,22 @@
     if (f[PATH]) { var p = el("div", "muted where", "at "); p.appendChild(el("code", "", f[PATH])); c3.appendChild(p); }
     var c4 = el("td");
     if (f[MARK] !== null) {
-      var src = el("div", "source"); src.appendChild(document.createTextNode(f[BEFORE]));
-      src.appendChild(el("mark", "", f[MARK])); src.appendChild(document.createTextNode(f[AFTER])); c4.appendChild(src);
+      // The search words are found in the whole evidence, so a match across the evidence mark is still shown.
+      var src = el("div", "source"), evidence = f[BEFORE] + f[MARK] + f[AFTER], found = hits(evidence);
+      var a = f[BEFORE].length, b = a + f[MARK].length;
+      marked(src, f[BEFORE], found, 0);
+      src.appendChild(marked(el("mark", ""), f[MARK], found, a));
+      marked(src, f[AFTER], found, b);
+      c4.appendChild(src);
     }
     var message = S[f[MESSAGE]], details = el("details", "message"), cut = message.search(/[.:;]\s/);
-    details.appendChild(el("summary", "", cut > 0 && cut < 140 ? message.slice(0, cut + 1) : message.slice(0, 140) + (message.length > 140 ? "…" : "")));
-    details.appendChild(el("div", "", message));
+    var summary = cut > 0 && cut < 140 ? message.slice(0, cut + 1) : message.slice(0, 140) + (message.length > 140 ? "…" : "");
+    var inMessage = hits(message);
+    details.appendChild(withHits("summary", "", summary));
+    details.appendChild(marked(el("div", ""), message, inMessage));
     references(rule, details);
-    if (printing) details.open = true;
+    // A message the search found words in is opened, so that they can be seen.
+    if (printing || inMessage.length) details.open = true;
     c4.appendChild(details);
     [c1, c2, c3, c4].forEach(function (c) { tr.appendChild(c); });
     return tr;
@@ -179,6 +215,7 @@
 
   function show() {
     for (var k in controls) controls[k].value = state[k] || "";
+    needle = (state.q || "").trim().toLowerCase();
     var view = selected(state), n = view.indices.length;
     var pages = Math.max(1, Math.ceil(n / PAGE)), page = Math.min(pages, Math.max(1, parseInt(state.page, 10) || 1));
     var from = printing ? 0 : (page - 1) * PAGE, to = printing ? Math.min(n, PRINT_LIMIT) : Math.min(n, from + PAGE);
