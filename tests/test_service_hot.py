@@ -83,3 +83,74 @@ def test_hot_calls_are_answered_alike_through_fastapi():
     bad = hot_client.post("/v1/check", content=b"[1]", headers={"content-type": "application/json"})
     assert bad.status_code == 400 and bad.content == routed_client.post(
         "/v1/check", content=b"[1]", headers={"content-type": "application/json"}).content
+
+
+class _RecordingChecker:
+    """Stands in for the warm checker: says which thread checked, and takes as long as it is told to."""
+
+    def __init__(self, seconds: float = 0.0) -> None:
+        import threading
+
+        self.seconds, self.threads, self._lock = seconds, [], threading.Lock()
+
+    def check(self, record):
+        import threading
+        import time
+
+        with self._lock:
+            self.threads.append(threading.current_thread().name)
+            time.sleep(self.seconds)
+            return record
+
+    def check_now(self, records):
+        if not self._lock.acquire(blocking=False):
+            return None
+        self._lock.release()
+        return [self.check(record) for record in records]
+
+
+def _run_checks(checker, deadline, bodies):
+    import asyncio
+
+    from leder_audit.service.checker import Checks
+
+    checks = Checks(checker, deadline)
+
+    async def calls():
+        return [await checks.run([n], size) for n, size in enumerate(bodies)]
+
+    try:
+        return asyncio.run(calls()), checks
+    finally:
+        checks.close()
+
+
+def test_a_short_body_is_checked_on_the_loop_once_checks_are_known_to_be_quick():
+    import threading
+
+    checker = _RecordingChecker()
+    answers, _ = _run_checks(checker, 0.3, [2000, 2000, 2000])
+    assert answers == [[0], [1], [2]]
+    loop_thread = threading.current_thread().name
+    assert checker.threads[0] != loop_thread and checker.threads[1:] == [loop_thread, loop_thread]
+
+
+def test_a_long_body_or_a_short_deadline_is_always_checked_on_the_thread():
+    import threading
+
+    for deadline, bodies in ((0.3, [2000, 7000, 2000, 7000]), (0.001, [100, 100, 100])):
+        checker = _RecordingChecker()
+        _run_checks(checker, deadline, bodies)
+        loop_thread = threading.current_thread().name
+        expected = 1 if deadline == 0.3 else 0  # the second short body, and nothing else, ran on the loop
+        assert checker.threads.count(loop_thread) == expected, (deadline, checker.threads)
+
+
+def test_a_slow_check_sends_the_next_ones_to_the_thread_and_its_deadline():
+    checker = _RecordingChecker(seconds=0.05)
+    answers, checks = _run_checks(checker, 0.3, [100, 100])
+    assert answers == [[0], [1]]
+    assert checks.slowest >= 0.05 and checks.slowest * 10 >= 0.3  # too slow to check on the loop again
+    checker.seconds = 0.5
+    answers, _ = _run_checks(checker, 0.1, [100])
+    assert answers == [None]  # past the deadline: the caller hears the check is incomplete

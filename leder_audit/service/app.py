@@ -29,7 +29,7 @@ from ..prose import counted
 from .auditlog import AuditLog, AuditTrail
 from .auth import Refused, Verifier
 from .cards import cards_for, incomplete_card, shown_on
-from .checker import Checked, CheckThread, WarmChecker
+from .checker import Checked, Checks, WarmChecker
 from .config import ServiceConfig
 from .drafts import Bounds, DraftError, records_of_draft, within_bounds
 from .feedback import FLUSH_AFTER_SECONDS, FeedbackStore, Outcome, reason_code
@@ -61,12 +61,12 @@ class ServiceState:
     log: AuditLog
     bounds: Bounds
     deadline: float
-    # One thread runs every check, so the checker is never entered twice and a slow check cannot take
+    # Checks known to be quick run on the event loop; the rest on one thread, so a slow check cannot take
     # the event loop with it: the loop answers on time with an incomplete card.
-    checks: CheckThread = field(init=False)
+    checks: Checks = field(init=False)
 
     def __post_init__(self) -> None:
-        self.checks = CheckThread(self.checker)
+        self.checks = Checks(self.checker, self.deadline)
 
     def close(self) -> None:
         self.checks.close()
@@ -155,20 +155,9 @@ def _service(service_id: str) -> Service:
     return service
 
 
-def _expire(work: "asyncio.Future[list[Checked] | None]") -> None:
-    if not work.done():
-        work.set_result(None)
-
-
-async def _check_in_time(state: ServiceState, records: list[Any]) -> list[Checked] | None:
+async def _check_in_time(state: ServiceState, records: list[Any], body_bytes: int) -> list[Checked] | None:
     """Every record's findings, or None when the deadline passed first."""
-    loop = asyncio.get_running_loop()
-    work = state.checks.submit(records, loop)
-    timer = loop.call_later(state.deadline, _expire, work)
-    try:
-        return await work
-    finally:
-        timer.cancel()
+    return await state.checks.run(records, body_bytes)
 
 
 Body = TypeVar("Body", bound=BaseModel)
@@ -436,7 +425,7 @@ class Handlers:
                                "context.draft")
         records = records_of_draft(draft, service, state.bounds, len(call.body))
         try:
-            checked = await _check_in_time(state, records)
+            checked = await _check_in_time(state, records, len(call.body))
         except InputError as error:
             raise _input_error(error) from None
         cards = _cards(state, service, hook.moment, request.hookInstance, checked)
@@ -470,7 +459,7 @@ class Handlers:
         record = _json_object(call.body)
         within_bounds(record, state.bounds, "record", len(call.body))
         try:
-            checked = await _check_in_time(state, [record])
+            checked = await _check_in_time(state, [record], len(call.body))
         except InputError as error:
             raise ServiceError(422, error.message, error.field) from None
         call.audit["records"] = 1
@@ -487,7 +476,7 @@ class Handlers:
         """The page's check of what has been typed so far: findings on written words only, never stored."""
         state = self.state
         draft = _parsed(MeDraft, call.body)
-        checked = await _check_in_time(state, [draft.record()])
+        checked = await _check_in_time(state, [draft.record()], len(call.body))
         if checked is None:
             body = {"complete": False, "incomplete": f"the check took longer than {state.config.deadline_ms} ms",
                     "findings": [], "rulebookHash": state.checker.rulebook_hash}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+import time
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from ..engine import Auditor
 from ..findings import Finding
@@ -59,19 +60,33 @@ class WarmChecker:
     def check(self, record: Any) -> Checked:
         """Findings on one record (a dict or model); InputError when it does not fit its model."""
         with self._lock:
-            auditor = self._auditor
-            if self._as_of is None and auditor.context.today != date.today():
-                auditor = self._auditor = Auditor(self.rulebook, as_of=date.today())
-            errors_before = auditor.tally.errors_count
-            findings = auditor.check(record)
-            return Checked(findings, auditor.tally.errors_count - errors_before)
+            return self._check(record)
+
+    def check_now(self, records: Sequence[Any]) -> list[Checked] | None:
+        """Findings on each record, or None at once when another thread is checking (nothing waits)."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return [self._check(record) for record in records]
+        finally:
+            self._lock.release()
+
+    def _check(self, record: Any) -> Checked:
+        auditor = self._auditor
+        if self._as_of is None and auditor.context.today != date.today():
+            auditor = self._auditor = Auditor(self.rulebook, as_of=date.today())
+        errors_before = auditor.tally.errors_count
+        findings = auditor.check(record)
+        return Checked(findings, auditor.tally.errors_count - errors_before)
 
 
-_Job = tuple[Sequence[Any], asyncio.AbstractEventLoop, "asyncio.Future[list[Checked] | None]"]
+Finished = Callable[[float], None]
+_Job = tuple[Sequence[Any], asyncio.AbstractEventLoop, "asyncio.Future[list[Checked] | None]", Finished]
 
 
 def _settle(future: "asyncio.Future[list[Checked] | None]", result: list[Checked] | None,
-            error: BaseException | None) -> None:
+            error: BaseException | None, finished: Finished, seconds: float) -> None:
+    finished(seconds)
     if future.done():  # answered already: the deadline passed, or the caller went away
         return
     if error is not None:
@@ -96,8 +111,11 @@ class CheckThread:
         self._start = threading.Lock()
         self._closed = False
 
-    def submit(self, records: Sequence[Any], loop: asyncio.AbstractEventLoop) -> "asyncio.Future[list[Checked] | None]":
-        """A future of each record's findings (or of the error the first bad record raised)."""
+    def submit(self, records: Sequence[Any], loop: asyncio.AbstractEventLoop,
+               finished: Finished = lambda seconds: None) -> "asyncio.Future[list[Checked] | None]":
+        """A future of each record's findings (or of the error the first bad record raised); `finished` is
+        called on the loop with the seconds the check took once the thread is done with it, whether or not
+        the future was still waited for."""
         if self._thread is None:
             with self._start:
                 if self._closed:
@@ -106,20 +124,21 @@ class CheckThread:
                     self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                     self._thread.start()
         future: asyncio.Future[list[Checked] | None] = loop.create_future()
-        self._jobs.put((records, loop, future))
+        self._jobs.put((records, loop, future, finished))
         return future
 
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
-            records, loop, future = job
+            records, loop, future, finished = job
             result: list[Checked] | None = None
             error: BaseException | None = None
+            started = time.perf_counter()
             try:
                 result = [self.checker.check(record) for record in records]
             except Exception as failure:
                 error = failure
             try:
-                loop.call_soon_threadsafe(_settle, future, result, error)
+                loop.call_soon_threadsafe(_settle, future, result, error, finished, time.perf_counter() - started)
             except RuntimeError:  # the loop has closed: nobody is waiting
                 pass
 
@@ -138,3 +157,67 @@ class CheckThread:
                 except RuntimeError:
                     pass
         self._jobs.put(None)
+
+
+# The slowest a check has been known to go, per byte of the body: a 10,000-character text dense with cue
+# words, each looked at. A body is short enough to check on the event loop when even at this pace its check
+# would end within half the deadline (6,000 bytes for 300 ms)...
+SLOWEST_SECONDS_PER_BYTE = 25e-6
+# ... and when the slowest recent check of such a body, this many times over, still ends before the deadline.
+QUICK_MARGIN = 10
+# How fast the slowest recent check is forgotten: by this factor at every check of a short body.
+FORGET = 0.99
+
+
+class Checks:
+    """Where each check runs: on the event loop itself when it is known to be quick, else on the checking
+    thread, where a slow check cannot hold the loop past the deadline.
+
+    Handing a check to a thread and back costs more CPU (two thread switches, a wake-up of the loop) than
+    the rest of a call but the check. A check runs on the loop only when its body is short enough that even
+    the slowest text known would be checked within half the deadline (SLOWEST_SECONDS_PER_BYTE), the
+    thread is idle (so the loop never waits for the checker), and the slowest recent check of a short body,
+    measured wherever it ran, would end QUICK_MARGIN times over before the deadline. Until a short body has
+    been checked there is no such figure, so the first checks go to the thread; one slow check sends the
+    next ones back to the thread until it is forgotten (FORGET).
+    """
+
+    def __init__(self, checker: WarmChecker, deadline: float) -> None:
+        self.checker, self.deadline = checker, deadline
+        self.thread = CheckThread(checker)
+        self.slowest = float("inf")  # seconds: the slowest recent check of a short body
+        self.busy = 0  # checks handed to the thread that it has not finished
+
+    def _timed(self, quick: bool, seconds: float) -> None:
+        if quick:
+            self.slowest = seconds if self.slowest == float("inf") else max(seconds, self.slowest * FORGET)
+
+    def _returned(self, quick: bool, seconds: float) -> None:
+        self.busy -= 1
+        self._timed(quick, seconds)
+
+    async def run(self, records: Sequence[Any], body_bytes: int) -> list[Checked] | None:
+        """Every record's findings, or None when the deadline passed first."""
+        quick = body_bytes * SLOWEST_SECONDS_PER_BYTE * 2 <= self.deadline
+        if quick and not self.busy and self.slowest * QUICK_MARGIN < self.deadline:
+            started = time.perf_counter()
+            checked = self.checker.check_now(records)
+            if checked is not None:
+                self._timed(True, time.perf_counter() - started)
+                return checked
+        loop = asyncio.get_running_loop()
+        self.busy += 1
+        work = self.thread.submit(records, loop, lambda seconds: self._returned(quick, seconds))
+        timer = loop.call_later(self.deadline, _expire, work)
+        try:
+            return await work
+        finally:
+            timer.cancel()
+
+    def close(self) -> None:
+        self.thread.close()
+
+
+def _expire(work: "asyncio.Future[list[Checked] | None]") -> None:
+    if not work.done():
+        work.set_result(None)
