@@ -344,11 +344,11 @@ _READINGS_LIMIT = 4096  # readings kept; emptied when full
 
 def _reading(ctx: RunContext, line: dict[str, Any], concept: str, around: tuple[str, ...] | None,
              index: int | None) -> _Reading:
-    text = line.get("text")
-    if _blank(text):
-        code = line.get("icd10")
-        if not _blank(code) and _coded_as(ctx, code, concept):
-            return _Reading((Sighting(code, 0, len(code), field="icd10"),), True, None)
+    text: str | None = line.get("text")
+    if text is None or _blank(text):
+        icd10: str | None = line.get("icd10")
+        if icd10 is not None and not _blank(icd10) and _coded_as(ctx, icd10, concept):
+            return _Reading((Sighting(icd10, 0, len(icd10), field="icd10"),), True, None)
         return _NOTHING_READ
     mentions = _mentions_on_line(ctx, text, concept, around, index)
     found = [Sighting(text[m.start - shift : m.end - shift], m.start - shift, m.end - shift, m.context.label, "text")
