@@ -222,6 +222,16 @@ shared_pool = st.sampled_from([
     "let lines = completed(death_certificate.part1); len(lines) >= 1 and mentions(lines[-1].text, ld_or_related)",
     "let lines = completed(death_certificate.part1); len(lines) >= 2 and not mentions(lines[-1].text, ld_or_related)",
     "mentions(dnacpr.rationale, ld_or_related) or missing(dnacpr.rationale)",
+    # Quantifiers are shared whole: their own variable is read item by item inside them.
+    "any l in death_certificate.part1: mentions(l.text, ld_or_related)",
+    "exists(death_certificate.part1) and (any l in death_certificate.part1: mentions(l.text, ld_or_related))",
+    "let lines = completed(death_certificate.part1); any i in [0, 1, 2]: i < len(lines) and mentions(lines[i].text, ld_or_related)",
+    "let lines = completed(death_certificate.part1); any i in [0, 1, 2]: i + 1 < len(lines) and mentions(lines[i + 1].text, ld_or_related)",
+    "let lines = death_certificate.part1; any i in [0, 1, 2]: i < len(lines) and mentions(lines[i].text, ld_or_related)",
+    "any a in care_coordination.agencies_involved: any l in death_certificate.part1: l.text == a",
+    "any a in care_coordination.agencies_involved: a == \"GP\"",
+    "all a in care_coordination.agencies_involved: any l in death_certificate.part1: l.text != a",
+    "count(l in death_certificate.part1: exists(l.text)) >= 2",
 ])
 
 
@@ -267,6 +277,41 @@ def test_a_sub_expression_several_rules_share_is_computed_once_per_record(monkey
 def test_a_let_that_two_rules_share_is_not_confused_with_a_different_let_of_the_same_name():
     nodes = [parse("let x = person.age; x >= 18"), parse("let x = care_grading; x >= 5")]
     record = MortalityReview.model_validate({"id": "r", "care_grading": 2, "person": {"age": 40}}).model_dump()
+    context = RunContext(today=TODAY, concepts=CONCEPTS, record=record)
+    env = {RECORD: record, CONTEXT: context, MEMO: {}}
+    assert [compiled(env) for compiled in compile_shared(nodes)] == [True, False]
+
+
+def test_a_quantifier_several_rules_share_is_computed_once_per_record(monkeypatch):
+    calls = []
+    mentions = FUNCTIONS["mentions"]
+
+    def counted(ctx, *args, **keywords):
+        calls.append(args)
+        return mentions.impl(ctx, *args, **keywords)
+
+    monkeypatch.setitem(FUNCTIONS, "mentions", replace(mentions, impl=counted))
+    loop = "any l in completed(death_certificate.part1): mentions(l.text, ld_or_related)"
+    sources = [loop, f"exists(dnacpr.rationale) and ({loop})", f"let named = {loop}; named or care_grading >= 5"]
+    nodes = [parse(s) for s in sources]
+    record = MortalityReview.model_validate({"id": "r", "care_grading": 2, "dnacpr": {"id": "d", "rationale": "frail"},
+                                             "death_certificate": {"id": "c", "part1": [
+                                                 {"text": "Pneumonia"}, {"text": "Sepsis"}]}}).model_dump()
+    context = RunContext(today=TODAY, concepts=CONCEPTS, record=record)
+    env = {RECORD: record, CONTEXT: context, MEMO: {}}
+    assert [compiled(env) for compiled in compile_shared(nodes)] == [False, False, False]
+    assert len(calls) == 2  # one call a line, once for the three rules
+    calls.clear()
+    assert [compile_condition(node)({RECORD: record, CONTEXT: context}) for node in nodes] == [False, False, False]
+    assert len(calls) == 6
+
+
+def test_a_quantifier_that_reads_the_variable_of_a_loop_around_it_is_not_shared_outside_that_loop():
+    inner = "any l in death_certificate.part1: l.text == a"
+    nodes = [parse(f"any a in care_coordination.agencies_involved: {inner}"),
+             parse(f"all a in care_coordination.agencies_involved: {inner}")]
+    record = MortalityReview.model_validate({"id": "r", "care_coordination": {"agencies_involved": ["GP", "SALT"]},
+                                             "death_certificate": {"id": "c", "part1": [{"text": "GP"}]}}).model_dump()
     context = RunContext(today=TODAY, concepts=CONCEPTS, record=record)
     env = {RECORD: record, CONTEXT: context, MEMO: {}}
     assert [compiled(env) for compiled in compile_shared(nodes)] == [True, False]

@@ -389,14 +389,19 @@ def _worth_sharing(node: Node) -> bool:
 def inline(node: Node, variables: Scope) -> Node | None:
     """The node with each let variable replaced by its value, so equal computations compare equal.
 
-    None when the node reads a quantifier's variable (its value changes item by item) or holds a let or
-    quantifier of its own.
+    None when the node reads the variable of a quantifier around it (its value changes item by item) or
+    holds a let of its own. A quantifier's own variable stays a name: the whole quantifier reads the same
+    wherever it is written.
     """
     if isinstance(node, Name):
         if node.name not in variables:
             return node
         return variables[node.name]
-    if isinstance(node, (Let, Quantifier)):
+    if isinstance(node, Quantifier):
+        source = inline(node.source, variables)
+        body = inline(node.body, {**variables, node.variable: Name(node.variable)})
+        return None if source is None or body is None else with_children(node, [source, body])
+    if isinstance(node, Let):
         return None
     if isinstance(node, Literal):
         return node
