@@ -237,18 +237,15 @@ class Auditor:
     def _explanation(self, rule: Rule, env: dict[str, Any], prefix: str) -> Reasons:
         """A finding's evidence, path and steps, from the tracing interpreter.
 
-        A rule whose trace reads only single values (no list, no loop) explains itself the same way for the
-        same values, so the answer is kept by those values: most findings repeat a yes/no answer or a code.
-        The findings that have the same reasons share them.
+        A rule whose trace reads only the fields `trace_inputs` lists explains itself the same way for the
+        same values there, so the answer is kept by those values: most findings repeat a yes/no answer or a
+        code, and certificates repeat their Part I lines. The findings that have the same reasons share them.
         """
         paths = self.rulebook.trace_paths.get(rule.id)
         key = None
         if paths is not None:
-            record = env[RECORD]
-            values = tuple(_value_at(record, path) for path in paths)
-            types = tuple(map(type, values))  # True == 1, but they are explained differently
-            if _SINGLE_VALUES.issuperset(types):
-                key = (rule.id, prefix, values, types)
+            key = _explanation_key(rule.id, prefix, env[RECORD], paths)
+            if key is not None:
                 known = self._explained.get(key)
                 if known is not None:
                     return known
@@ -318,6 +315,41 @@ class _UnrecordedAt(int):
 
 
 _SINGLE_VALUES = frozenset({str, int, bool, type(None), date, _UnrecordedAt})
+
+
+def _explanation_key(rule_id: str, prefix: str, record: dict[str, Any], paths: tuple[tuple[str, ...], ...]
+                     ) -> tuple[Any, ...] | None:
+    """What a rule's explanation on a record is kept by: the values at the paths its trace reads, lists and
+    parts of records as their frozen copies; None when a value cannot be told apart from others by equality."""
+    values: list[Any] = []
+    types: list[type] = []  # True == 1, but they are explained differently
+    for path in paths:
+        value = _value_at(record, path)
+        kind = type(value)
+        if kind not in _SINGLE_VALUES:
+            value = _frozen(value)
+            if value is _NOT_A_SINGLE_VALUE:
+                return None
+        values.append(value)
+        types.append(kind)
+    return (rule_id, prefix, tuple(values), tuple(types))
+
+
+def _frozen(value: Any) -> Any:
+    """A list or part of a record as nested tuples, each value beside its type, so that two are equal only
+    when they read the same; _NOT_A_SINGLE_VALUE when something in it is not a single value."""
+    kind = type(value)
+    if kind in _SINGLE_VALUES:
+        return (kind, value)
+    if kind is list:
+        items = tuple(_frozen(item) for item in value)
+        return _NOT_A_SINGLE_VALUE if _NOT_A_SINGLE_VALUE in items else (list, items)
+    if kind is dict:
+        fields = tuple((name, _frozen(item)) for name, item in value.items())
+        if any(item is _NOT_A_SINGLE_VALUE for _, item in fields):
+            return _NOT_A_SINGLE_VALUE
+        return (dict, fields)
+    return _NOT_A_SINGLE_VALUE
 
 
 def _value_at(record: dict[str, Any], path: tuple[str, ...]) -> Any:

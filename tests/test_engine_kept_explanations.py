@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from leder_audit.engine import Auditor
 
 from .conftest import AS_OF
@@ -15,3 +18,36 @@ def test_a_null_part_and_a_null_field_in_it_are_explained_apart(book):
     for record in (family_unsaid, no_family):
         fresh = Auditor(book, as_of=AS_OF).check(record)
         assert [(f.path, f.explanation) for f in warm.check(record)] == [(f.path, f.explanation) for f in fresh]
+
+
+# Certificates built from a few Part I wordings, so that a warm Auditor meets the same lines again, in other
+# places, with other intervals, codes and scrutiny: explanations of loop rules are kept by the lines they read.
+_WORDINGS = ["Aspiration pneumonia", "Learning disability", "Severe learning disabilities", "Down's syndrome",
+             "Dementia in Down's syndrome", "Pneumonia due to learning disability", "AVSD", "Old age", "Choking",
+             "Aspiration pneumonia in a man with severe learning disabilities", "", "Autism", "Rett syndrome"]
+_lines = st.lists(st.fixed_dictionaries({
+    "text": st.sampled_from(_WORDINGS),
+    "icd10": st.one_of(st.none(), st.sampled_from(["F72", "Q90.9", "J69.0", "F84.0"])),
+    "interval": st.one_of(st.none(), st.sampled_from(["2 days", "years"]))}), min_size=0, max_size=4)
+_certificates = st.fixed_dictionaries({
+    "record_type": st.just("death_certificate"), "id": st.sampled_from(["C1", "C2"]),
+    "date_of_death": st.sampled_from(["2024-10-01", "2023-01-05"]),
+    "part1": _lines,
+    "part2": st.lists(st.fixed_dictionaries({"text": st.sampled_from(_WORDINGS)}), max_size=2),
+    "underlying_cause_icd10": st.one_of(st.none(), st.sampled_from(["F72", "Q90.9", "F03"])),
+    "referred_to_coroner": st.one_of(st.none(), st.booleans()),
+    "person": st.fixed_dictionaries({"age": st.one_of(st.none(), st.integers(30, 95)),
+                                     "learning_disability": st.one_of(st.none(), st.booleans())}),
+    "medical_examiner": st.fixed_dictionaries({"scrutiny_completed": st.one_of(st.none(), st.booleans()),
+                                               "bereaved_consulted": st.one_of(st.none(), st.booleans())}),
+})
+_WARM: dict[str, Auditor] = {}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_certificates, min_size=1, max_size=4))
+def test_a_warm_auditor_explains_certificates_as_a_fresh_one_does(book, certificates):
+    warm = _WARM.setdefault("auditor", Auditor(book, as_of=AS_OF))  # kept across examples, as in a long run
+    for record in certificates:
+        expected = [f.model_dump_json() for f in Auditor(book, as_of=AS_OF).check(record)]
+        assert [f.model_dump_json() for f in warm.check(record)] == expected

@@ -78,10 +78,16 @@ def test_steps_are_the_same_however_many_nodes_were_traced_before(monkeypatch):
     ('mentions(rationale, ld_or_related) and code_in(underlying_cause_icd10, "F70-F79")',
      (("rationale",), ("underlying_cause_icd10",))),
     ("len(completed(part1)) >= 2", (("part1",),)),
-    ("any line in part1: mentions(line.text, ld_or_related)", None),
+    ("any line in part1: mentions(line.text, ld_or_related)", (("part1",),)),
+    ("let lines = completed(part1); any i in [0, 1]: i < len(lines) and mentions_only(lines[i], downs_syndrome)",
+     (("part1",),)),
+    ("medical_examiner.scrutiny_completed == true and (any line in completed(part1): mentions_within(line, ld_downs_autism))",
+     (("medical_examiner", "scrutiny_completed"), ("part1",))),
+    ("len(distinct(part2)) >= 2", None),
 ])
 def test_trace_inputs_lists_every_field_path_a_trace_can_read(source, paths):
-    """Rule constants (concept names, code ranges) are not fields; a loop over a list gives no list at all."""
+    """Rule constants (concept names, code ranges) are not fields; a loop reads the whole list it loops over, and
+    a certificate line is read inside the record's Part I; a function that declares no reads gives no list."""
     from leder_audit.language.interpret import trace_inputs
 
     assert trace_inputs(parse(source)) == paths

@@ -99,6 +99,9 @@ class Function:
     reads_unless_given: tuple[str, ...] = ()  # a record field it reads when its optional argument is left out
     tests_blank: bool | None = None  # True: "is this value blank?"; False: "is it recorded?"; None: neither
     keeps_item_paths: bool = False  # returns items of its list argument, which keep their field paths
+    # Record fields it reads besides its arguments, and nothing else: its value depends on its arguments, these
+    # fields and the run's today and concepts (a certificate line is read inside the record's whole Part I).
+    reads_record: tuple[str, ...] = ()
 
 
 def _blank(value: Any) -> bool:
@@ -496,15 +499,18 @@ FUNCTIONS: dict[str, Function] = _add(
     Function("mentions_only", (Param("line", ANY), Param("concept", CONCEPT)), BOOL,
              "True when a certificate line names the concept affirmed and nothing else: its text holds only the"
              " concept and joining or severity words, or, with no text, its code is the concept's.",
-             _mentions_only, example="mentions_only(completed(part1)[0], ld_downs_autism)"),
+             _mentions_only, example="mentions_only(completed(part1)[0], ld_downs_autism)",
+             reads_record=("part1",)),
     Function("mentions_as_cause", (Param("line", ANY), Param("concept", CONCEPT)), BOOL,
              "True when a certificate line gives the concept as the cause of another condition it names:"
              ' "Pneumonia due to learning disability".',
-             _mentions_as_cause, example="mentions_as_cause(completed(part1)[-1], ld_downs_autism)"),
+             _mentions_as_cause, example="mentions_as_cause(completed(part1)[-1], ld_downs_autism)",
+             reads_record=("part1",)),
     Function("mentions_within", (Param("line", ANY), Param("concept", CONCEPT)), BOOL,
              "True when a certificate line names another condition and writes the concept into it, not as its"
              ' cause: "Aspiration pneumonia in a man with severe learning disabilities".',
-             _mentions_within, example="any line in completed(part1): mentions_within(line, ld_downs_autism)"),
+             _mentions_within, example="any line in completed(part1): mentions_within(line, ld_downs_autism)",
+             reads_record=("part1",)),
 )
 
 

@@ -264,9 +264,8 @@ def trace_inputs(node: Node) -> tuple[tuple[str, ...], ...] | None:
     """The field paths from the record that a traced evaluation of the condition can read, in a fixed order.
 
     Given a run's today and concepts, the trace (steps, evidence) is then a function of the values at these
-    paths alone, whenever those values are single values rather than lists or records. None when no such
-    list can be given: the condition loops over a list (`any`, `all`, `count`) or calls a function that reads
-    something else.
+    paths alone, lists and records included (a loop over `part1` reads the whole list). None when no such
+    list can be given: the condition calls a function that reads something else.
     """
     paths: dict[tuple[str, ...], None] = {}
     return tuple(paths) if _collect(node, frozenset(), paths) else None
@@ -274,7 +273,7 @@ def trace_inputs(node: Node) -> tuple[tuple[str, ...], ...] | None:
 
 def _collect(node: Node, bound: frozenset[str], paths: dict[tuple[str, ...], None]) -> bool:
     if isinstance(node, Quantifier):
-        return False
+        return _collect(node.source, bound, paths) and _collect(node.body, bound | {node.variable}, paths)
     if isinstance(node, Let):
         return _collect(node.value, bound, paths) and _collect(node.body, bound | {node.name}, paths)
     if isinstance(node, (Name, Field)):
@@ -288,6 +287,8 @@ def _collect(node: Node, bound: frozenset[str], paths: dict[tuple[str, ...], Non
         function = FUNCTIONS[node.function]
         if function.reads_unless_given and len(node.args) < len(function.params):
             paths[function.reads_unless_given] = None
+        elif function.reads_record:
+            paths.update(dict.fromkeys((name,) for name in function.reads_record))
         elif not function.pure:
             return False
         constants = _per_node(_CONSTANTS, node, literal_arguments)  # concept names, regexes, codes
