@@ -65,9 +65,8 @@ class RunContext:
     concepts: Concepts
     record: Any = None
     sighting: Sighting | None = None
-    # Certificate lines already read for the record being checked, by line and concept (see _read_line).
-    lines_read: dict[tuple[int, str], tuple[Any, Any]] = field(default_factory=dict)
-    lines_read_of: Any = None
+    # The Part I of the record being checked, read once for each concept a rule asks of its lines.
+    part_one: PartOne | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,54 +305,100 @@ class _Reading:
 
 
 def _read_line(ctx: RunContext, line: Any, concept: str) -> _Reading:
-    """How a certificate line reads for a concept, kept by everything the reading depends on: a rule asks
-    mentions_only, mentions_as_cause and mentions_within of the same line, and certificates repeat."""
+    """How a certificate line reads for a concept: the rules ask mentions_only, mentions_as_cause and
+    mentions_within of the same lines, so the record's Part I is read once per concept and shared."""
     if not isinstance(line, dict):
         return _NOTHING_READ
-    if ctx.lines_read_of is not ctx.record:
-        ctx.lines_read.clear()
-        ctx.lines_read_of = ctx.record
-    here = (id(line), concept)
-    kept = ctx.lines_read.get(here)
-    if kept is not None and kept[0] is line:
-        reading: _Reading = kept[1]
+    part_one = ctx.part_one
+    if part_one is None or part_one.record is not ctx.record:
+        part_one = ctx.part_one = PartOne(ctx.record)
+    return part_one.reading(ctx, line, concept)
+
+
+class PartOne:
+    """A record's Part I as the line readers see it: every line read for a concept at once, each line inside
+    the whole of Part I, and kept for the record being checked (and across records by the lines' text and
+    codes and the concept, at most _READINGS_LIMIT kept)."""
+
+    __slots__ = ("record", "lines", "key", "by_concept", "others")
+
+    def __init__(self, record: Any) -> None:
+        self.record = record
+        lines = record.get("part1") if isinstance(record, dict) else None
+        self.lines: list[Any] = lines if isinstance(lines, list) else []
+        # What the readings of every line depend on, besides the concept: each line's text and code.
+        self.key: tuple[tuple[Any, Any] | None, ...] = tuple(
+            (line.get("text"), line.get("icd10")) if isinstance(line, dict) else None for line in self.lines)
+        self.by_concept: dict[str, tuple[_Reading, ...]] = {}
+        # Lines that are not the record's own Part I lines (a Part II line, say), each read alone.
+        self.others: dict[tuple[int, str], tuple[dict[str, Any], _Reading]] = {}
+
+    def reading(self, ctx: RunContext, line: dict[str, Any], concept: str) -> _Reading:
+        """How one line reads for a concept."""
+        for index, other in enumerate(self.lines):
+            if other is line:
+                readings = self.by_concept.get(concept)
+                if readings is None:
+                    readings = self.by_concept[concept] = self._read(ctx, concept)
+                return readings[index]
+        kept = self.others.get((id(line), concept))
+        if kept is not None and kept[0] is line:
+            return kept[1]
+        reading = _reading(ctx, line, concept, [(m, 0) for m in _found(ctx, line.get("text"), concept)])
+        self.others[(id(line), concept)] = (line, reading)
         return reading
-    reading = _read_line_afresh(ctx, line, concept)
-    ctx.lines_read[here] = (line, reading)
-    return reading
+
+    def _read(self, ctx: RunContext, concept: str) -> tuple[_Reading, ...]:
+        key = (ctx.concepts, concept, self.key)
+        try:
+            known = _READINGS.get(key)
+        except TypeError:  # a value no certificate line holds once validated: read it afresh
+            return self._read_afresh(ctx, concept)
+        if known is None:
+            if len(_READINGS) >= _READINGS_LIMIT:
+                _READINGS.clear()
+            known = _READINGS[key] = self._read_afresh(ctx, concept)
+        return known
+
+    def _read_afresh(self, ctx: RunContext, concept: str) -> tuple[_Reading, ...]:
+        """Each line read inside the whole of Part I, one line after another, so that an abbreviation's guard
+        words reach across lines ("Eisenmenger syndrome" above "ASD" makes it an atrial septal defect); a line
+        break ends every context trigger, so negation does not."""
+        around = [(line.get("text") or "").replace("\n", " ") if isinstance(line, dict) else "" for line in self.lines]
+        found = _found(ctx, "\n".join(around), concept) if any(around) else []
+        readings = []
+        start = 0
+        for line, text in zip(self.lines, around):
+            end = start + len(text)
+            if isinstance(line, dict):
+                mentions = [(m, start) for m in found if start <= m.start and m.end <= end]
+                readings.append(_reading(ctx, line, concept, mentions))
+            else:
+                readings.append(_NOTHING_READ)
+            start = end + 1
+        return tuple(readings)
 
 
-def _read_line_afresh(ctx: RunContext, line: dict[str, Any], concept: str) -> _Reading:
-    lines = ctx.record.get("part1") if isinstance(ctx.record, dict) else None
-    index = next((i for i, other in enumerate(lines or ()) if other is line), None)
-    around = None if index is None else tuple(
-        (other.get("text") or "").replace("\n", " ") if isinstance(other, dict) else "" for other in lines or ())
-    key = (ctx.concepts, concept, line.get("text"), line.get("icd10"), index, around)
-    try:
-        known = _READINGS.get(key)
-    except TypeError:  # a value no certificate line holds once validated: read it afresh
-        return _reading(ctx, line, concept, around, index)
-    if known is None:
-        if len(_READINGS) >= _READINGS_LIMIT:
-            _READINGS.clear()
-        known = _READINGS[key] = _reading(ctx, line, concept, around, index)
-    return known
+def _found(ctx: RunContext, text: Any, concept: str) -> Sequence[ConceptMention]:
+    """The concept's mentions in a text; none in a blank one."""
+    return ctx.concepts.find(text, concept) if not _blank(text) else ()
 
 
 _NOTHING_READ = _Reading((), False, None)
-_READINGS: dict[tuple[Any, ...], _Reading] = {}
-_READINGS_LIMIT = 4096  # readings kept; emptied when full
+_READINGS: dict[tuple[Any, ...], tuple[_Reading, ...]] = {}
+_READINGS_LIMIT = 4096  # readings of a whole Part I kept; emptied when full
 
 
-def _reading(ctx: RunContext, line: dict[str, Any], concept: str, around: tuple[str, ...] | None,
-             index: int | None) -> _Reading:
+def _reading(ctx: RunContext, line: dict[str, Any], concept: str,
+             mentions: list[tuple[ConceptMention, int]]) -> _Reading:
+    """How one line reads, from the concept's mentions on it (each with the offset of the line in the text
+    that was searched)."""
     text: str | None = line.get("text")
     if text is None or _blank(text):
         icd10: str | None = line.get("icd10")
         if icd10 is not None and not _blank(icd10) and _coded_as(ctx, icd10, concept):
             return _Reading((Sighting(icd10, 0, len(icd10), field="icd10"),), True, None)
         return _NOTHING_READ
-    mentions = _mentions_on_line(ctx, text, concept, around, index)
     found = [Sighting(text[m.start - shift : m.end - shift], m.start - shift, m.end - shift, m.context.label, "text")
              for m, shift in mentions if m.affirmed]
     taken = [(m.start - shift, m.end - shift) for m, shift in mentions]
@@ -375,21 +420,6 @@ def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
     for start, end in spans:
         chars[start:end] = " " * (end - start)
     return "".join(chars)
-
-
-def _mentions_on_line(ctx: RunContext, text: str, concept: str, around: tuple[str, ...] | None,
-                      index: int | None) -> list[tuple[Any, int]]:
-    """The concept's mentions on a Part I line, each with the offset of the line in the text searched.
-
-    A line of the certificate's own Part I is read inside the whole of Part I, one line after another,
-    so that an abbreviation's guard words reach across lines ("Eisenmenger syndrome" above "ASD" makes
-    it an atrial septal defect); a line break ends every context trigger, so negation does not.
-    """
-    if around is None or index is None:
-        return [(m, 0) for m in ctx.concepts.find(text, concept)]
-    start = sum(len(t) + 1 for t in around[:index])
-    end = start + len(around[index])
-    return [(m, start) for m in ctx.concepts.find("\n".join(around), concept) if start <= m.start and m.end <= end]
 
 
 def _cause_mention(text: str, found: list[Sighting]) -> Sighting | None:
