@@ -354,7 +354,9 @@ def print_result(name: str, result: Result) -> None:
 
 # The package's built-in rules are the subpackage leder_audit.builtin_rules, which lives in the folder
 # rules/ of a checkout; an editable install elsewhere maps that name to its own checkout, so the timer
-# binds it to the timed checkout's rules/ before leder_audit is imported.
+# binds it to the timed checkout's rules/ before leder_audit is imported. The timer reads one request a
+# line (a round number and a slice of the texts) and answers each with the CPU time per find, so that two
+# timers, one per checkout, can take turns a few texts at a time.
 _TIMER = """
 import importlib.util, json, sys, time
 from pathlib import Path
@@ -368,58 +370,103 @@ import leder_audit
 from leder_audit.text import load_concepts
 assert Path(leder_audit.__file__).resolve().parent == Path.cwd().resolve() / "leder_audit", leder_audit.__file__
 concepts = load_concepts()
-texts = json.load(sys.stdin)
+texts = json.loads(sys.stdin.readline())
 repeat = int(sys.argv[1])
-rounds = []
-for r in range(int(sys.argv[2])):
+for line in sys.stdin:
+    r, first, last = json.loads(line)
+    if r < 0:
+        found = [[[m.concept, m.start, m.end] for m in concepts.find(text, "ld_or_related")] for text in texts]
+        print(json.dumps(found), flush=True)
+        continue
     out = []
-    for n, text in enumerate(texts):
+    for n in range(first, last):
         # A unique tail makes every call a first sight; it holds no punctuation a trigger could use.
-        fresh = [f"{text} #{r}x{n}x{i}" for i in range(repeat)]
+        fresh = [f"{texts[n]} #{r}x{n}x{i}" for i in range(repeat)]
         started = time.process_time()
         for each in fresh:
             concepts.find(each, "ld_or_related")
         out.append((time.process_time() - started) / repeat * 1e6)
-    rounds.append(out)
-found = [[[m.concept, m.start, m.end] for m in concepts.find(text, "ld_or_related")] for text in texts]
-json.dump({"rounds": rounds, "found": found}, sys.stdout)
+    print(json.dumps(out), flush=True)
 """
 
+# Texts timed in one checkout before the other takes its turn: small enough that a change in the
+# machine's load falls on both alike.
+CHUNK = 8
 
-def time_texts(texts: list[str], root: Path, repeat: int, rounds: int) -> tuple[list[list[float]], list[Any]]:
-    """Microseconds per first-time find for each text, per round, and the mentions found in each,
-    with the package under root."""
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    done = subprocess.run([sys.executable, "-c", _TIMER, str(repeat), str(rounds)], input=json.dumps(texts),
-                          capture_output=True, text=True, env=env, check=True, cwd=root)
-    timed = json.loads(done.stdout)
-    return timed["rounds"], timed["found"]
+
+class Timer:
+    """A process timing finds with the package of one checkout."""
+
+    def __init__(self, root: Path, texts: list[str], repeat: int):
+        env = {**os.environ, "PYTHONPATH": str(root)}
+        self.root = root
+        self.process = subprocess.Popen([sys.executable, "-c", _TIMER, str(repeat)], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True, env=env, cwd=root)
+        self._ask(texts)
+
+    def _ask(self, request: Any) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+
+    def _answer(self) -> Any:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the timer for {self.root} stopped")
+        return json.loads(line)
+
+    def time(self, round_number: int, first: int, last: int) -> list[float]:
+        """Microseconds per first-time find of texts[first:last]."""
+        self._ask([round_number, first, last])
+        return list(self._answer())
+
+    def found(self) -> list[Any]:
+        """The mentions found in each text."""
+        self._ask([-1, 0, 0])
+        return list(self._answer())
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def time_texts(texts: list[str], roots: list[Path], repeat: int, rounds: int) -> tuple[list[list[float]], list[Any]]:
+    """For each root, the best microseconds per first-time find of each text over the rounds, and the
+    mentions found in each text, the roots taking turns every CHUNK texts."""
+    timers = [Timer(root, texts, repeat) for root in roots]
+    try:
+        best = [[float("inf")] * len(texts) for _ in roots]
+        for r in range(rounds):
+            for first in range(0, len(texts), CHUNK):
+                last = min(first + CHUNK, len(texts))
+                # Who goes first alternates, so neither always follows the other's work.
+                order = list(enumerate(timers))[:: 1 if (r + first // CHUNK) % 2 == 0 else -1]
+                for k, timer in order:
+                    for n, value in enumerate(timer.time(r, first, last), start=first):
+                        best[k][n] = min(best[k][n], value)
+        return best, [timer.found() for timer in timers]
+    finally:
+        for timer in timers:
+            timer.close()
 
 
 def speed(items: list[Item], baseline: Path | None, repeat: int, rounds: int) -> None:
     """Per-text cost, and the ratio to a baseline checkout when one is given."""
     texts = [i.text for i in items]
-    ours: list[list[float]] = []
-    theirs: list[list[float]] = []
-    found: list[Any] = []
-    found_before: list[Any] = []
-    # Round by round in turn, so a change in the machine's load falls on both alike.
-    for _ in range(rounds):
-        timed, found = time_texts(texts, REPO, repeat, 1)
-        ours += timed
-        if baseline is not None:
-            timed, found_before = time_texts(texts, baseline, repeat, 1)
-            theirs += timed
-    best = [min(r[k] for r in ours) for k in range(len(texts))]
+    roots = [REPO] if baseline is None else [REPO, baseline]
+    timed, found = time_texts(texts, roots, repeat, rounds)
+    best = timed[0]
     print(f"\nspeed: find(text, 'ld_or_related'), first sight, best of {rounds} rounds of {repeat}")
     print(f"  this tree   mean {statistics.mean(best):7.1f} us   median {statistics.median(best):7.1f} us   "
           f"max {max(best):7.1f} us")
     if baseline is None:
         return
-    base = [min(r[k] for r in theirs) for k in range(len(texts))]
+    base = timed[1]
     print(f"  baseline    mean {statistics.mean(base):7.1f} us   median {statistics.median(base):7.1f} us   "
           f"max {max(base):7.1f} us   ({baseline})")
-    same = [now == before for now, before in zip(found, found_before, strict=True)]
+    same = [now == before for now, before in zip(found[0], found[1], strict=True)]
     # A text in which this tree finds a mention the baseline did not now gets context work the
     # baseline never did; its ratio is reported apart.
     for label, wanted in (("same mentions found", True), ("mentions found that the baseline missed", False)):

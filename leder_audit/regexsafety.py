@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import regex
 
@@ -346,3 +347,85 @@ def _ambiguous(words: list[_Word]) -> bool:
 def compile_trigger_pattern(source: str) -> "regex.Pattern[str]":
     """A context trigger's pattern as concept files write it (case-insensitive, verbose); regex.error if bad."""
     return regex.compile(source, regex.IGNORECASE | regex.VERBOSE | regex.VERSION0)
+
+
+# --- a bound on the work of a pattern with no unbounded repetition ------------------------------------------
+#
+# Without unbounded repetition or back-references a backtracking search does at most a fixed number of steps
+# at each position of the text, read from the pattern's parse tree. A search of a text short enough that this
+# bound times its length is small cannot run long, so it needs no time limit (whose clock checks cost more
+# than such a search: a colon or a full stop looked for in a rationale).
+
+try:  # the parser behind re; private, so a Python without it simply keeps every time limit
+    from re import _constants as _sre
+    from re import _parser as _sre_parse
+except ImportError:  # pragma: no cover - Python 3.11 to 3.13 have both
+    _sre = _sre_parse = None
+
+# About a millisecond of matching: far inside the time limit however slow the machine.
+STEPS_WITHOUT_LIMIT = 100_000
+_UNBOUNDED = 10**12
+
+
+def steps_per_position(pattern: Any) -> int | None:
+    """At most how many steps a search for `pattern` (compiled by re or regex) takes at one position of a
+    text, or None when that depends on the text (unbounded repetition, back-references) or is not known."""
+    if _sre_parse is None:
+        return None
+    try:
+        tree = _sre_parse.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - an unreadable tree only means the time limit is kept
+        return None
+    work, _ = _sequence(list(tree))
+    return work if work < _UNBOUNDED else None
+
+
+def needs_no_limit(steps: int | None, text: str) -> bool:
+    """Whether a search with at most `steps` per position is over long before any time limit, on text."""
+    return steps is not None and steps * (len(text) + 1) <= STEPS_WITHOUT_LIMIT
+
+
+def _sequence(items: list[tuple[Any, Any]]) -> tuple[int, int]:
+    """(work, ways) of a sequence: the steps spent in it from one position, and how many ways it can match
+    (each of which the rest of the pattern is tried after)."""
+    work, ways = 0, 1
+    for op, arg in items:
+        step_work, step_ways = _element(op, arg)
+        work, ways = work + ways * step_work, ways * step_ways
+        if work >= _UNBOUNDED:
+            return _UNBOUNDED, _UNBOUNDED
+    return work, ways
+
+
+def _element(op: Any, arg: Any) -> tuple[int, int]:
+    if op in (_sre.LITERAL, _sre.NOT_LITERAL, _sre.ANY, _sre.AT):
+        return 1, 1
+    if op is _sre.IN:
+        return len(arg), 1
+    if op is _sre.SUBPATTERN:
+        return _sequence(list(arg[-1]))
+    if op is _sre.ATOMIC_GROUP:
+        return _sequence(list(arg))[0], 1
+    if op is _sre.BRANCH:
+        options = [_sequence(list(option)) for option in arg[1]]
+        return sum(w for w, _ in options), sum(n for _, n in options)
+    if op in (_sre.ASSERT, _sre.ASSERT_NOT):
+        # A look-around is tried once and never backtracked into.
+        return _sequence(list(arg[1]))[0], 1
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+        low, high, body = arg
+        if high is _sre.MAXREPEAT or high > 10_000:
+            return _UNBOUNDED, _UNBOUNDED
+        once = _sequence(list(body))
+        # body{low,high} is low bodies, then up to high - low more, each optional.
+        work, ways = 0, 1
+        for _ in range(high - low):
+            work, ways = once[0] + once[1] * work, once[1] * ways + 1
+            if work >= _UNBOUNDED:
+                return _UNBOUNDED, _UNBOUNDED
+        for _ in range(low):
+            work, ways = once[0] + once[1] * work, once[1] * ways
+            if work >= _UNBOUNDED:
+                return _UNBOUNDED, _UNBOUNDED
+        return work, (1 if op is _sre.POSSESSIVE_REPEAT else ways)
+    return _UNBOUNDED, _UNBOUNDED

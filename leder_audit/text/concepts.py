@@ -24,7 +24,8 @@ class ConceptError(LederAuditError, ValueError):
 class ConceptSet:
     """Named concepts and groups, with the matcher and triggers compiled from them."""
 
-    __slots__ = ("concepts", "groups", "triggers", "_members", "_matcher", "_spans", "_mention")
+    __slots__ = ("concepts", "groups", "triggers", "_members", "_matcher", "_spans", "_mention", "_possible",
+                 "_member_sets")
 
     def __init__(self, concepts: Mapping[str, ConceptSpec], groups: Mapping[str, tuple[str, ...]],
                  triggers: TriggerSet):
@@ -39,6 +40,10 @@ class ConceptSet:
         # a rule asks for its concept, so a text full of other concepts' words costs no context work.
         self._spans = lru_cache(maxsize=4096)(self._matcher.scan)
         self._mention = lru_cache(maxsize=4096)(self._classified)
+        # Most texts mention none of the concepts a rule asks for; that is proved from the text's
+        # words, without the scan, even when its words begin terms of other concepts.
+        self._possible = lru_cache(maxsize=4096)(self._matcher.may_mention)
+        self._member_sets = {name: frozenset(members) for name, members in self._members.items()}
 
     def names(self) -> frozenset[str]:
         """Every concept and group name usable in rules."""
@@ -54,7 +59,7 @@ class ConceptSet:
     def find(self, text: str, concept: str) -> list[Mention]:
         """All mentions of the concept or group in text, in order, each with its context."""
         members = self.members(concept)
-        if not text:
+        if not text or not self._possible(text, self._member_sets[concept]):
             return []
         return [self._mention(text, span) for span in self._spans(text) if span.concept in members]
 

@@ -14,7 +14,7 @@ import regex
 from leder_audit import regexsafety
 from leder_audit.regexsafety import compile_trigger_pattern
 from leder_audit.text.normalise import TOKEN_RE, split_tokens, tokens
-from leder_audit.text.prefixes import GateIndex, gate_of
+from leder_audit.text.prefixes import GateIndex, fixed_text, gates_of
 from leder_audit.text.specs import MODIFIER_CATEGORIES, SentenceSpec, TriggerSpec
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,8 @@ class Hit:
 class TriggerSet:
     """All context triggers, indexed for fast finding, and the ConText scope rules."""
 
-    __slots__ = ("specs", "_sizes", "_by_words", "_patterns", "_sentence_tests", "_gates", "_hits", "_indexed")
+    __slots__ = ("specs", "_sizes", "_by_words", "_patterns", "_sentence_tests", "_steps", "_fixed", "_gates", "_hits",
+                 "_indexed")
 
     def __init__(self, specs: Iterable[TriggerSpec]):
         self.specs: tuple[TriggerSpec, ...] = tuple(s for s in specs if s.enabled)
@@ -99,8 +100,12 @@ class TriggerSet:
         self._sentence_tests = [_SentenceTest(s.sentence, _compile_trigger(s)) for s in self.specs
                                 if s.sentence is not None]
         # Most trigger patterns are word lists that a short rationale rarely holds: a pattern runs
-        # only on a text its gate admits.
-        self._gates = GateIndex([gate_of(regex) for regex, _ in self._patterns])
+        # only on a text its gates admit.
+        self._gates = GateIndex([gates_of(regex) for regex, _ in self._patterns])
+        # A search that cannot run long needs no time limit, and a pattern that is one fixed string
+        # (";", ":") is found as a string, never through the regex engine.
+        self._steps = [regexsafety.steps_per_position(regex) for regex, _ in self._patterns]
+        self._fixed = [fixed_text(regex) for regex, _ in self._patterns]
         self._hits = lru_cache(maxsize=2048)(self._find_hits)
         self._indexed = lru_cache(maxsize=8)(self._index)
 
@@ -164,14 +169,19 @@ class TriggerSet:
                 for start in test.starts(text, sentences, limit)]
 
     def _pattern_hits(self, text: str) -> list[Hit]:
-        patterns = self._patterns
+        patterns, steps = self._patterns, self._steps
         limit = regexsafety.time_limit(text)
-        return [
-            Hit(trigger, m.start(), m.end(), m.group())
-            for regex, trigger in map(patterns.__getitem__, self._gates.candidates(text))
-            for m in regex.finditer(text, timeout=limit)
-            if m.end() > m.start()
-        ]
+        found = []
+        for i in self._gates.candidates(text):
+            regex, trigger = patterns[i]
+            fixed = self._fixed[i]
+            if fixed is not None:
+                found += _occurrences(trigger, fixed, text)
+                continue
+            timeout = None if regexsafety.needs_no_limit(steps[i], text) else limit
+            found += [Hit(trigger, m.start(), m.end(), m.group())
+                      for m in regex.finditer(text, timeout=timeout) if m.end() > m.start()]
+        return found
 
     def classify(self, text: str, start: int, end: int) -> Context:
         """The context of the span text[start:end]."""
@@ -281,6 +291,17 @@ class _SentenceTest:
             found = [a for a, b in sentences if self.later.search(text, a, b, timeout=limit) is not None]
             passing = [(a, b) for a, b in passing if any(other > a for other in found)]
         return [a for a, _ in passing]
+
+
+def _occurrences(trigger: Trigger, fixed: str, text: str) -> list[Hit]:
+    """Hits where text holds fixed, left to right, none overlapping: what a search for it finds."""
+    found = []
+    at = text.find(fixed)
+    while at >= 0:
+        end = at + len(fixed)
+        found.append(Hit(trigger, at, end, fixed))
+        at = text.find(fixed, end)
+    return found
 
 
 def _settled(deciding: dict[str, tuple[int, Hit]], wanted: set[str], words: int, before: bool) -> bool:

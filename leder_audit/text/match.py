@@ -67,6 +67,27 @@ class _Abbreviation:
 
 
 @dataclass(frozen=True, slots=True)
+class _Needs:
+    """What a text must hold to mention one of some concepts: the words of one of their terms
+    (by first word), or one of their abbreviations."""
+
+    terms: dict[str, list[frozenset[str]]]
+    forms: frozenset[str]
+
+    @classmethod
+    def of(cls, concepts: frozenset[str], by_first_key: Mapping[str, list[_Term]],
+           abbreviations: Mapping[str, _Abbreviation]) -> _Needs:
+        terms: dict[str, list[frozenset[str]]] = {}
+        for first, starting in by_first_key.items():
+            # A number slot is filled by any number, so it is no word the text must hold.
+            words = {frozenset(k for k in t.keys if k != NUMBER_SLOT) for t in starting if t.concept in concepts}
+            if words:
+                terms[first] = sorted(words, key=len)
+        forms = frozenset(form for form, a in abbreviations.items() if a.concept in concepts)
+        return cls(terms, forms)
+
+
+@dataclass(frozen=True, slots=True)
 class _Found:
     concept: str
     first: int
@@ -78,7 +99,7 @@ class ConceptMatcher:
     """Every concept's terms and abbreviations, indexed once for fast scanning."""
 
     __slots__ = ("_by_first_key", "_abbreviations", "_vocabulary", "_fuzzy", "_before", "_after",
-                 "_key_cache", "_inert", "_alias")
+                 "_key_cache", "_inert", "_alias", "_needs")
 
     def __init__(self, concepts: Mapping[str, ConceptSpec]):
         written = [(keys, name, gaps) for name, spec in concepts.items() for keys, gaps in _term_keys(spec)]
@@ -97,6 +118,7 @@ class ConceptMatcher:
         self._key_cache: dict[str, tuple[str | None, str | None, bool]] = {}
         # Tokens that cannot start a mention, kept as a set so a text can be rejected in bulk.
         self._inert: set[str] = set()
+        self._needs: dict[frozenset[str], _Needs] = {}
 
     def scan(self, text: str) -> tuple[Span, ...]:
         """Every concept mention in text, left to right, longest match first."""
@@ -125,6 +147,29 @@ class ConceptMatcher:
                 kept = hit
             reached = hit.last + 1
         return tuple(found)
+
+    def may_mention(self, text: str, concepts: frozenset[str]) -> bool:
+        """False only when scan(text) can hold no span of any of the concepts.
+
+        A term is found only where all its words are, and an abbreviation only where it is written,
+        so a text that lacks a word of every term of the concepts, and all their abbreviations,
+        has no span of them, whatever spans of other concepts it has.
+        """
+        raw = set(TOKEN_RE.findall(text))
+        starts = [info for info in map(self._token_info, raw.difference(self._inert)) if info[2]]
+        if not starts:
+            return False
+        needs = self._needs.get(concepts)
+        if needs is None:
+            needs = self._needs[concepts] = _Needs.of(concepts, self._by_first_key, self._abbreviations)
+        if not needs.forms.isdisjoint([info[1] for info in starts]):
+            return True
+        firsts = needs.terms.keys() & {info[0] for info in starts}
+        if not firsts:
+            return False
+        cache = self._key_cache
+        keys = {(cache.get(t) or self._token_info(t))[0] for t in raw}
+        return any(words <= keys for first in firsts for words in needs.terms[first])
 
     def _may_mention(self, raw: list[str]) -> bool:
         """Whether any of the tokens can start a mention; tokens known not to are skipped in bulk."""

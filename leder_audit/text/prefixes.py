@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from leder_audit.text.normalise import APOSTROPHES, split_tokens
+from leder_audit.text.normalise import APOSTROPHES
 
 try:  # the parser behind re; private, so a Python without it simply runs every pattern
     from re import _constants as sre
@@ -39,6 +39,7 @@ CASELESS = "‐‑–—’‘´ʼ“”≠"
 # table every character lowers to one character, so a folded text keeps every offset.
 _TO_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
 _WORD_CHARS = re.compile(r"[^\W_]*")
+_RUN_RE = re.compile(f"[^\\W_{APOSTROPHES}]+")
 _FIRST_LETTERS = itemgetter(slice(0, WORD_PREFIX))
 
 
@@ -53,13 +54,11 @@ def word_runs(text: str) -> list[str]:
     """The folded runs of letters and digits of text, which is where re's \\b sees words start.
 
     They are the text's tokens split at their apostrophes. (An underscore is a word character to
-    \\b, so a run after one is no word start; looking it up anyway only admits more.)
+    \\b, so a run after one is no word start; looking it up anyway only admits more.) Folding
+    keeps every character's place and whether it is a letter or digit, so the runs of the folded
+    text are the folded runs.
     """
-    joined = folded(" ".join(split_tokens(text).words))
-    for apostrophe in APOSTROPHES:
-        if apostrophe in joined:
-            joined = joined.replace(apostrophe, " ")
-    return joined.split()
+    return _RUN_RE.findall(folded(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,18 +72,24 @@ class Gate:
 
 
 class GateIndex:
-    """The gates of a list of patterns, inverted: from a text to the patterns that may match it."""
+    """The gates of a list of patterns, inverted: from a text to the patterns that may match it.
 
-    __slots__ = ("_always", "_by_literal", "_by_start", "_by_word")
+    Each pattern has a gate, several gates (a text must pass every one), or none (it always runs).
+    """
 
-    def __init__(self, gates: Sequence[Gate | None]):
-        self._always = frozenset(i for i, gate in enumerate(gates) if gate is None)
+    __slots__ = ("_needed", "_by_literal", "_by_start", "_by_word")
+
+    def __init__(self, gates: Sequence[Gate | Sequence[Gate] | None]):
+        ids: dict[Gate, int] = {}
+        # For each pattern in order, the gates a text must pass for it to run.
+        self._needed: list[frozenset[int]] = []
+        for gate in gates:
+            each = () if gate is None else (gate,) if isinstance(gate, Gate) else tuple(gate)
+            self._needed.append(frozenset(ids.setdefault(g, len(ids)) for g in each))
         self._by_start: dict[str, set[int]] = {}
         self._by_word: dict[str, set[int]] = {}
         self._by_literal: dict[str, set[int]] = {}
-        for i, gate in enumerate(gates):
-            if gate is None:
-                continue
+        for gate, i in ids.items():
             for index, keys in ((self._by_start, gate.starts), (self._by_word, gate.words),
                                 (self._by_literal, gate.literals)):
                 for key in keys:
@@ -92,17 +97,17 @@ class GateIndex:
 
     def candidates(self, text: str) -> list[int]:
         """The positions, in order, of the patterns that may match text."""
-        active = set(self._always)
+        passed: set[int] = set()
         lowered = folded(text)
         for literal, ids in self._by_literal.items():
             if literal in lowered:
-                active |= ids
-        runs = word_runs(text)
+                passed |= ids
+        runs = _RUN_RE.findall(lowered)
         for word in self._by_word.keys() & runs:
-            active |= self._by_word[word]
+            passed |= self._by_word[word]
         for start in self._by_start.keys() & map(_FIRST_LETTERS, runs):
-            active |= self._by_start[start]
-        return sorted(active)
+            passed |= self._by_start[start]
+        return [i for i, needed in enumerate(self._needed) if needed <= passed]
 
 
 # A literal a match must hold; whether the position before it is known to be no word character
@@ -114,18 +119,56 @@ _Need = frozenset[_Literal]
 def gate_of(pattern: Any) -> Gate | None:
     """The gate of every text pattern matches, or None when no literal is plainly needed. `pattern` is a
     compiled pattern of the standard `re` module or of `regex` (both have `.pattern` and `.flags`)."""
+    usable = _usable_needs(pattern)
+    return _gate(_best(usable)) if usable else None
+
+
+def fixed_text(pattern: Any) -> str | None:
+    """The one string every match of pattern is, when it is a run of ASCII characters that are no letters
+    (";", ":", ")", a line break), which case-insensitive matching pairs with no other character; else None.
+    Its matches are then its occurrences, each search going on from the end of the last."""
     if sre_parse is None:
         return None
     try:
-        tree = sre_parse.parse(pattern.pattern, pattern.flags)
-    except Exception:  # noqa: BLE001 - an unreadable tree only means the pattern always runs
+        tree = list(sre_parse.parse(pattern.pattern, pattern.flags))
+    except Exception:  # noqa: BLE001 - an unreadable tree only means the pattern is searched for
         return None
-    usable = [need for need in _needs(list(tree), False, False)
-              if all(ch.isascii() or ch in CASELESS for literal, _, _ in need for ch in literal)]
+    if not tree or any(op is not sre.LITERAL or not chr(arg).isascii() or chr(arg).isalpha() for op, arg in tree):
+        return None
+    return "".join(chr(arg) for _, arg in tree)
+
+
+# More gates than this cost more to look up than the rare extra text they keep a pattern off.
+MAX_GATES = 3
+
+
+def gates_of(pattern: Any) -> tuple[Gate, ...] | None:
+    """Gates a text must pass every one of for pattern to match it, rarest first (at most
+    `MAX_GATES`, the first the one `gate_of` gives), or None when no literal is plainly needed."""
+    usable = _usable_needs(pattern)
     if not usable:
         return None
+    ranked = sorted(set(usable), key=lambda need: (_rank(need), sorted(need)), reverse=True)
+    kept = [_best(usable), *(need for need in ranked if min(map(_rarity, need)) > 0)]
+    gates = list(dict.fromkeys(map(_gate, kept)))
+    return tuple(gates[:MAX_GATES])
+
+
+def _usable_needs(pattern: Any) -> list[_Need]:
+    """The needs of pattern's parse tree whose literals can be compared folded; none if it cannot be read."""
+    if sre_parse is None:
+        return []
+    try:
+        tree = sre_parse.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - an unreadable tree only means the pattern always runs
+        return []
+    return [need for need in _needs(list(tree), False, False)
+            if all(ch.isascii() or ch in CASELESS for literal, _, _ in need for ch in literal)]
+
+
+def _gate(need: _Need) -> Gate:
     keys: dict[str, set[str]] = {"starts": set(), "words": set(), "literals": set()}
-    for literal in _best(usable):
+    for literal in need:
         kind, key = _lookup(literal)
         keys[kind].add(key)
     return Gate(**{kind: frozenset(found) for kind, found in keys.items()})
@@ -196,7 +239,11 @@ def _needs(items: list[tuple[Any, Any]], word_start: bool, word_end: bool) -> li
 
 def _best(needs: list[_Need]) -> _Need:
     """The need a text is least likely to meet: its commonest literal rarest, then the fewest."""
-    return max(needs, key=lambda need: (min(map(_rarity, need)), -len(need)))
+    return max(needs, key=_rank)
+
+
+def _rank(need: _Need) -> tuple[int, int]:
+    return min(map(_rarity, need)), -len(need)
 
 
 def _rarity(literal: _Literal) -> int:
