@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from leder_audit import regexsafety
 from leder_audit.regexsafety import compile_trigger_pattern, needs_no_limit, steps_per_position
 from leder_audit.text import load_concepts
-from leder_audit.text.prefixes import Gate, fixed_text, folded, gate_of, gates_of, word_runs
+from leder_audit.text.prefixes import Gate, GateIndex, fixed_text, folded, gate_of, gates_of, word_runs
 
 from .test_text_prefilter import GATE_TEXT, SEPARATORS, TEXT
 
@@ -67,7 +67,8 @@ def test_everyday_words_that_begin_terms_of_other_concepts_are_rejected_without_
 def admits(gate: Gate, text: str) -> bool:
     lowered, runs = folded(text), word_runs(text)
     return (any(literal in lowered for literal in gate.literals) or bool(gate.words & set(runs))
-            or bool(gate.starts & {run[:4] for run in runs}))
+            or bool(gate.starts & {run[:4] for run in runs})
+            or any(run.startswith(prefix) for run in runs for prefix in gate.prefixes))
 
 
 @settings(max_examples=300, deadline=None)
@@ -78,11 +79,17 @@ def test_every_gate_of_a_pattern_admits_every_text_it_matches(text: str) -> None
             assert all(admits(gate, text) for gate in gates_of(pattern) or ()), (pattern.pattern, text)
 
 
-def test_the_first_gate_is_the_one_gate_of_gate_of_and_later_ones_add_to_it() -> None:
+def test_gates_look_words_up_whole_and_add_the_next_rarest_literals() -> None:
     pattern = re.compile(r"\b(?:worried|concerned)\s+about\s+(?:the\s+)?decision\b", re.IGNORECASE)
+    assert gate_of(pattern) == Gate(starts=frozenset({"abou"}))
     gates = gates_of(pattern)
-    assert gates is not None and gates[0] == gate_of(pattern)
-    assert Gate(starts=frozenset({"worr", "conc"})) in gates
+    assert gates is not None
+    assert set(gates) == {Gate(prefixes=frozenset({"worried", "concerned"})), Gate(prefixes=frozenset({"about"})),
+                          Gate(prefixes=frozenset({"decision"}))}
+    # "disability" begins with the letters of "disagree" but is not that word.
+    disagree = GateIndex([gates_of(re.compile(r"\b(?:disagree[sd]?|worried)\b", re.IGNORECASE))])
+    assert disagree.candidates("severe learning disability") == []
+    assert disagree.candidates("Mum disagreed") == [0]
     assert gates_of(re.compile(r"[1-9]+", re.IGNORECASE)) is None
 
 

@@ -38,12 +38,14 @@ class ConceptSet:
         self._matcher = ConceptMatcher(self.concepts)
         # Spans are found once per text for every concept; a span's context is worked out only when
         # a rule asks for its concept, so a text full of other concepts' words costs no context work.
-        self._spans = lru_cache(maxsize=4096)(self._matcher.scan)
+        # A text reaches the scan only once the words it holds are known to allow a mention.
+        self._spans = lru_cache(maxsize=4096)(self._matcher.scan_all)
         self._mention = lru_cache(maxsize=4096)(self._classified)
         # Most texts mention none of the concepts a rule asks for; that is proved from the text's
         # words, without the scan, even when its words begin terms of other concepts.
         self._possible = lru_cache(maxsize=4096)(self._matcher.may_mention)
         self._member_sets = {name: frozenset(members) for name, members in self._members.items()}
+        self._member_sets[""] = frozenset(self.concepts)
 
     def names(self) -> frozenset[str]:
         """Every concept and group name usable in rules."""
@@ -65,7 +67,9 @@ class ConceptSet:
 
     def find_all(self, text: str) -> list[Mention]:
         """All mentions of every concept in text, in order."""
-        return [self._mention(text, span) for span in self._spans(text)] if text else []
+        if not text or not self._possible(text, self._member_sets[""]):
+            return []
+        return [self._mention(text, span) for span in self._spans(text)]
 
     def codes(self, concept: str) -> tuple[str, ...]:
         """ICD-10 codes and ranges of the concept or group."""

@@ -64,11 +64,13 @@ def word_runs(text: str) -> list[str]:
 @dataclass(frozen=True, slots=True)
 class Gate:
     """A text may match when it has one of: a word beginning with one of `starts` (each
-    `WORD_PREFIX` letters long), a word in `words`, or one of `literals` anywhere."""
+    `WORD_PREFIX` letters long) or with one of `prefixes` (each longer), a word in `words`, or one
+    of `literals` anywhere."""
 
     starts: frozenset[str] = frozenset()
     words: frozenset[str] = frozenset()
     literals: frozenset[str] = frozenset()
+    prefixes: frozenset[str] = frozenset()
 
 
 class GateIndex:
@@ -77,7 +79,7 @@ class GateIndex:
     Each pattern has a gate, several gates (a text must pass every one), or none (it always runs).
     """
 
-    __slots__ = ("_needed", "_by_literal", "_by_start", "_by_word")
+    __slots__ = ("_needed", "_by_literal", "_by_start", "_by_word", "_by_prefix")
 
     def __init__(self, gates: Sequence[Gate | Sequence[Gate] | None]):
         ids: dict[Gate, int] = {}
@@ -89,11 +91,15 @@ class GateIndex:
         self._by_start: dict[str, set[int]] = {}
         self._by_word: dict[str, set[int]] = {}
         self._by_literal: dict[str, set[int]] = {}
+        # A prefix is looked up by its first letters, then compared whole with the words that have them.
+        self._by_prefix: dict[str, list[tuple[str, int]]] = {}
         for gate, i in ids.items():
             for index, keys in ((self._by_start, gate.starts), (self._by_word, gate.words),
                                 (self._by_literal, gate.literals)):
                 for key in keys:
                     index.setdefault(key, set()).add(i)
+            for prefix in gate.prefixes:
+                self._by_prefix.setdefault(prefix[:WORD_PREFIX], []).append((prefix, i))
 
     def candidates(self, text: str) -> list[int]:
         """The positions, in order, of the patterns that may match text."""
@@ -105,8 +111,18 @@ class GateIndex:
         runs = _RUN_RE.findall(lowered)
         for word in self._by_word.keys() & runs:
             passed |= self._by_word[word]
-        for start in self._by_start.keys() & map(_FIRST_LETTERS, runs):
+        firsts = set(map(_FIRST_LETTERS, runs))
+        for start in self._by_start.keys() & firsts:
             passed |= self._by_start[start]
+        starting = self._by_prefix.keys() & firsts
+        if starting:
+            by_first: dict[str, list[str]] = {}
+            for run in runs:
+                by_first.setdefault(run[:WORD_PREFIX], []).append(run)
+            for start in starting:
+                for prefix, gate in self._by_prefix[start]:
+                    if gate not in passed and any(run.startswith(prefix) for run in by_first[start]):
+                        passed.add(gate)
         return [i for i, needed in enumerate(self._needed) if needed <= passed]
 
 
@@ -150,7 +166,7 @@ def gates_of(pattern: Any) -> tuple[Gate, ...] | None:
         return None
     ranked = sorted(set(usable), key=lambda need: (_rank(need), sorted(need)), reverse=True)
     kept = [_best(usable), *(need for need in ranked if min(map(_rarity, need)) > 0)]
-    gates = list(dict.fromkeys(map(_gate, kept)))
+    gates = list(dict.fromkeys(_gate(need, whole=True) for need in kept))
     return tuple(gates[:MAX_GATES])
 
 
@@ -166,12 +182,26 @@ def _usable_needs(pattern: Any) -> list[_Need]:
             if all(ch.isascii() or ch in CASELESS for literal, _, _ in need for ch in literal)]
 
 
-def _gate(need: _Need) -> Gate:
-    keys: dict[str, set[str]] = {"starts": set(), "words": set(), "literals": set()}
+def _gate(need: _Need, whole: bool = False) -> Gate:
+    """The gate of one need; `whole` looks a word start up by the whole of the word the literal begins,
+    not only its first letters."""
+    keys: dict[str, set[str]] = {"starts": set(), "words": set(), "literals": set(), "prefixes": set()}
     for literal in need:
         kind, key = _lookup(literal)
+        prefix = _word_begun(literal) if whole and kind == "starts" else None
+        if prefix is not None and len(prefix) > WORD_PREFIX:
+            kind, key = "prefixes", prefix
         keys[kind].add(key)
+    # A word that begins with a prefix also begins with any prefix of it.
+    keys["prefixes"] = {p for p in keys["prefixes"] if not any(p != q and p.startswith(q) for q in keys["prefixes"])}
     return Gate(**{kind: frozenset(found) for kind, found in keys.items()})
+
+
+def _word_begun(literal: _Literal) -> str | None:
+    """The letters and digits a word of the text begins with where the literal matches at a word start,
+    up to its first apostrophe (where the text's words are split)."""
+    word = _WORD_CHARS.match(folded(literal[0])).group()  # type: ignore[union-attr]
+    return _RUN_RE.match(word).group() if _RUN_RE.match(word) else None  # type: ignore[union-attr]
 
 
 def _lookup(literal: _Literal) -> tuple[str, str]:
