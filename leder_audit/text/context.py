@@ -285,12 +285,18 @@ class _SentenceTest:
                    if (self.has is None or self.has.search(text, a, b, timeout=limit) is not None)
                    and (self.lacks is None or self.lacks.search(text, a, b, timeout=limit) is None)]
         if self.elsewhere is not None and passing:
-            found = [a for a, b in sentences if self.elsewhere.search(text, a, b, timeout=limit) is not None]
+            found = _starts_matching(self.elsewhere, text, sentences, limit)
             passing = [(a, b) for a, b in passing if any(other != a for other in found)]
         if self.later is not None and passing:
-            found = [a for a, b in sentences if self.later.search(text, a, b, timeout=limit) is not None]
+            found = _starts_matching(self.later, text, sentences, limit)
             passing = [(a, b) for a, b in passing if any(other > a for other in found)]
         return [a for a, _ in passing]
+
+
+def _starts_matching(pattern: regex.Pattern[str], text: str, sentences: list[tuple[int, int]],
+                     limit: float) -> list[int]:
+    """The starts of the sentences in which the pattern is found."""
+    return [a for a, b in sentences if pattern.search(text, a, b, timeout=limit) is not None]
 
 
 def _occurrences(trigger: Trigger, fixed: str, text: str) -> list[Hit]:
