@@ -11,9 +11,9 @@ from hypothesis import given, strategies as st
 
 from leder_audit import audit, load_rulebook
 from leder_audit.baseline import Baseline, KnownFinding, Report, read_report
-from leder_audit.cli import main
 from leder_audit.errors import InputError
 from leder_audit.findings import Finding
+from .cli_support import run, write
 
 AS_OF = "2024-06-30"
 
@@ -29,17 +29,6 @@ WEEK_1 = [decision("D1", "Down's syndrome, frail"), decision("D2", "Severe learn
 # D1 unchanged, D2's rationale rewritten on clinical grounds, D4 a new decision citing learning disability.
 WEEK_2 = [WEEK_1[0], decision("D2", "End-stage COPD, CPR would not succeed"), WEEK_1[2],
           decision("D4", "Has a learning disability and dementia")]
-
-
-def write(path: Path, records: list[dict[str, object]]) -> str:
-    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
-    return str(path)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def report_of(capsys: pytest.CaptureFixture[str], tmp_path: Path, records: list[dict[str, object]], name: str,

@@ -9,14 +9,9 @@ import pytest
 from leder_audit.cli import main
 
 from .conftest import FIXTURES
+from .cli_support import run
 
 FILES = [str(FIXTURES / n) for n in ("death_certificates.ndjson", "dnacpr_decisions.json", "mortality_reviews.ndjson")]
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_check_on_the_fixtures_prints_findings_and_exits_1(capsys):

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from leder_audit.cli import build_parser, main
+from leder_audit.cli import build_parser
 from leder_audit.cli.config import (
     ConfigError, configured_commands, find_settings_file, key_lines, load_settings, check_settings,
 )
 
 from .conftest import FIXTURES
+from .cli_support import run
 
 DNACPR = str(FIXTURES / "dnacpr_decisions.json")
 
@@ -24,12 +25,6 @@ def project(tmp_path, monkeypatch):
     (tmp_path / ".git").mkdir()
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def pyproject(folder: Path, body: str) -> Path:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from leder_audit.baseline import read_report
-from leder_audit.cli import main
 from leder_audit.diff import compare
+from .cli_support import run
 
 AS_OF = "2024-06-30"
 
@@ -24,12 +24,6 @@ BEFORE = [decision("D1", "Down's syndrome, frail"), decision("D2", "Severe learn
           decision("D3", "End-stage COPD", person_has_capacity=False)]
 AFTER = [BEFORE[0], decision("D2", "Metastatic cancer, CPR would not succeed"), BEFORE[2],
          decision("D4", "Learning disability and dementia")]
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def report(capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, records: list[dict[str, object]],

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from leder_audit import load_rulebook
-from leder_audit.cli import main
 from leder_audit.engine import Auditor
 from leder_audit.generate import write_ndjson
 from leder_audit.history import ALL_AREAS, SCHEMA_VERSION, HistoryCounter, read_history, record_run
 from leder_audit.intake import Incoming
+from .cli_support import run, write
 
 AS_OF = "2024-06-30"
 
@@ -41,17 +41,6 @@ RECORDS = [
     review("R2", "QWE", decision("D5", "Frailty and heart failure")),
     review("R3", "QHM", decision("D6", "Learning disability")),
 ]
-
-
-def write(path: Path, records: list[dict[str, object]]) -> str:
-    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
-    return str(path)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def check_into(capsys, tmp_path: Path, history: Path, records: list[dict[str, object]], as_of: str = AS_OF,

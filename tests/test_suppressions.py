@@ -14,6 +14,7 @@ from leder_audit.cli import main
 from leder_audit.suppressions import SuppressionError
 
 from .conftest import AS_OF
+from .cli_support import run
 
 RECORD = {"record_type": "dnacpr_decision", "id": "D7", "rationale": "Down's syndrome and frailty",
           "decision_date": "2024-03-01", "discussed_with_person": True, "senior_responsible_clinician": "Dr A",
@@ -124,12 +125,6 @@ def test_an_unknown_key_gets_a_did_you_mean_hint(tmp_path):
     with pytest.raises(SuppressionError) as caught:
         load_suppressions(path)
     assert caught.value.hint == "did you mean `expires`?"
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def record_file(tmp_path: Path) -> Path:
