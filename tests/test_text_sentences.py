@@ -40,6 +40,14 @@ def ld_finding(rationale: str) -> str:
     ("Downs, frail, PEG fed. Not for CPR.", "flag"),
     # "Not appropriate for CPR" and "would have been for CPR despite" are decisions against CPR.
     ("Learning disability - not appropriate for CPR.", "flag"),
+    # A treatment escalation plan with no CPR wording is a decision too: its ceiling of care is read
+    # like a DNACPR decision, with or without a separate clinical reason.
+    ("Autistic. Ward level care; not for ventilation as end-stage pulmonary fibrosis", "note"),
+    ("Lives with moderate LD. For ward-based treatment only; irreversible multi-organ failure", "note"),
+    ("Known PMLD. Level 1 care only due to end-stage heart failure, EF 10%", "note"),
+    ("PMLD. Ward based care only.", "flag"),
+    ("Has autism. Not for critical care as would not cope.", "flag"),
+    ("Not for dialysis given her learning disability", "flag"),
 ])
 def test_rationale_structure(rationale: str, expected: str) -> None:
     assert ld_finding(rationale) == expected
