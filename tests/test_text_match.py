@@ -9,7 +9,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from leder_audit.text import load_concepts
-from leder_audit.text.normalise import word_key
+from leder_audit.text.normalise import is_age, is_number, word_key
 
 CONCEPTS = load_concepts()
 
@@ -247,6 +247,58 @@ def test_a_number_slot_in_a_term_matches_any_number(text: str, matched: str) -> 
 )
 def test_a_number_slot_needs_a_number(text: str) -> None:
     assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        ("has the understanding of a 5yr old", "understanding of a 5yr"),
+        ("the mind of a 2yo", "mind of a 2yo"),
+        ("at the level of an 18mth old", "level of an 18mth"),
+        ("behaves like a 3 yo", "behaves like a 3 yo"),
+        ("INTELLECT OF AN 8YRS OLD", "INTELLECT OF AN 8YRS"),
+    ],
+)
+def test_an_age_slot_matches_an_age_with_its_unit_run_on(text: str, matched: str) -> None:
+    assert found(text) == [("learning_disability", matched)]
+
+
+@given(st.integers(min_value=0, max_value=99),
+       st.sampled_from(["y", "yo", "yr", "yrs", "year", "years", "m", "mo", "mos", "mth", "mths", "month", "months"]),
+       st.booleans())
+def test_an_age_is_a_number_with_a_unit_of_years_or_months(number: int, unit: str, old: bool) -> None:
+    token = f"{number}{unit}{'old' if old else ''}"
+    assert is_age(token) and is_age(token.upper())
+    assert not is_age(str(number)) and is_number(str(number))
+    assert not is_age(f"{number}{unit}s2") and not is_age(f"x{number}{unit}")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["understanding of a 5mg dose", "her 2yo grandson", "level of a 3cm lesion", "mind of a 2nd opinion"],
+)
+def test_an_age_slot_needs_an_age(text: str) -> None:
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("pt has downs + dementia", [("downs_syndrome", "downs")]),
+        ("known down's, frail", [("downs_syndrome", "down's")]),
+        ("pt w/ asd, anxious", [("autism", "asd")]),
+        ("pmld, PEG fed", [("learning_disability", "pmld")]),
+        ("MR, epilepsy, PEG fed", [("learning_disability", "MR")]),
+        ("ups and downs", []),
+        ("step downs from ITU", []),
+        ("secundum asd on echo", []),
+        ("moderate MR, severe AS", []),
+        ("MR head: infarct", []),
+        ("morphine MR 10mg", []),
+    ],
+)
+def test_shorthand_names_and_their_lookalikes(text: str, expected: list[tuple[str, str]]) -> None:
+    assert found(text) == expected
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,9 @@ from leder_audit.text.context import Context
 from leder_audit.text.normalise import (
     GAP_RE,
     TOKEN_RE,
-    NUMBER_SLOT,
+    SLOTS,
     FuzzyIndex,
     bare,
-    is_number,
     phrase_keys,
     plain_apostrophes,
     singular,
@@ -79,8 +78,8 @@ class _Needs:
            abbreviations: Mapping[str, _Abbreviation]) -> _Needs:
         terms: dict[str, list[frozenset[str]]] = {}
         for first, starting in by_first_key.items():
-            # A number slot is filled by any number, so it is no word the text must hold.
-            words = {frozenset(k for k in t.keys if k != NUMBER_SLOT) for t in starting if t.concept in concepts}
+            # A number or age slot is filled by any number or age, so it is no word the text must hold.
+            words = {frozenset(k for k in t.keys if k not in SLOTS) for t in starting if t.concept in concepts}
             if words:
                 terms[first] = sorted(words, key=len)
         forms = frozenset(form for form, a in abbreviations.items() if a.concept in concepts)
@@ -233,8 +232,10 @@ def _continues(term: _Term, i: int, infos: list[tuple[str | None, str | None, bo
     keys = term.keys
     for offset in range(1, len(keys)):
         j = i + offset
-        if infos[j][0] != keys[offset] and not (keys[offset] == NUMBER_SLOT and is_number(raw[j])):
-            return False
+        if infos[j][0] != keys[offset]:
+            filled = SLOTS.get(keys[offset])
+            if filled is None or not filled(raw[j]):
+                return False
         written = term.gaps[offset - 1]
         if not (_gap_is_space(gaps[j]) if not written else _punctuation(gaps[j]) == written):
             return False
@@ -293,15 +294,18 @@ def _term_keys(spec: ConceptSpec) -> list[tuple[tuple[str, ...], tuple[str, ...]
     """Each term's word keys, and the punctuation it writes between them."""
     found = []
     for phrase in (*spec.terms, *spec.misspellings):
-        written = phrase.replace(NUMBER_SLOT, _SLOT_WORD)
-        keys = tuple(NUMBER_SLOT if k == _SLOT_WORD else k for k in phrase_keys(written))
+        written = phrase
+        for slot, word in _SLOT_WORDS.items():
+            written = written.replace(slot, word)
+        keys = tuple(_SLOT_OF_WORD.get(k, k) for k in phrase_keys(written))
         if keys:
             found.append((keys, _written_gaps(written)))
     return found
 
 
-# The number slot stands in the term as a word while its keys and gaps are worked out.
-_SLOT_WORD = "numberslot"
+# A slot stands in the term as a word while its keys and gaps are worked out.
+_SLOT_WORDS = {slot: f"{slot.strip('<>')}slot" for slot in SLOTS}
+_SLOT_OF_WORD = {word: slot for slot, word in _SLOT_WORDS.items()}
 
 
 def _written_gaps(phrase: str) -> tuple[str, ...]:

@@ -96,6 +96,22 @@ def is_number(token: str) -> bool:
     return token.isdigit() or token.lower() in _NUMBER_WORDS
 
 
+# A term word written <age> matches an age with its unit run on, as notes write it: "2yo", "5yr",
+# "3yrs", "18mth", "18mths", "18m", "4y", "5yrold". "understanding of a <age>" reads "has the
+# understanding of a 5yr old" and "the mind of a 2yo".
+AGE_SLOT = "<age>"
+_AGE_RE = re.compile(r"\d{1,2}(?:y|yo|yr|yrs|years?|m|mo|mos|mth|mths|months?)(?:old)?", re.IGNORECASE)
+
+
+def is_age(token: str) -> bool:
+    """A number of years or months with its unit run on ("2yo", "18mth")."""
+    return _AGE_RE.fullmatch(token) is not None
+
+
+# Each slot a term word may be, and the tokens that fill it.
+SLOTS = {NUMBER_SLOT: is_number, AGE_SLOT: is_age}
+
+
 def phrase_keys(phrase: str) -> tuple[str, ...]:
     """The word keys of a phrase from the data."""
     return tuple(word_key(t) for t in tokens(phrase))
