@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from leder_audit import load_rulebook
-from leder_audit.text.context import TriggerSet, _sentences
+from leder_audit.text import load_concepts
+from leder_audit.text.context import TriggerSet, _SentenceReading, _SentenceTest, _sentences
 from leder_audit.text.specs import TriggerSpec
 
 BOOK = load_rulebook()
@@ -81,3 +82,62 @@ def test_sentences_are_ordered_and_inside_the_text(text: str) -> None:
     # Every word of the text is in some sentence.
     words = [i for i, ch in enumerate(text) if ch in "ab"]
     assert all(any(a <= i < b for a, b in spans) for i in words)
+
+
+# --- the sentence tests read lazily give what reading every sentence gives ------------------------------------
+
+def plain_starts(test: _SentenceTest, text: str) -> list[int]:
+    """The starts of the sentences that pass, every pattern searched in every sentence."""
+    sentences = _sentences(text)
+
+    def holds(pattern: object, a: int, b: int) -> bool:
+        return pattern.search(text, a, b) is not None  # type: ignore[attr-defined]
+
+    if test.text_has is not None and test.text_has.search(text) is None:
+        return []
+    if test.last_for is not None and test.last_against is not None:
+        last_for = max((m.start() for m in test.last_for.finditer(text)), default=-1)
+        if last_for <= max((m.start() for m in test.last_against.finditer(text)), default=-1):
+            return []
+    passing = [(a, b) for a, b in sentences
+               if (test.has is None or holds(test.has, a, b)) and (test.lacks is None or not holds(test.lacks, a, b))]
+    if test.elsewhere is not None:
+        found = [a for a, b in sentences if holds(test.elsewhere, a, b)]
+        passing = [(a, b) for a, b in passing if any(other != a for other in found)]
+    if test.later is not None:
+        found = [a for a, b in sentences if holds(test.later, a, b)]
+        passing = [(a, b) for a, b in passing if any(other > a for other in found)]
+    return [a for a, _ in passing]
+
+
+BUILT_IN_TESTS = load_concepts().triggers._sentence_tests
+PIECES = ["Known learning disability", "Has Down's syndrome", "Lives with autism", "lacks capacity",
+          "unable to weigh information", "CPR would not work", "metastatic cancer", "not for CPR", "for CPR",
+          "For full resuscitation", "DNACPR", "frail", "due to", "background", "end-stage COPD", "Reason:",
+          "quality of life", "agreed", "Family worried", "explained", "he has", "would have been for CPR"]
+RATIONALE = st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from([". ", ", ", "; ", "\n", " - ", " ", "? "])),
+                     max_size=8).map(lambda parts: "".join(piece + sep for piece, sep in parts))
+
+
+@settings(max_examples=300, deadline=None)
+@given(RATIONALE)
+def test_the_sentence_tests_read_lazily_pass_the_sentences_every_search_would_pass(text: str) -> None:
+    reading = _SentenceReading(text)
+    for test in BUILT_IN_TESTS:
+        assert test.starts(reading) == plain_starts(test, text)
+
+
+@pytest.mark.parametrize(("spec", "text", "expected"), [
+    # elsewhere: another sentence, never the sentence itself.
+    ({"has": "kite", "elsewhere": "string"}, "A kite. A string.", [0]),
+    ({"has": "kite", "elsewhere": "string"}, "A kite and a string.", []),
+    ({"has": "kite", "elsewhere": "string"}, "A kite and a string. A kite and a string.", [0, 21]),
+    ({"has": "kite", "elsewhere": "string"}, "A kite and a string. A kite.", [21]),
+    # later: a sentence after it.
+    ({"has": "kite", "later": "string"}, "A kite. A string. A kite.", [0]),
+    ({"has": "kite", "later": "string"}, "A string. A kite.", []),
+])
+def test_elsewhere_and_later_are_read_per_sentence(spec: dict[str, str], text: str, expected: list[int]) -> None:
+    trigger = TriggerSpec.model_validate({"sentence": spec, "category": "negated"})
+    test = TriggerSet([trigger])._sentence_tests[0]
+    assert test.starts(_SentenceReading(text)) == expected == plain_starts(test, text)

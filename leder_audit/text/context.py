@@ -97,7 +97,8 @@ class TriggerSet:
             for s in self.specs
             if s.pattern is not None
         ]
-        self._sentence_tests = [_SentenceTest(s.sentence, _compile_trigger(s)) for s in self.specs
+        compiled: dict[str, regex.Pattern[str]] = {}
+        self._sentence_tests = [_SentenceTest(s.sentence, _compile_trigger(s), compiled) for s in self.specs
                                 if s.sentence is not None]
         # Most trigger patterns are word lists that a short rationale rarely holds: a pattern runs
         # only on a text its gates admit.
@@ -162,11 +163,10 @@ class TriggerSet:
         """A position hit at the start of each sentence that passes a sentence trigger's test."""
         if not self._sentence_tests:
             return []
-        limit = regexsafety.time_limit(text)
-        sentences = _sentences(text)
+        reading = _SentenceReading(text)
         return [Hit(test.trigger, start, start, "")
                 for test in self._sentence_tests
-                for start in test.starts(text, sentences, limit)]
+                for start in test.starts(reading)]
 
     def _pattern_hits(self, text: str) -> list[Hit]:
         patterns, steps = self._patterns, self._steps
@@ -256,47 +256,111 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+class _SentenceReading:
+    """One text as the sentence tests read it. Each search (of the whole text, or of one sentence) is
+    made at most once, however many tests ask it, and only when a test needs its answer: the
+    sentences are split once a test gets past its whole-text conditions."""
+
+    __slots__ = ("text", "limit", "_sentences", "_holds", "_found", "_last")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.limit = regexsafety.time_limit(text)
+        self._sentences: list[tuple[int, int]] | None = None
+        self._holds: dict[tuple[int, int], bool] = {}
+        self._found: dict[int, bool] = {}
+        self._last: dict[int, int] = {}
+
+    @property
+    def sentences(self) -> list[tuple[int, int]]:
+        if self._sentences is None:
+            self._sentences = _sentences(self.text)
+        return self._sentences
+
+    def found(self, pattern: regex.Pattern[str]) -> bool:
+        """Whether the pattern matches the text somewhere."""
+        known = self._found.get(id(pattern))
+        if known is None:
+            known = self._found[id(pattern)] = pattern.search(self.text, timeout=self.limit) is not None
+        return known
+
+    def last_start(self, pattern: regex.Pattern[str]) -> int:
+        """Where the last of the pattern's matches in the text, left to right, starts; -1 for none."""
+        known = self._last.get(id(pattern))
+        if known is None:
+            starts = (m.start() for m in pattern.finditer(self.text, timeout=self.limit))
+            known = self._last[id(pattern)] = max(starts, default=-1)
+        return known
+
+    def holds(self, pattern: regex.Pattern[str], k: int) -> bool:
+        """Whether the pattern matches within sentence k."""
+        key = (id(pattern), k)
+        known = self._holds.get(key)
+        if known is None:
+            a, b = self.sentences[k]
+            known = self._holds[key] = pattern.search(self.text, a, b, timeout=self.limit) is not None
+        return known
+
+    def with_another(self, pattern: regex.Pattern[str], passing: list[int]) -> list[int]:
+        """The sentences of passing for which another sentence matches the pattern."""
+        among = set(passing)
+        found: list[int] = []
+        # A match outside passing, or two matches, answers for every sentence of passing.
+        for j in [*(j for j in range(len(self.sentences)) if j not in among), *passing]:
+            if self.holds(pattern, j):
+                if j not in among or found:
+                    return passing
+                found.append(j)
+        return [k for k in passing if found and k != found[0]]
+
+    def before_last(self, pattern: regex.Pattern[str], passing: list[int]) -> list[int]:
+        """The sentences of passing that a later sentence matching the pattern follows."""
+        # The last sentence that matches decides, so the search goes backwards from the end.
+        last = next((j for j in range(len(self.sentences) - 1, passing[0], -1) if self.holds(pattern, j)), -1)
+        return [k for k in passing if k < last]
+
+
 class _SentenceTest:
     """A sentence trigger compiled: its patterns, and which sentences of a text pass them."""
 
     __slots__ = ("trigger", "has", "lacks", "elsewhere", "later", "text_has", "last_for", "last_against")
 
-    def __init__(self, spec: SentenceSpec, trigger: Trigger) -> None:
-        def compiled(source: str | None) -> regex.Pattern[str] | None:
-            return None if source is None else compile_trigger_pattern(source)
+    def __init__(self, spec: SentenceSpec, trigger: Trigger,
+                 compiled: dict[str, regex.Pattern[str]] | None = None) -> None:
+        # Tests that share a pattern share its compiled form, so a text's reading searches it once.
+        known = {} if compiled is None else compiled
+
+        def compile_once(source: str | None) -> regex.Pattern[str] | None:
+            if source is None:
+                return None
+            if source not in known:
+                known[source] = compile_trigger_pattern(source)
+            return known[source]
 
         self.trigger = trigger
-        self.has, self.lacks = compiled(spec.has), compiled(spec.lacks)
-        self.elsewhere, self.text_has = compiled(spec.elsewhere), compiled(spec.text_has)
-        self.later = compiled(spec.later)
-        self.last_for = compiled(spec.last.for_) if spec.last is not None else None
-        self.last_against = compiled(spec.last.against) if spec.last is not None else None
+        self.has, self.lacks = compile_once(spec.has), compile_once(spec.lacks)
+        self.elsewhere, self.text_has = compile_once(spec.elsewhere), compile_once(spec.text_has)
+        self.later = compile_once(spec.later)
+        self.last_for = compile_once(spec.last.for_) if spec.last is not None else None
+        self.last_against = compile_once(spec.last.against) if spec.last is not None else None
 
-    def starts(self, text: str, sentences: list[tuple[int, int]], limit: float) -> list[int]:
+    def starts(self, reading: _SentenceReading) -> list[int]:
         """The starts of the sentences that pass, in order."""
-        if self.text_has is not None and self.text_has.search(text, timeout=limit) is None:
+        if self.text_has is not None and not reading.found(self.text_has):
             return []
         if self.last_for is not None and self.last_against is not None:
-            last_for = max((m.start() for m in self.last_for.finditer(text, timeout=limit)), default=-1)
-            last_against = max((m.start() for m in self.last_against.finditer(text, timeout=limit)), default=-1)
-            if last_for <= last_against:
+            last_for = reading.last_start(self.last_for)
+            if last_for < 0 or last_for <= reading.last_start(self.last_against):
                 return []
-        passing = [(a, b) for a, b in sentences
-                   if (self.has is None or self.has.search(text, a, b, timeout=limit) is not None)
-                   and (self.lacks is None or self.lacks.search(text, a, b, timeout=limit) is None)]
+        has, lacks = self.has, self.lacks
+        passing = [k for k in range(len(reading.sentences))
+                   if (has is None or reading.holds(has, k)) and (lacks is None or not reading.holds(lacks, k))]
         if self.elsewhere is not None and passing:
-            found = _starts_matching(self.elsewhere, text, sentences, limit)
-            passing = [(a, b) for a, b in passing if any(other != a for other in found)]
+            passing = reading.with_another(self.elsewhere, passing)
         if self.later is not None and passing:
-            found = _starts_matching(self.later, text, sentences, limit)
-            passing = [(a, b) for a, b in passing if any(other > a for other in found)]
-        return [a for a, _ in passing]
-
-
-def _starts_matching(pattern: regex.Pattern[str], text: str, sentences: list[tuple[int, int]],
-                     limit: float) -> list[int]:
-    """The starts of the sentences in which the pattern is found."""
-    return [a for a, b in sentences if pattern.search(text, a, b, timeout=limit) is not None]
+            passing = reading.before_last(self.later, passing)
+        sentences = reading.sentences
+        return [sentences[k][0] for k in passing]
 
 
 def _occurrences(trigger: Trigger, fixed: str, text: str) -> list[Hit]:
