@@ -79,6 +79,18 @@ def test_every_gate_of_a_pattern_admits_every_text_it_matches(text: str) -> None
             assert all(admits(gate, text) for gate in gates_of(pattern) or ()), (pattern.pattern, text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(GATE_TEXT, st.text(max_size=60)))
+def test_the_gate_index_admits_a_pattern_where_every_one_of_its_gates_admits_the_text(text: str) -> None:
+    gates = [gates_of(pattern) for pattern, _ in CONCEPTS.triggers._patterns]
+    expected = [i for i, each in enumerate(gates) if all(admits(gate, text) for gate in each or ())]
+    index = GateIndex(gates)
+    # Twice: the second time the words' gates are those remembered from the first.
+    assert index.candidates(text) == expected
+    assert index.candidates(text) == expected
+    assert index._candidates_of_long(text) == expected
+
+
 def test_gates_look_words_up_whole_and_add_the_next_rarest_literals() -> None:
     pattern = re.compile(r"\b(?:worried|concerned)\s+about\s+(?:the\s+)?decision\b", re.IGNORECASE)
     assert gate_of(pattern) == Gate(starts=frozenset({"abou"}))

@@ -29,6 +29,10 @@ try:  # the parser behind re; private, so a Python without it simply runs every 
 except ImportError:  # pragma: no cover - Python 3.11 to 3.13 have both
     sre = sre_parse = None
 
+# A text longer than this has its gates worked out without remembering its words, which a pasted
+# document or a hostile record would fill with words never seen again.
+LONG_TEXT = 20_000
+RUNS_KEPT = 50_000
 # A word a match must begin with is looked up by its first letters: "worried", "worries" and
 # "worry" share "worr". A shorter word is looked up whole, where the pattern ends it there.
 WORD_PREFIX = 4
@@ -79,7 +83,7 @@ class GateIndex:
     Each pattern has a gate, several gates (a text must pass every one), or none (it always runs).
     """
 
-    __slots__ = ("_needed", "_by_literal", "_by_start", "_by_word", "_by_prefix")
+    __slots__ = ("_needed", "_by_literal", "_by_start", "_by_word", "_by_prefix", "_in_runs", "_anywhere", "_of_run")
 
     def __init__(self, gates: Sequence[Gate | Sequence[Gate] | None]):
         ids: dict[Gate, int] = {}
@@ -100,9 +104,49 @@ class GateIndex:
                     index.setdefault(key, set()).add(i)
             for prefix in gate.prefixes:
                 self._by_prefix.setdefault(prefix[:WORD_PREFIX], []).append((prefix, i))
+        # A literal of letters and digits alone lies inside one word run wherever it occurs, so it is
+        # looked up with the runs; the others (punctuation, "-ve") are looked for in the whole text.
+        self._in_runs = {key: frozenset(ids) for key, ids in self._by_literal.items() if _RUN_RE.fullmatch(key)}
+        self._anywhere = [(key, frozenset(ids)) for key, ids in self._by_literal.items()
+                          if not _RUN_RE.fullmatch(key)]
+        # The gates each word run passes, kept: the words of notes repeat from text to text.
+        self._of_run: dict[str, frozenset[int]] = {}
 
     def candidates(self, text: str) -> list[int]:
         """The positions, in order, of the patterns that may match text."""
+        if len(text) > LONG_TEXT:
+            return self._candidates_of_long(text)
+        lowered = folded(text)
+        passed: set[int] = set()
+        for literal, ids in self._anywhere:
+            if literal in lowered:
+                passed |= ids
+        of_run = self._of_run
+        for run in set(_RUN_RE.findall(lowered)):
+            gates = of_run.get(run)
+            if gates is None:
+                gates = self._gates_of_run(run)
+            if gates:
+                passed |= gates
+        return [i for i, needed in enumerate(self._needed) if needed <= passed]
+
+    def _gates_of_run(self, run: str) -> frozenset[int]:
+        """The gates one folded word run passes by itself, remembered."""
+        passed: set[int] = set()
+        for literal, ids in self._in_runs.items():
+            if literal in run:
+                passed |= ids
+        passed |= self._by_word.get(run, set())
+        start = run[:WORD_PREFIX]
+        passed |= self._by_start.get(start, set())
+        passed.update(gate for prefix, gate in self._by_prefix.get(start, ()) if run.startswith(prefix))
+        if len(self._of_run) >= RUNS_KEPT:
+            self._of_run.clear()
+        found = self._of_run[run] = frozenset(passed)
+        return found
+
+    def _candidates_of_long(self, text: str) -> list[int]:
+        """What candidates gives, for a text whose many words are not worth remembering one by one."""
         passed: set[int] = set()
         lowered = folded(text)
         for literal, ids in self._by_literal.items():
