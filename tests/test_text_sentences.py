@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from leder_audit import load_rulebook
 from leder_audit.text import load_concepts
-from leder_audit.text.context import TriggerSet, _SentenceReading, _SentenceTest, _sentences
+from leder_audit.text.context import TriggerSet, _SentenceTest, _sentences
 from leder_audit.text.specs import TriggerSpec
 
 BOOK = load_rulebook()
@@ -110,7 +110,8 @@ def plain_starts(test: _SentenceTest, text: str) -> list[int]:
     return [a for a, _ in passing]
 
 
-BUILT_IN_TESTS = load_concepts().triggers._sentence_tests
+BUILT_IN = load_concepts().triggers
+BUILT_IN_TESTS = BUILT_IN._sentence_tests
 PIECES = ["Known learning disability", "Has Down's syndrome", "Lives with autism", "lacks capacity",
           "unable to weigh information", "CPR would not work", "metastatic cancer", "not for CPR", "for CPR",
           "For full resuscitation", "DNACPR", "frail", "due to", "background", "end-stage COPD", "Reason:",
@@ -121,8 +122,8 @@ RATIONALE = st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from([". ", "
 
 @settings(max_examples=300, deadline=None)
 @given(RATIONALE)
-def test_the_sentence_tests_read_lazily_pass_the_sentences_every_search_would_pass(text: str) -> None:
-    reading = _SentenceReading(text)
+def test_the_sentence_tests_read_lazily_and_gated_pass_the_sentences_every_search_would_pass(text: str) -> None:
+    reading = BUILT_IN._reading(text)
     for test in BUILT_IN_TESTS:
         assert test.starts(reading) == plain_starts(test, text)
 
@@ -139,5 +140,6 @@ def test_the_sentence_tests_read_lazily_pass_the_sentences_every_search_would_pa
 ])
 def test_elsewhere_and_later_are_read_per_sentence(spec: dict[str, str], text: str, expected: list[int]) -> None:
     trigger = TriggerSpec.model_validate({"sentence": spec, "category": "negated"})
-    test = TriggerSet([trigger])._sentence_tests[0]
-    assert test.starts(_SentenceReading(text)) == expected == plain_starts(test, text)
+    triggers = TriggerSet([trigger])
+    test = triggers._sentence_tests[0]
+    assert test.starts(triggers._reading(text)) == expected == plain_starts(test, text)

@@ -78,8 +78,8 @@ class Hit:
 class TriggerSet:
     """All context triggers, indexed for fast finding, and the ConText scope rules."""
 
-    __slots__ = ("specs", "_sizes", "_by_words", "_patterns", "_sentence_tests", "_steps", "_fixed", "_gates", "_hits",
-                 "_indexed")
+    __slots__ = ("specs", "_sizes", "_by_words", "_patterns", "_sentence_tests", "_sentence_patterns", "_steps", "_fixed",
+                 "_gates", "_hits", "_indexed")
 
     def __init__(self, specs: Iterable[TriggerSpec]):
         self.specs: tuple[TriggerSpec, ...] = tuple(s for s in specs if s.enabled)
@@ -100,9 +100,12 @@ class TriggerSet:
         compiled: dict[str, regex.Pattern[str]] = {}
         self._sentence_tests = [_SentenceTest(s.sentence, _compile_trigger(s), compiled) for s in self.specs
                                 if s.sentence is not None]
+        # The sentence tests' patterns, after the trigger patterns in the gate index.
+        self._sentence_patterns = list(compiled.values())
         # Most trigger patterns are word lists that a short rationale rarely holds: a pattern runs
         # only on a text its gates admit.
-        self._gates = GateIndex([gates_of(regex) for regex, _ in self._patterns])
+        self._gates = GateIndex([*(gates_of(regex) for regex, _ in self._patterns),
+                                 *map(gates_of, self._sentence_patterns)])
         # A search that cannot run long needs no time limit, and a pattern that is one fixed string
         # (";", ":") is found as a string, never through the regex engine.
         self._steps = [regexsafety.steps_per_position(regex) for regex, _ in self._patterns]
@@ -115,7 +118,12 @@ class TriggerSet:
         return self._hits(text)
 
     def _find_hits(self, text: str) -> tuple[Hit, ...]:
-        candidates = [*self._literal_hits(text), *self._pattern_hits(text), *self._sentence_hits(text)]
+        # One look at the text's words says which patterns, of triggers and of sentence tests, may match.
+        admitted = self._gates.candidates(text)
+        count = len(self._patterns)
+        split = bisect_left(admitted, count)
+        candidates = [*self._literal_hits(text), *self._pattern_hits(text, admitted[:split]),
+                      *self._sentence_hits(text, admitted[split:])]
         candidates.sort(key=lambda h: (h.start, h.start - h.end))
         kept: list[Hit] = []
         reached = 0
@@ -159,20 +167,31 @@ class TriggerSet:
                     return phrase
         return None
 
-    def _sentence_hits(self, text: str) -> list[Hit]:
-        """A position hit at the start of each sentence that passes a sentence trigger's test."""
+    def _sentence_hits(self, text: str, admitted: list[int]) -> list[Hit]:
+        """A position hit at the start of each sentence that passes a sentence trigger's test; admitted
+        lists the sentence patterns the text's gates admit, by their place in the gate index."""
         if not self._sentence_tests:
             return []
-        reading = _SentenceReading(text)
+        reading = self._reading(text, admitted)
         return [Hit(test.trigger, start, start, "")
                 for test in self._sentence_tests
                 for start in test.starts(reading)]
 
-    def _pattern_hits(self, text: str) -> list[Hit]:
+    def _reading(self, text: str, admitted: list[int] | None = None) -> _SentenceReading:
+        """The text as the sentence tests read it, given the gate index's candidates for it."""
+        if admitted is None:
+            admitted = [i for i in self._gates.candidates(text) if i >= len(self._patterns)]
+        count = len(self._patterns)
+        return _SentenceReading(text, frozenset(id(self._sentence_patterns[i - count]) for i in admitted))
+
+    def _pattern_hits(self, text: str, admitted: list[int] | None = None) -> list[Hit]:
+        """The hits of the trigger patterns the text's gates admit (admitted: their places in the gate index)."""
         patterns, steps = self._patterns, self._steps
+        if admitted is None:
+            admitted = [i for i in self._gates.candidates(text) if i < len(patterns)]
         limit = regexsafety.time_limit(text)
         found = []
-        for i in self._gates.candidates(text):
+        for i in admitted:
             regex, trigger = patterns[i]
             fixed = self._fixed[i]
             if fixed is not None:
@@ -259,13 +278,21 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 class _SentenceReading:
     """One text as the sentence tests read it. Each search (of the whole text, or of one sentence) is
     made at most once, however many tests ask it, and only when a test needs its answer: the
-    sentences are split once a test gets past its whole-text conditions."""
+    sentences are split once a test gets past its whole-text conditions, and a sentence none of
+    whose words a pattern's gates admit is not searched for it.
 
-    __slots__ = ("text", "limit", "_sentences", "_holds", "_found", "_last")
+    A pattern the gates do not admit in the whole text is not searched for at all. That holds for
+    a sentence too: a search within a sentence sees the text before it but none after its end (a
+    lookahead included), and a sentence begins and ends where no word does, so the words and
+    literals a match there must hold are the text's own."""
 
-    def __init__(self, text: str) -> None:
+    __slots__ = ("text", "limit", "_admitted", "_sentences", "_holds", "_found", "_last")
+
+    def __init__(self, text: str, admitted: frozenset[int]) -> None:
         self.text = text
         self.limit = regexsafety.time_limit(text)
+        # id() of each pattern the text's gates admit.
+        self._admitted = admitted
         self._sentences: list[tuple[int, int]] | None = None
         self._holds: dict[tuple[int, int], bool] = {}
         self._found: dict[int, bool] = {}
@@ -281,15 +308,18 @@ class _SentenceReading:
         """Whether the pattern matches the text somewhere."""
         known = self._found.get(id(pattern))
         if known is None:
-            known = self._found[id(pattern)] = pattern.search(self.text, timeout=self.limit) is not None
+            known = self._found[id(pattern)] = (id(pattern) in self._admitted
+                                                and pattern.search(self.text, timeout=self.limit) is not None)
         return known
 
     def last_start(self, pattern: regex.Pattern[str]) -> int:
         """Where the last of the pattern's matches in the text, left to right, starts; -1 for none."""
         known = self._last.get(id(pattern))
         if known is None:
-            starts = (m.start() for m in pattern.finditer(self.text, timeout=self.limit))
-            known = self._last[id(pattern)] = max(starts, default=-1)
+            known = -1
+            if id(pattern) in self._admitted:
+                known = max((m.start() for m in pattern.finditer(self.text, timeout=self.limit)), default=-1)
+            self._last[id(pattern)] = known
         return known
 
     def holds(self, pattern: regex.Pattern[str], k: int) -> bool:
@@ -298,7 +328,8 @@ class _SentenceReading:
         known = self._holds.get(key)
         if known is None:
             a, b = self.sentences[k]
-            known = self._holds[key] = pattern.search(self.text, a, b, timeout=self.limit) is not None
+            known = self._holds[key] = (id(pattern) in self._admitted
+                                        and pattern.search(self.text, a, b, timeout=self.limit) is not None)
         return known
 
     def with_another(self, pattern: regex.Pattern[str], passing: list[int]) -> list[int]:
