@@ -117,13 +117,27 @@ def repeated_key(raw: bytes | str, fields: dict[str, Any]) -> str | None:
     except (PydanticSerializationError, ValueError):
         held = b""
     unsure = (written != held.count(_KEY_END) - held.count(_NULL_VALUES[0])
-              or (nulls and (text.count(b"null") != nulls or _null_key_written_more_often(text, held))))
+              or (nulls and (text.count(b"null") != nulls or _null_key_written_more_often(text, held)))
+              or _may_hide_a_key(text))
     if not unsure:
         return None
     try:
         return _first_repeated(loads(text), "")
     except (ValueError, RecursionError):
         return None
+
+
+# A repeated key makes the count of keys larger; these can make it smaller, so that the two cancel out: a key's
+# closing quote followed by other spacing than one space (`"name"\t:`, `"name"  :`), or a quote or colon in a
+# string written as a \u escape (`\u0022:`, which pydantic-core writes back as `\":`).
+_HIDING = (b'"\t', b'"\n', b'"\r', b'"  ', b'" \t', b'" \n', b'" \r')
+_HIDING_ESCAPES = (b"\\u0022", b"\\u003a", b"\\u003A")
+
+
+def _may_hide_a_key(text: bytes) -> bool:
+    if any(form in text for form in _HIDING):
+        return True
+    return text.find(b"\\") >= 0 and any(form in text for form in _HIDING_ESCAPES)
 
 
 def _null_key_written_more_often(text: bytes, held: bytes) -> bool:
