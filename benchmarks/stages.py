@@ -4,7 +4,10 @@
 
 Each stage is timed in this process on the first --records lines of the file (CPU time, best of
 --rounds), so the figures add up to about what `leder-audit check` spends a record, less start-up,
-reading lines and writing output.
+reading lines and writing output. "intake" is what a run does to each line before the rules
+(`record_data`: the msgspec Structs derived from the record models, and the models for what those do
+not take); "intake, models alone" is the same work done by the pydantic models only
+(`record_data_by_models`), for comparison.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Callable
 
 from leder_audit import load_rulebook
 from leder_audit.engine import Auditor, Incoming
+from leder_audit.intake import record_data, record_data_by_models
 from leder_audit.language.compile import CONTEXT, MEMO, RECORD
 from leder_audit.language.functions import RunContext
 from leder_audit.records import parts_of, record_adapter, record_data_validator
@@ -77,6 +81,9 @@ def main() -> int:
         "json.loads": best(lambda: [json.loads(line) and None for line in lines], args.rounds, count),
         "validate_json, models": best(lambda: [validate_models(line) and None for line in lines], args.rounds, count),
         "validate_json, dicts": best(lambda: [validate(line) and None for line in lines], args.rounds, count),
+        "intake, models alone": best(lambda: [record_data_by_models(line) and None for line in lines], args.rounds,
+                                     count),
+        "intake": best(lambda: [record_data(line) and None for line in lines], args.rounds, count),
         "rule evaluation only": best(evaluate, args.rounds, count),
         "run without rules": best(run(no_rules), args.rounds, count),
         "run, whole rulebook": best(run(full_plans), args.rounds, count),

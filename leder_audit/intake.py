@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import InputError
 from .findings import Rejection
 from .jsontext import REPEATED, repeated_key
+from .record_structs import reader as struct_reader
 from .records import RECORD_MODELS, record_adapter, record_data_validator
 from .paths import render, step
 
@@ -38,6 +39,7 @@ _MODEL_NAMES = set(RECORD_MODELS)
 _validate_json = record_adapter.validator.validate_json  # straight to pydantic-core, once per record
 _data_json = record_data_validator.validate_json
 _data_python = record_data_validator.validate_python
+_read_structs = struct_reader.read
 
 
 def rejection_from(error: ValidationError, source: str, location: str, record_id: str | None) -> Rejection:
@@ -86,7 +88,18 @@ def record_data(data: Any, source: str = "<input>", location: str = "") -> dict[
     """A record's fields as a plain dict, checked exactly as `validate` checks its model (what rules read).
 
     A model gives its `model_dump()`; anything that does not fit gets the InputError `validate` gives.
+    JSON text is read first through the Structs derived from the models (record_structs.py), which give
+    what `record_data_by_models` gives for every record they take; the models read the rest.
     """
+    if isinstance(data, (bytes, str)):
+        fields = _read_structs(data)
+        if fields is not None:
+            return fields
+    return record_data_by_models(data, source, location)
+
+
+def record_data_by_models(data: Any, source: str = "<input>", location: str = "") -> dict[str, Any]:
+    """What `record_data` gives, read by the pydantic models alone."""
     try:
         if isinstance(data, (bytes, str)):
             fields: dict[str, Any] = _data_json(data)

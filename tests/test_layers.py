@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "leder_audit"
 LAYERS: list[set[str]] = [
     {"_moved", "_private", "errors", "resources", "progress", "prose", "themes", "regexsafety", "terminal"},
     {"records", "duplicates", "paths"},
-    {"findings", "yamlfile", "jsontext"},
+    {"findings", "yamlfile", "jsontext", "record_structs"},
     {"language", "text"},  # the rule language never reads clinical text itself: text comes in as Concepts
     {"intake", "suppressions", "redact", "rulefiles", "finding_table", "baseline"},
     {"engine"},
