@@ -22,7 +22,7 @@ from leder_audit.records import RECORD_MODELS, MortalityReview, RecordDate, Reco
 
 from .test_fuzz_check import records
 
-SETTINGS = settings(max_examples=400, deadline=None,
+SETTINGS = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
