@@ -308,7 +308,13 @@ def test_shorthand_names_and_their_lookalikes(text: str, expected: list[tuple[st
         ("Choking on food bolus\nSevere LD", [("learning_disability", "LD")]),
         ("Severe LD. Phenytoin loading given", [("learning_disability", "LD")]),
         ("LD phenytoin given", []),
-        ("Choking on food bolus, severe LD", []),
+        # LD's guard words stay within its clause: a comma starts another item of the list.
+        ("Choking on food bolus, severe LD", [("learning_disability", "LD")]),
+        ("Severe LD, epilepsy on phenytoin", [("learning_disability", "LD")]),
+        ("Moderate ID, recurrent chest infections", [("learning_disability", "ID")]),
+        ("LD + epilepsy on levetiracetam", [("learning_disability", "LD")]),
+        ("vanc LD given, then 1 g bd", []),
+        ("Reviewed by ID team", []),
         # ASD is read from the cardiac chain over its lines.
         ("Eisenmenger syndrome\nASD", []),
         ("Choking on food\nASD", [("autism", "ASD")]),

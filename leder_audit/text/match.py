@@ -63,6 +63,7 @@ class _Abbreviation:
     guards: frozenset[str]
     window: int
     across_lines: bool = False
+    within_clause: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,13 +259,20 @@ def _guarded(hit: _Found, raw: list[str], gaps: list[str]) -> bool:
     low, high = max(0, hit.first - window), min(len(raw), hit.last + 1 + window)
     if not hit.abbreviation.across_lines:
         # gaps[k] lies before word k: the window stops at the nearest break on either side.
-        low = next((k for k in range(hit.first, low, -1) if _is_break(gaps[k])), low)
-        high = next((k for k in range(hit.last + 1, high) if _is_break(gaps[k])), high)
+        breaks = _is_clause_break if hit.abbreviation.within_clause else _is_break
+        low = next((k for k in range(hit.first, low, -1) if breaks(gaps[k])), low)
+        high = next((k for k in range(hit.last + 1, high) if breaks(gaps[k])), high)
     near = raw[low : hit.first] + raw[hit.last + 1 : high]
     return any(word_key(t) in hit.abbreviation.guards for t in near)
 
 
 _BREAK_RE = re.compile(r"\n|[.!?](?:\s|$)")
+_CLAUSE_BREAK_RE = re.compile(r"[\n,;+]|[.!?](?:\s|$)")
+
+
+def _is_clause_break(gap: str) -> bool:
+    """A break, a comma, a semicolon or a plus: the items of a list each have their own guard words."""
+    return _CLAUSE_BREAK_RE.search(gap) is not None
 
 
 def _is_break(gap: str) -> bool:
@@ -324,7 +332,7 @@ def _abbreviation_index(concepts: Mapping[str, ConceptSpec]) -> dict[str, _Abbre
 
 def _compile_abbreviation(concept: str, spec: AbbreviationSpec) -> _Abbreviation:
     return _Abbreviation(concept, frozenset(word_key(w) for w in spec.unless_near), spec.window,
-                         spec.guard_across_lines)
+                         spec.guard_across_lines, spec.guard_within_clause)
 
 
 def _misspelling_aliases(specs: Iterable[ConceptSpec]) -> dict[str, str]:

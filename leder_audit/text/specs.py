@@ -33,6 +33,11 @@ class AbbreviationSpec(_Spec):
     # Guard words are looked for in the abbreviation's own sentence and line unless this is set:
     # a dose is written beside its drug, but a cardiac chain runs over several certificate lines.
     guard_across_lines: bool = False
+    # Guard words are looked for in the abbreviation's own clause only, when this is set: a comma, a
+    # semicolon or a plus ends the window too, so a drug or an infection listed as another reason ("Severe
+    # LD, epilepsy on phenytoin", "Moderate ID, recurrent chest infections") does not hide it, while
+    # the words of a loading dose or a team written beside it ("phenytoin LD given", "ID consult") do.
+    guard_within_clause: bool = False
 
 
 class CodesSpec(_Spec):
