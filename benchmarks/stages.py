@@ -58,7 +58,6 @@ def main() -> int:
 
     def evaluate() -> None:
         for record, record_type in checked:
-            context.record = record
             env = {RECORD: record, CONTEXT: context, MEMO: {}}
             for _, compiled in book.plans[record_type]:
                 compiled(env)

@@ -10,9 +10,10 @@ from .findings import (AuditResult, Evidence, Finding, FindingParts, FoundFindin
                        RuleStats, Severity, Step, Tally)
 from .intake import Admitted, Incoming, admit, record_data, validate
 from .language.compile import CONTEXT, MEMO, RECORD, Compiled
+from .language.explain import Explainer
 from .language.functions import Concepts, RunContext, Sighting
-from .language.interpret import Step as TracedStep
-from .language.interpret import Trace, interpret, plain
+from .language.trace import Step as TracedStep
+from .language.trace import plain
 from .language.nodes import Node
 from .prose import prose
 from .records import RECORD_MODELS, certificate_line_name, certificate_line_text, parts_of
@@ -86,6 +87,8 @@ class Rulebook(Protocol):
     def plans(self) -> Mapping[str, Sequence[tuple[Rule, Compiled]]]: ...
     @property
     def trace_paths(self) -> Mapping[str, tuple[tuple[str, ...], ...] | None]: ...
+    @property
+    def explainers(self) -> Mapping[str, Explainer]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,9 +141,7 @@ class Auditor:
         for part, prefix in parts_of(data):
             if part["record_type"] != rule.spec.applies_to:
                 continue
-            self.context.record = part
-            trace = Trace()
-            outcome = interpret(rule.condition, {RECORD: part, CONTEXT: self.context}, trace)
+            outcome, trace = self.rulebook.explainers[rule.id]({RECORD: part, CONTEXT: self.context})
             fires = outcome is True and rule.recorded is not None or outcome is None and rule.unknown is not None
             explained.append(Explanation(
                 data["id"], prefix.rstrip("."), outcome, fires,
@@ -193,7 +194,6 @@ class Auditor:
     def _apply(self, record_type: str, record: dict[str, Any], top: dict[str, Any], prefix: str,
                found: list[FoundFinding]) -> None:
         context = self.context
-        context.record = record
         env = {RECORD: record, CONTEXT: context, MEMO: {}}
         self._applications[record_type] += 1
         for rule, compiled in self.rulebook.plans[record_type]:
@@ -235,7 +235,7 @@ class Auditor:
                             _message(case, env, reasons.evidence, reasons.path, top["id"]), source, location)
 
     def _explanation(self, rule: Rule, env: dict[str, Any], prefix: str) -> Reasons:
-        """A finding's evidence, path and steps, from the tracing interpreter.
+        """A finding's evidence, path and steps, from the rule's explaining closures.
 
         A rule whose trace reads only the fields `trace_inputs` lists explains itself the same way for the
         same values there, so the answer is kept by those values: most findings repeat a yes/no answer or a
@@ -249,8 +249,7 @@ class Auditor:
                 known = self._explained.get(key)
                 if known is not None:
                     return known
-        trace = Trace()
-        interpret(rule.condition, env, trace)
+        _, trace = self.rulebook.explainers[rule.id](env)
         evidence = None
         if trace.sightings:
             sighting, path = trace.sightings[0]

@@ -17,7 +17,7 @@ from .engine import Auditor, Case, Checker, Placeholder
 from .findings import NOT_RECORDED, SEVERITIES, AuditResult, Finding, FindingParts, Reference, Severity
 from .language.check import check, did_you_mean
 from .language.compile import Compiled, compile_condition, compile_shared
-from .language.interpret import trace_inputs
+from .language.explain import Explainer, compile_explainer, trace_inputs
 from .language.nodes import Node
 from .language.syntax import parse
 from .records import RECORD_MODELS
@@ -207,6 +207,8 @@ class Rulebook:
         self.by_id = {r.id: r for r in rules}
         # The field paths each rule's explanation reads, by rule id: what the engine keeps explanations by.
         self.trace_paths = {r.id: trace_inputs(r.condition) for r in rules}
+        # How each rule explains a finding, by rule id: its condition compiled to closures that record the trace.
+        self.explainers: dict[str, Explainer] = {r.id: compile_explainer(r.condition) for r in rules}
         # (paths, builtin) given to load_rulebook, so other processes can load the same rules.
         self.loaded_with: tuple[tuple[str, ...], bool] | None = None
 

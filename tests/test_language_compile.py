@@ -25,7 +25,7 @@ def evaluate(source: str, record: dict, model=MortalityReview):
     node = parse(source)
     check(node, model, CONCEPTS.names(), source)
     instance = model.model_validate({"id": "r", **record}).model_dump()
-    context = RunContext(today=TODAY, concepts=CONCEPTS, record=instance)
+    context = RunContext(today=TODAY, concepts=CONCEPTS)
     env = {RECORD: instance, CONTEXT: context}
     compiled = compile_condition(node)(env)
     assert interpret(node, dict(env)) == compiled
@@ -133,7 +133,7 @@ def test_operators_and_functions(source, record, expected):
 def test_trace_records_each_sub_condition_with_the_values_it_read():
     node = parse("person.age >= 14 and missing(transition.transition_plan_documented)")
     record = MortalityReview.model_validate({"id": "r", "person": {"age": 19}, "transition": {}}).model_dump()
-    env = {RECORD: record, CONTEXT: RunContext(today=TODAY, concepts=CONCEPTS, record=record)}
+    env = {RECORD: record, CONTEXT: RunContext(today=TODAY, concepts=CONCEPTS)}
     trace = Trace()
     assert interpret(node, env, trace) is True
     assert [(s.expression, s.value) for s in trace.steps] == [
@@ -145,7 +145,7 @@ def test_trace_locates_evidence_through_completed_lines():
     node = parse("mentions(completed(death_certificate.part1)[-1].text, ld_or_related)")
     record = MortalityReview.model_validate({"id": "r", "death_certificate": {"id": "c", "part1": [
         {"text": "Sepsis"}, {"text": "Down's syndrome"}, {"text": ""}]}}).model_dump()
-    env = {RECORD: record, CONTEXT: RunContext(today=TODAY, concepts=CONCEPTS, record=record)}
+    env = {RECORD: record, CONTEXT: RunContext(today=TODAY, concepts=CONCEPTS)}
     trace = Trace()
     assert interpret(node, env, trace) is True
     sighting, path = trace.sightings[0]
@@ -204,7 +204,7 @@ def test_compiled_evaluation_equals_the_reference_interpreter(source, data):
     node = parse(source)
     check(node, MortalityReview, CONCEPTS.names(), source)
     record = MortalityReview.model_validate({"id": "r", **data}).model_dump()
-    context = RunContext(today=TODAY, concepts=CONCEPTS, record=record)
+    context = RunContext(today=TODAY, concepts=CONCEPTS)
     compiled = compile_condition(node)({RECORD: record, CONTEXT: context})
     interpreted = interpret(node, {RECORD: record, CONTEXT: context}, Trace())
     assert compiled is interpreted or compiled == interpreted
@@ -242,7 +242,7 @@ def test_conditions_compiled_together_agree_with_the_interpreter_one_by_one(sour
     for node, source in zip(nodes, sources):
         check(node, MortalityReview, CONCEPTS.names(), source)
     record = MortalityReview.model_validate({"id": "r", **data}).model_dump()
-    context = RunContext(today=TODAY, concepts=CONCEPTS, record=record)
+    context = RunContext(today=TODAY, concepts=CONCEPTS)
     env = {RECORD: record, CONTEXT: context, MEMO: {}}  # one MEMO for the record, as the engine keeps it
     for node, compiled in zip(nodes, compile_shared(nodes)):
         expected = interpret(node, {RECORD: record, CONTEXT: context}, Trace())
@@ -265,7 +265,7 @@ def test_a_sub_expression_several_rules_share_is_computed_once_per_record(monkey
     nodes = [parse(s) for s in sources]
     record = MortalityReview.model_validate({"id": "r", "date_of_death": "2024-01-01",
                                              "person": {"date_of_birth": "2008-06-01"}}).model_dump()
-    context = RunContext(today=TODAY, concepts=CONCEPTS, record=record)
+    context = RunContext(today=TODAY, concepts=CONCEPTS)
     env = {RECORD: record, CONTEXT: context, MEMO: {}}
     assert [compiled(env) for compiled in compile_shared(nodes)] == [True, True, True]
     assert len(calls) == 1
@@ -277,7 +277,7 @@ def test_a_sub_expression_several_rules_share_is_computed_once_per_record(monkey
 def test_a_let_that_two_rules_share_is_not_confused_with_a_different_let_of_the_same_name():
     nodes = [parse("let x = person.age; x >= 18"), parse("let x = care_grading; x >= 5")]
     record = MortalityReview.model_validate({"id": "r", "care_grading": 2, "person": {"age": 40}}).model_dump()
-    context = RunContext(today=TODAY, concepts=CONCEPTS, record=record)
+    context = RunContext(today=TODAY, concepts=CONCEPTS)
     env = {RECORD: record, CONTEXT: context, MEMO: {}}
     assert [compiled(env) for compiled in compile_shared(nodes)] == [True, False]
 
@@ -297,7 +297,7 @@ def test_a_quantifier_several_rules_share_is_computed_once_per_record(monkeypatc
     record = MortalityReview.model_validate({"id": "r", "care_grading": 2, "dnacpr": {"id": "d", "rationale": "frail"},
                                              "death_certificate": {"id": "c", "part1": [
                                                  {"text": "Pneumonia"}, {"text": "Sepsis"}]}}).model_dump()
-    context = RunContext(today=TODAY, concepts=CONCEPTS, record=record)
+    context = RunContext(today=TODAY, concepts=CONCEPTS)
     env = {RECORD: record, CONTEXT: context, MEMO: {}}
     assert [compiled(env) for compiled in compile_shared(nodes)] == [False, False, False]
     assert len(calls) == 2  # one call a line, once for the three rules
@@ -312,6 +312,6 @@ def test_a_quantifier_that_reads_the_variable_of_a_loop_around_it_is_not_shared_
              parse(f"all a in care_coordination.agencies_involved: {inner}")]
     record = MortalityReview.model_validate({"id": "r", "care_coordination": {"agencies_involved": ["GP", "SALT"]},
                                              "death_certificate": {"id": "c", "part1": [{"text": "GP"}]}}).model_dump()
-    context = RunContext(today=TODAY, concepts=CONCEPTS, record=record)
+    context = RunContext(today=TODAY, concepts=CONCEPTS)
     env = {RECORD: record, CONTEXT: context, MEMO: {}}
     assert [compiled(env) for compiled in compile_shared(nodes)] == [True, False]

@@ -39,11 +39,11 @@ def reference_reading(line: dict[str, Any], part1: list[dict[str, Any]], concept
     return functions._reading(RunContext(today=TODAY, concepts=CONCEPTS), line, concept, mentions)
 
 
-def answers(context: RunContext, line: Any, concept: str) -> list[tuple[bool, Any]]:
+def answers(context: RunContext, record: Any, line: Any, concept: str) -> list[tuple[bool, Any]]:
     found = []
     for name in READERS:
-        context.sighting = None
-        found.append((FUNCTIONS[name].impl(context, line, concept), context.sighting))
+        function = FUNCTIONS[name]
+        found.append((function.impl(context, record, line, concept), function.found(context, record, line, concept)))
     return found
 
 
@@ -55,29 +55,26 @@ WARM = RunContext(today=TODAY, concepts=CONCEPTS)  # kept across examples, as on
 def test_the_shared_reading_of_part_one_is_each_line_read_on_its_own(certificates):
     for part1 in certificates:
         record = {"record_type": "death_certificate", "part1": part1}
-        WARM.record = record
         for concept in ASKED:
             for line in part1:
                 expected = reference_reading(line, part1, concept)
-                assert functions._read_line(WARM, line, concept) == expected
-                fresh = RunContext(today=TODAY, concepts=CONCEPTS, record=record)
-                assert answers(WARM, line, concept) == answers(fresh, line, concept)
+                assert functions._read_line(WARM, record, line, concept) == expected
+                fresh = RunContext(today=TODAY, concepts=CONCEPTS)
+                assert answers(WARM, record, line, concept) == answers(fresh, record, line, concept)
 
 
 def test_a_line_read_outside_the_records_part_one_is_read_alone():
     record = {"record_type": "death_certificate", "part1": [{"text": "Eisenmenger syndrome"}, {"text": "ASD"}],
               "part2": [{"text": "ASD"}]}
-    context = RunContext(today=TODAY, concepts=CONCEPTS, record=record)
+    context = RunContext(today=TODAY, concepts=CONCEPTS)
     # Beneath "Eisenmenger syndrome" ASD is a septal defect; in Part II, on its own, it is autism.
-    assert FUNCTIONS["mentions_only"].impl(context, record["part1"][1], "ld_downs_autism") is False
-    assert FUNCTIONS["mentions_only"].impl(context, record["part2"][0], "ld_downs_autism") is True
+    assert FUNCTIONS["mentions_only"].impl(context, record, record["part1"][1], "ld_downs_autism") is False
+    assert FUNCTIONS["mentions_only"].impl(context, record, record["part2"][0], "ld_downs_autism") is True
 
 
 def test_the_next_record_is_read_afresh_even_with_lines_equal_to_the_last():
     context = RunContext(today=TODAY, concepts=CONCEPTS)
     first = {"part1": [{"text": "Eisenmenger syndrome"}, {"text": "ASD"}]}
     second = {"part1": [{"text": "Pneumonia"}, {"text": "ASD"}]}
-    context.record = first
-    assert FUNCTIONS["mentions_only"].impl(context, first["part1"][1], "ld_downs_autism") is False
-    context.record = second
-    assert FUNCTIONS["mentions_only"].impl(context, second["part1"][1], "ld_downs_autism") is True
+    assert FUNCTIONS["mentions_only"].impl(context, first, first["part1"][1], "ld_downs_autism") is False
+    assert FUNCTIONS["mentions_only"].impl(context, second, second["part1"][1], "ld_downs_autism") is True

@@ -118,7 +118,6 @@ class CohortRun:
 
     def _count(self, record: dict[str, Any]) -> None:
         context = self.context
-        context.record = record
         env = {RECORD: record, CONTEXT: context}
         for rule, counters in zip(self.rules, self.counters):
             if rule.spec.population.record_type != record["record_type"]:

@@ -1,196 +1,25 @@
-"""Syntax tree -> Python closures. Three-valued logic lives here: None is unknown."""
+"""Syntax tree -> Python closures that decide a condition: None is unknown.
+
+What every value and operator means is in semantics.py and what every function does in functions.py; the
+closures here call them, or, for the hottest nodes, give the same answers without the calls between them
+(property tests compare them with the reference interpreter).
+"""
 
 from __future__ import annotations
 
-import calendar
 import operator
-from datetime import date, timedelta
-from typing import Any, Callable, Container, Iterable
+from datetime import date
+from typing import Any, Callable
 
-from .functions import FUNCTIONS, Function, _blank, prepare_literal
-from .nodes import (Binary, Call, Duration, Field, Index, Let, ListExpr, Literal, Name, Node, Quantifier, Unary, Value,
-                    children, with_children)
-from .types import CONCEPT
+from .functions import FUNCTIONS, Function, call, keyword_values, prepared_arguments
+from .nodes import (Binary, Call, Duration, Field, Index, Let, ListExpr, Literal, Name, Node, Quantifier, Unary,
+                    children, record_path, with_children)
+from .semantics import (CONTEXT, MEMO, ORDER, RECORD, Env, arithmetic, blank, contains, durations, get_field,
+                        get_index, logical_not, negate, quantify, shift)
 
-Env = dict[str, Any]
 Compiled = Callable[[Env], Any]
 
-RECORD = "$record"  # the record the rule is checking, as a dict (`record_data`), in every environment
-CONTEXT = "$context"  # the RunContext the functions consult
-
-_ORDER: dict[str, Callable[[Any, Any], bool]] = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-          "==": operator.eq, "!=": operator.ne}
-
-
-def get_field(target: Any, name: str) -> Any:
-    """A field of a record or part; unknown when the record itself is unknown."""
-    if target is None:
-        return None
-    if isinstance(target, dict):
-        return target.get(name)
-    return getattr(target, name, None)
-
-
-def get_index(target: Any, index: Any) -> Any:
-    """An item of a list or text; unknown when out of range."""
-    if target is None or index is None:
-        return None
-    if isinstance(index, float):
-        if not index.is_integer():
-            return None
-        index = int(index)
-    try:
-        return target[index]
-    except (IndexError, TypeError):
-        return None
-
-
-def _durations(a: Duration, b: Duration) -> tuple[tuple[int, int], tuple[int, int]] | tuple[float, float]:
-    """Two durations as values that order them: (months, days) when that is exact, else approximate days."""
-    if not a.months and not b.months or not a.days and not b.days:
-        return (a.months, a.days), (b.months, b.days)
-    return a.approximate_days(), b.approximate_days()
-
-
-def compare(op: str, left: Any, right: Any) -> bool | None:
-    """A comparison; unknown if either side is unknown."""
-    if left is None or right is None:
-        return None
-    if isinstance(left, Duration) and isinstance(right, Duration):
-        left, right = _durations(left, right)
-    return _ORDER[op](left, right)
-
-
-def contains(op: str, item: Any, collection: Any) -> bool | None:
-    """`in` and `not in` over lists and text."""
-    if item is None or collection is None:
-        return None
-    found = item in collection
-    return found if op == "in" else not found
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day of the month, months later, clamped to the month's end."""
-    total = day.year * 12 + day.month - 1 + months
-    year, month = divmod(total, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
-def shift(day: date, duration: Duration, sign: int) -> date:
-    """A date moved by a duration, forwards (sign 1) or back (sign -1)."""
-    if duration.months:
-        day = add_months(day, sign * duration.months)
-    return day + timedelta(days=sign * duration.days) if duration.days else day
-
-
-def arithmetic(op: str, left: Any, right: Any) -> Any:
-    """+ - * / on numbers, dates, durations and text; unknown in, unknown out."""
-    if left is None or right is None:
-        return None
-    if isinstance(left, date) and isinstance(right, Duration):
-        return shift(left, right, 1 if op == "+" else -1)
-    if isinstance(left, Duration) and isinstance(right, date):
-        return shift(right, left, 1)
-    if isinstance(left, date) and isinstance(right, date):
-        return Duration(days=(left - right).days)
-    if isinstance(left, Duration) and isinstance(right, Duration):
-        sign = 1 if op == "+" else -1
-        return Duration(days=left.days + sign * right.days, months=left.months + sign * right.months)
-    if op == "+":
-        return left + right
-    if op == "-":
-        return left - right
-    if op == "*":
-        return left * right
-    return None if right == 0 else left / right
-
-
-def negate(value: Any) -> Any:
-    """Unary minus."""
-    if value is None:
-        return None
-    if isinstance(value, Duration):
-        return Duration(days=-value.days, months=-value.months)
-    return -value
-
-
-def logical_not(value: bool | None) -> bool | None:
-    return None if value is None else not value
-
-
-def both(left: bool | None, right_thunk: Callable[[], bool | None]) -> bool | None:
-    """Kleene `and`: false wins, then unknown."""
-    if left is False:
-        return False
-    right = right_thunk()
-    if right is False:
-        return False
-    return None if left is None or right is None else True
-
-
-def either(left: bool | None, right_thunk: Callable[[], bool | None]) -> bool | None:
-    """Kleene `or`: true wins, then unknown."""
-    if left is True:
-        return True
-    right = right_thunk()
-    if right is True:
-        return True
-    return None if left is None or right is None else False
-
-
-def quantify(kind: str, results: Iterable[bool | None]) -> bool | int | None:
-    """Combine the body's values over a list: any, all, or count of true."""
-    if kind == "count":
-        return sum(1 for r in results if r is True)
-    seen_unknown = False
-    decisive = kind == "any"  # any stops at the first true, all at the first false
-    for result in results:
-        if result is decisive:
-            return decisive
-        seen_unknown = seen_unknown or result is None
-    return None if seen_unknown else not decisive
-
-
-def call(function: Function, context: Any, args: list[Any], keywords: dict[str, Any]) -> Any:
-    """Call a library function, honouring its treatment of unknown arguments."""
-    if not function.sees_unknown and any(a is None for a in args):
-        return None
-    return function.impl(context, *args, **keywords)
-
-
-def literal_arguments(node: Call) -> list[Any]:
-    """Arguments that are constants of the rulebook (concept names, regexes, codes), else None."""
-    function = FUNCTIONS[node.function]
-    prepared: list[Any] = []
-    for position, arg in enumerate(node.args):
-        param = function.params[position] if position < len(function.params) else function.variadic
-        if param is None:  # the checker refuses more arguments than the function takes
-            raise AssertionError(f"{function.name}() has no parameter {position + 1}")
-        if param.type == CONCEPT:
-            prepared.append(arg.name if isinstance(arg, Name) else _string_literal(arg))
-        elif param.literal:
-            prepared.append(prepare_literal(function, _string_literal(arg)))
-        else:
-            prepared.append(None)
-    return prepared
-
-
-def _string_literal(arg: Node) -> str:
-    """The text of an argument that the checker has made sure is written as a string literal."""
-    if isinstance(arg, Literal) and isinstance(arg.value, str):
-        return arg.value
-    raise AssertionError(f"`{arg}` is not a string literal")
-
-
-def keyword_values(node: Call) -> dict[str, Value]:
-    """A call's keyword arguments, which the checker has made sure are literals."""
-    values: dict[str, Value] = {}
-    for key, value in node.keywords:
-        if not isinstance(value, Literal):
-            raise AssertionError(f"option `{key}` is not a literal")
-        values[key] = value.value
-    return values
-
+__all__ = ["CONTEXT", "MEMO", "RECORD", "Compiled", "Compiler", "compile_condition", "compile_shared", "inline"]
 
 Scope = dict[str, "Node | None"]  # variables in scope: a let's value (inlined), or None for a quantifier's
 
@@ -273,8 +102,8 @@ class Compiler:
             parts = [self.compile(part, variables) for part in _operands(node, op)]
             return _all(parts) if op == "and" else _any(parts)
         left = self.compile(node.left, variables)
-        if op in _ORDER:
-            order = _ORDER[op]
+        if op in ORDER:
+            order = ORDER[op]
             if isinstance(node.right, Literal) and node.right.value is not None \
                     and not isinstance(node.right.value, Duration):
                 path = record_path(node.left, variables)
@@ -358,25 +187,23 @@ class Compiler:
 
     def _call(self, node: Call, variables: Scope) -> Compiled:
         function = FUNCTIONS[node.function]
-        constants = literal_arguments(node)
+        constants = prepared_arguments(node)
         keywords = keyword_values(node)
         if not keywords and function.tests_blank is not None:
             path = record_path(node.args[0], variables)
             if path is not None:
-                return _path_blank(path, function.tests_blank)
+                return _pathblank(path, function.tests_blank)
         if not keywords and len(node.args) >= 2 and constants[0] is None and None not in constants[1:]:
             return _call_with_constant(function, self.compile(node.args[0], variables), tuple(constants[1:]))
         args = [(lambda env, c=c: c) if c is not None else self.compile(a, variables)
                 for a, c in zip(node.args, constants)]
-        if not keywords and len(args) in (1, 2):
+        if not keywords and len(args) in (1, 2) and not function.takes_record:
             return _direct_call(function, args)
         if len(args) == 1:
             (only,) = args
-            return lambda env: call(function, env[CONTEXT], [only(env)], keywords)
-        return lambda env: call(function, env[CONTEXT], [a(env) for a in args], keywords)
+            return lambda env: call(function, env[CONTEXT], env[RECORD], [only(env)], keywords)
+        return lambda env: call(function, env[CONTEXT], env[RECORD], [a(env) for a in args], keywords)
 
-
-MEMO = "$memo"  # per-record values of sub-expressions shared between rules, in the engine's environment
 
 
 def _worth_sharing(node: Node) -> bool:
@@ -438,18 +265,6 @@ def compile_shared(conditions: list[Node]) -> list[Compiled]:
 # per-evaluation thunk, operator lookup or argument list.
 
 
-def record_path(node: Node, variables: Container[str]) -> tuple[str, ...] | None:
-    """The field names of a path from the record (`person.age`), or None for any other expression."""
-    names: list[str] = []
-    while isinstance(node, Field):
-        names.append(node.name)
-        node = node.target
-    if not isinstance(node, Name) or node.name in variables:
-        return None
-    names.append(node.name)
-    return tuple(reversed(names))
-
-
 def _path_getter(path: tuple[str, ...]) -> Compiled:
     """One closure for a whole field path, each step as get_field."""
     first, rest = path[0], path[1:]
@@ -508,15 +323,32 @@ def _constant_comparison(order: Callable[[Any, Any], bool], left: Compiled, cons
     return run
 
 
-def _path_blank(path: tuple[str, ...], missing: bool) -> Compiled:
+def _pathblank(path: tuple[str, ...], missing: bool) -> Compiled:
     """`exists(path)` or `missing(path)` without a closure for the function call."""
     read = _path_getter(path)
-    return lambda env: _blank(read(env)) is missing
+    return lambda env: blank(read(env)) is missing
 
 
 def _call_with_constant(function: Function, arg: Compiled, constants: tuple[Any, ...]) -> Compiled:
     """`mentions(text, concept)`, `code_in(code, "F70-F79")`: one computed argument, the rest fixed by the rule."""
     impl = function.impl
+    if function.takes_record:
+        if function.sees_unknown:
+            return lambda env: impl(env[CONTEXT], env[RECORD], arg(env), *constants)
+        if len(constants) == 1:
+            (only,) = constants
+
+            def with_record(env: Env) -> Any:
+                value = arg(env)
+                return None if value is None else impl(env[CONTEXT], env[RECORD], value, only)
+
+            return with_record
+
+        def with_record_and_constants(env: Env) -> Any:
+            value = arg(env)
+            return None if value is None else impl(env[CONTEXT], env[RECORD], value, *constants)
+
+        return with_record_and_constants
     if function.sees_unknown:
         return lambda env: impl(env[CONTEXT], arg(env), *constants)
     if len(constants) == 1:
@@ -658,7 +490,7 @@ def _comparison(order: Callable[[Any, Any], bool], left: Compiled, right: Compil
         if a is None or b is None:
             return None
         if isinstance(a, Duration) and isinstance(b, Duration):
-            a, b = _durations(a, b)
+            a, b = durations(a, b)
         return order(a, b)
 
     return run

@@ -1,4 +1,10 @@
-"""The built-in function library of the rule language: typed signatures and implementations."""
+"""The built-in function library of the rule language: a registry of declarative functions.
+
+Each function declares its signature and type, how its literal arguments are prepared, whether it is pure
+and cheap, which record fields it reads besides its arguments, and how it explains itself: a test returns
+what it found (the words or code a finding quotes as evidence), and its value is whether it found anything.
+No function writes to a shared context, and no phase of the language knows a function by its name.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,8 @@ from typing import Any, Callable, Protocol
 
 from .. import regexsafety
 from ..regexsafety import backtracking_problem
+from .nodes import Call, Literal, Name, Node, Value
+from .semantics import blank as _blank
 from .types import ANY, BOOL, CONCEPT, DATE, NUMBER, STRING, Type, list_of
 
 
@@ -59,13 +67,12 @@ class Sighting:
 
 @dataclass(slots=True)
 class RunContext:
-    """What functions may consult besides their arguments; one per run, reused for every record."""
+    """What functions may consult besides their arguments and the record: one per run, reused for every record."""
 
     today: date
     concepts: Concepts
-    record: Any = None
-    sighting: Sighting | None = None
-    # The Part I of the record being checked, read once for each concept a rule asks of its lines.
+    # A cache, not an input: the Part I of the last record whose lines were read, each line read once for each
+    # concept a rule asks of it (kept by the record's identity, so it is never read for another record).
     part_one: PartOne | None = None
 
 
@@ -84,6 +91,8 @@ class Function:
     params: tuple[Param, ...]
     returns: Type | Callable[[list[Type]], Type]  # a type, or one computed from the argument types
     doc: str
+    # impl(context, [record,] *args, **keywords): the record comes second when the function reads fields of it
+    # besides its arguments (reads_record, reads_unless_given).
     impl: Callable[..., Any]
     optional: int = 0  # how many trailing params may be left out
     variadic: Param | None = None
@@ -101,11 +110,44 @@ class Function:
     # Record fields it reads besides its arguments, and nothing else: its value depends on its arguments, these
     # fields and the run's today and concepts (a certificate line is read inside the record's whole Part I).
     reads_record: tuple[str, ...] = ()
+    # A test explains itself with what it found: found(...) takes impl's arguments and returns the words or code
+    # that make it true (the finding's evidence), or None when it is false; impl is then `found(...) is not None`.
+    found: Callable[..., Sighting | None] | None = None
+
+    @property
+    def takes_record(self) -> bool:
+        """Whether impl takes the record being checked after the run's context."""
+        return bool(self.reads_record or self.reads_unless_given)
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, list) and not value)
+def test(name: str, params: tuple[Param, ...], doc: str, found: Callable[..., Sighting | None],
+         **declared: Any) -> Function:
+    """A function of true or false that explains itself by what it found: true when it finds something."""
+    def impl(*args: Any, **keywords: Any) -> bool:
+        return found(*args, **keywords) is not None
 
+    return Function(name, params, BOOL, doc, impl, found=found, **declared)
+
+
+def call(function: Function, context: Any, record: Any, args: list[Any], keywords: dict[str, Any]) -> Any:
+    """A function's value, honouring its treatment of unknown arguments."""
+    if not function.sees_unknown and any(a is None for a in args):
+        return None
+    if function.takes_record:
+        return function.impl(context, record, *args, **keywords)
+    return function.impl(context, *args, **keywords)
+
+
+def call_explained(function: Function, context: Any, record: Any, args: list[Any], keywords: dict[str, Any]
+                   ) -> tuple[Any, Sighting | None]:
+    """A function's value with what it found, the evidence for a test that holds (else None)."""
+    if function.found is None:
+        return call(function, context, record, args, keywords), None
+    if not function.sees_unknown and any(a is None for a in args):
+        return None, None
+    leading = (context, record) if function.takes_record else (context,)
+    found = function.found(*leading, *args, **keywords)
+    return found is not None, found
 
 def _exists(ctx: RunContext, value: Any) -> bool:
     return not _blank(value)
@@ -131,9 +173,9 @@ def _years_between(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def _age_at(ctx: RunContext, on: date | None, born: date | None = None) -> int | None:
+def _age_at(ctx: RunContext, record: Any, on: date | None, born: date | None = None) -> int | None:
     if born is None:
-        person = ctx.record.get("person")
+        person = record.get("person")
         born = person.get("date_of_birth") if person is not None else None
     if on is None or born is None:
         return None
@@ -157,11 +199,9 @@ def compile_regex(source: str) -> Any:
         raise ValueError(f"the regular expression does not compile: {error}") from None
 
 
-def _matches(ctx: RunContext, text: str, pattern: Any) -> bool:
+def _matches(ctx: RunContext, text: str, pattern: Any) -> Sighting | None:
     found = _search(pattern, text) if len(text) <= _KEPT_TEXT_LENGTH else _search.__wrapped__(pattern, text)
-    if found is not None:
-        ctx.sighting = Sighting(*found)
-    return found is not None
+    return None if found is None else Sighting(*found)
 
 
 _KEPT_TEXT_LENGTH = 2000  # longer texts are searched each time, so that the searches kept stay small
@@ -200,22 +240,18 @@ def normalise_code(code: str) -> str:
     return compact[:3] + ("." + compact[3:] if len(compact) > 3 else "")
 
 
-def _code_in(ctx: RunContext, code: str, *ranges: CodeRange) -> bool:
+def _code_in(ctx: RunContext, code: str, *ranges: CodeRange) -> Sighting | None:
     normal = normalise_code(code)
-    if any(r.contains(normal) for r in ranges):
-        ctx.sighting = Sighting(code, 0, len(code))
-        return True
-    return False
+    return Sighting(code, 0, len(code)) if any(r.contains(normal) for r in ranges) else None
 
 
 def _mentions(ctx: RunContext, text: str, concept: str, negated: bool = False, uncertain: bool = False,
-              background: bool = False) -> bool:
+              background: bool = False) -> Sighting | None:
     wanted = _wanted_labels(negated, uncertain, background)
     for mention in ctx.concepts.find(text, concept):
         if (mention.context.negated if negated else mention.context.label in wanted):
-            ctx.sighting = Sighting(mention.text, mention.start, mention.end, mention.context.label)
-            return True
-    return False
+            return Sighting(mention.text, mention.start, mention.end, mention.context.label)
+    return None
 
 
 def _wanted_labels(negated: bool, uncertain: bool, background: bool) -> frozenset[str]:
@@ -230,11 +266,7 @@ def _wanted_labels(negated: bool, uncertain: bool, background: bool) -> frozense
 
 def _mention_context(ctx: RunContext, text: str, concept: str) -> str | None:
     found = ctx.concepts.find(text, concept)
-    if not found:
-        return None
-    first = found[0]
-    ctx.sighting = Sighting(first.text, first.start, first.end, first.context.label)
-    return first.context.label
+    return found[0].context.label if found else None
 
 
 def _completed(ctx: RunContext, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -266,11 +298,10 @@ def _coded_concepts(concepts: Concepts, code: str) -> frozenset[str]:
     return frozenset(name for name, d in depth.items() if d and d == best)
 
 
-def _coded_as(ctx: RunContext, code: str, concept: str) -> bool:
+def _coded_as(ctx: RunContext, code: str, concept: str) -> Sighting | None:
     if _blank(code) or concept not in _coded_concepts(ctx.concepts, code):
-        return False
-    ctx.sighting = Sighting(code, 0, len(code))
-    return True
+        return None
+    return Sighting(code, 0, len(code))
 
 
 # Words that a Part I line may hold beside a condition without naming another one: joining words,
@@ -304,14 +335,14 @@ class _Reading:
     as_cause: Sighting | None  # a mention written as the cause of a condition before it on the line
 
 
-def _read_line(ctx: RunContext, line: Any, concept: str) -> _Reading:
-    """How a certificate line reads for a concept: the rules ask mentions_only, mentions_as_cause and
-    mentions_within of the same lines, so the record's Part I is read once per concept and shared."""
+def _read_line(ctx: RunContext, record: Any, line: Any, concept: str) -> _Reading:
+    """How a certificate line of the record reads for a concept: the rules ask mentions_only, mentions_as_cause
+    and mentions_within of the same lines, so the record's Part I is read once per concept and shared."""
     if not isinstance(line, dict):
         return _NOTHING_READ
     part_one = ctx.part_one
-    if part_one is None or part_one.record is not ctx.record:
-        part_one = ctx.part_one = PartOne(ctx.record)
+    if part_one is None or part_one.record is not record:
+        part_one = ctx.part_one = PartOne(record)
     return part_one.reading(ctx, line, concept)
 
 
@@ -396,7 +427,7 @@ def _reading(ctx: RunContext, line: dict[str, Any], concept: str,
     text: str | None = line.get("text")
     if text is None or _blank(text):
         icd10: str | None = line.get("icd10")
-        if icd10 is not None and not _blank(icd10) and _coded_as(ctx, icd10, concept):
+        if icd10 is not None and not _blank(icd10) and concept in _coded_concepts(ctx.concepts, icd10):
             return _Reading((Sighting(icd10, 0, len(icd10), field="icd10"),), True, None)
         return _NOTHING_READ
     found = [Sighting(text[m.start - shift : m.end - shift], m.start - shift, m.end - shift, m.context.label, "text")
@@ -433,28 +464,18 @@ def _cause_mention(text: str, found: list[Sighting]) -> Sighting | None:
     return None
 
 
-def _mentions_only(ctx: RunContext, line: Any, concept: str) -> bool:
-    reading = _read_line(ctx, line, concept)
-    if reading.mentions and reading.alone:
-        ctx.sighting = reading.mentions[0]
-        return True
-    return False
+def _mentions_only(ctx: RunContext, record: Any, line: Any, concept: str) -> Sighting | None:
+    reading = _read_line(ctx, record, line, concept)
+    return reading.mentions[0] if reading.mentions and reading.alone else None
 
 
-def _mentions_as_cause(ctx: RunContext, line: Any, concept: str) -> bool:
-    reading = _read_line(ctx, line, concept)
-    if reading.as_cause is not None:
-        ctx.sighting = reading.as_cause
-        return True
-    return False
+def _mentions_as_cause(ctx: RunContext, record: Any, line: Any, concept: str) -> Sighting | None:
+    return _read_line(ctx, record, line, concept).as_cause
 
 
-def _mentions_within(ctx: RunContext, line: Any, concept: str) -> bool:
-    reading = _read_line(ctx, line, concept)
-    if reading.mentions and not reading.alone and reading.as_cause is None:
-        ctx.sighting = reading.mentions[0]
-        return True
-    return False
+def _mentions_within(ctx: RunContext, record: Any, line: Any, concept: str) -> Sighting | None:
+    reading = _read_line(ctx, record, line, concept)
+    return reading.mentions[0] if reading.mentions and not reading.alone and reading.as_cause is None else None
 
 
 def _distinct(ctx: RunContext, values: list[Any]) -> list[Any]:
@@ -497,20 +518,20 @@ FUNCTIONS: dict[str, Function] = _add(
     Function("days_between", (Param("start", DATE), Param("end", DATE)), NUMBER,
              "Whole days from start to end (negative when end is earlier).", _days_between,
              example="days_between(notification_date, review_completed_date) > 183", pure=True),
-    Function("matches", (Param("text", STRING), Param("regex", STRING, literal=True)), BOOL,
-             "True when the regular expression (Python syntax, case-insensitive) is found in the text.", _matches,
-             example='matches(rationale, "\\\\bfrail(ty)?\\\\b")', prepare=compile_regex, pure=True),
-    Function("code_in", (Param("code", STRING),), BOOL,
-             "True when an ICD-10 code falls in any of the codes or ranges given; a category covers its subcodes.",
-             _code_in, variadic=Param("codes", STRING, literal=True),
-             example='code_in(underlying_cause_icd10, "F70-F79", "F81.9", "F84")', prepare=CodeRange.parse, pure=True),
-    Function("mentions", (Param("text", STRING), Param("concept", CONCEPT)), BOOL,
-             "True when the text mentions the concept, affirmed (not negated, not someone else's, not hypothetical,"
-             " not uncertain, not under a background label); with negated=true, when it mentions it negated;"
-             " with uncertain=true, written as uncertain ('?LD', 'possible autism'); with background=true,"
-             " under a background label ('PMH: ...') beside a separate reason.",
-             _mentions, keywords={"negated": (BOOL, False), "uncertain": (BOOL, False), "background": (BOOL, False)},
-             example="mentions(rationale, ld_or_related)", pure=True),
+    test("matches", (Param("text", STRING), Param("regex", STRING, literal=True)),
+         "True when the regular expression (Python syntax, case-insensitive) is found in the text.", _matches,
+         example='matches(rationale, "\\\\bfrail(ty)?\\\\b")', prepare=compile_regex, pure=True),
+    test("code_in", (Param("code", STRING),),
+         "True when an ICD-10 code falls in any of the codes or ranges given; a category covers its subcodes.",
+         _code_in, variadic=Param("codes", STRING, literal=True),
+         example='code_in(underlying_cause_icd10, "F70-F79", "F81.9", "F84")', prepare=CodeRange.parse, pure=True),
+    test("mentions", (Param("text", STRING), Param("concept", CONCEPT)),
+         "True when the text mentions the concept, affirmed (not negated, not someone else's, not hypothetical,"
+         " not uncertain, not under a background label); with negated=true, when it mentions it negated;"
+         " with uncertain=true, written as uncertain ('?LD', 'possible autism'); with background=true,"
+         " under a background label ('PMH: ...') beside a separate reason.",
+         _mentions, keywords={"negated": (BOOL, False), "uncertain": (BOOL, False), "background": (BOOL, False)},
+         example="mentions(rationale, ld_or_related)", pure=True),
     Function("mention_context", (Param("text", STRING), Param("concept", CONCEPT)), STRING,
              "The context of the first mention of the concept: affirmed, negated, other_experiencer, hypothetical,"
              " background, uncertain or historical; null when there is none.",
@@ -522,28 +543,63 @@ FUNCTIONS: dict[str, Function] = _add(
     Function("completed", (Param("lines", list_of(ANY)),), lambda args: args[0],
              "The lines of a list whose text or code is filled in; blank lines of Part I do not count.", _completed,
              example="mentions(completed(part1)[-1].text, ld_or_related)", pure=True, keeps_item_paths=True),
-    Function("coded_as", (Param("code", STRING), Param("concept", CONCEPT)), BOOL,
-             "True when an ICD-10 code (written with or without the dot) is one of the concept's codes, and no"
-             " other concept lists it more closely (F84.2 is Rett syndrome, not autism).",
-             _coded_as, example="coded_as(underlying_cause_icd10, ld_downs_autism)", pure=True),
-    Function("mentions_only", (Param("line", ANY), Param("concept", CONCEPT)), BOOL,
-             "True when a certificate line names the concept affirmed and nothing else: its text holds only the"
-             " concept and joining or severity words, or, with no text, its code is the concept's.",
-             _mentions_only, example="mentions_only(completed(part1)[0], ld_downs_autism)",
-             reads_record=("part1",)),
-    Function("mentions_as_cause", (Param("line", ANY), Param("concept", CONCEPT)), BOOL,
-             "True when a certificate line gives the concept as the cause of another condition it names:"
-             ' "Pneumonia due to learning disability".',
-             _mentions_as_cause, example="mentions_as_cause(completed(part1)[-1], ld_downs_autism)",
-             reads_record=("part1",)),
-    Function("mentions_within", (Param("line", ANY), Param("concept", CONCEPT)), BOOL,
-             "True when a certificate line names another condition and writes the concept into it, not as its"
-             ' cause: "Aspiration pneumonia in a man with severe learning disabilities".',
-             _mentions_within, example="any line in completed(part1): mentions_within(line, ld_downs_autism)",
-             reads_record=("part1",)),
+    test("coded_as", (Param("code", STRING), Param("concept", CONCEPT)),
+         "True when an ICD-10 code (written with or without the dot) is one of the concept's codes, and no"
+         " other concept lists it more closely (F84.2 is Rett syndrome, not autism).",
+         _coded_as, example="coded_as(underlying_cause_icd10, ld_downs_autism)", pure=True),
+    test("mentions_only", (Param("line", ANY), Param("concept", CONCEPT)),
+         "True when a certificate line names the concept affirmed and nothing else: its text holds only the"
+         " concept and joining or severity words, or, with no text, its code is the concept's.",
+         _mentions_only, example="mentions_only(completed(part1)[0], ld_downs_autism)",
+         reads_record=("part1",)),
+    test("mentions_as_cause", (Param("line", ANY), Param("concept", CONCEPT)),
+         "True when a certificate line gives the concept as the cause of another condition it names:"
+         ' "Pneumonia due to learning disability".',
+         _mentions_as_cause, example="mentions_as_cause(completed(part1)[-1], ld_downs_autism)",
+         reads_record=("part1",)),
+    test("mentions_within", (Param("line", ANY), Param("concept", CONCEPT)),
+         "True when a certificate line names another condition and writes the concept into it, not as its"
+         ' cause: "Aspiration pneumonia in a man with severe learning disabilities".',
+         _mentions_within, example="any line in completed(part1): mentions_within(line, ld_downs_autism)",
+         reads_record=("part1",)),
 )
 
 
 def prepare_literal(function: Function, value: str) -> Any:
     """Turn a literal argument into what the implementation uses, once per rulebook."""
     return function.prepare(value) if function.prepare is not None else value
+
+
+def prepared_arguments(node: Call) -> list[Any]:
+    """A call's arguments that are constants of the rulebook (concept names, regexes, codes), each as the
+    function takes it; None for the others."""
+    function = FUNCTIONS[node.function]
+    prepared: list[Any] = []
+    for position, arg in enumerate(node.args):
+        param = function.params[position] if position < len(function.params) else function.variadic
+        if param is None:  # the checker refuses more arguments than the function takes
+            raise AssertionError(f"{function.name}() has no parameter {position + 1}")
+        if param.type == CONCEPT:
+            prepared.append(arg.name if isinstance(arg, Name) else _string_literal(arg))
+        elif param.literal:
+            prepared.append(prepare_literal(function, _string_literal(arg)))
+        else:
+            prepared.append(None)
+    return prepared
+
+
+def _string_literal(arg: Node) -> str:
+    """The text of an argument that the checker has made sure is written as a string literal."""
+    if isinstance(arg, Literal) and isinstance(arg.value, str):
+        return arg.value
+    raise AssertionError(f"`{arg}` is not a string literal")
+
+
+def keyword_values(node: Call) -> dict[str, Value]:
+    """A call's keyword arguments, which the checker has made sure are literals."""
+    values: dict[str, Value] = {}
+    for key, value in node.keywords:
+        if not isinstance(value, Literal):
+            raise AssertionError(f"option `{key}` is not a literal")
+        values[key] = value.value
+    return values

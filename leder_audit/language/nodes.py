@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Union
+from typing import Container, Union
 
 # Binding strength, loosest first; a child printed inside a tighter parent gets parentheses.
 LET, OR, AND, NOT, COMPARE, SUM, PRODUCT, NEGATE, POSTFIX, ATOM = range(10)
@@ -244,3 +244,15 @@ def with_children(node: Node, new: Sequence[Node]) -> Node:
         case Let():
             return replace(node, value=new[0], body=new[1])
     return node
+
+
+def record_path(node: Node, variables: Container[str]) -> tuple[str, ...] | None:
+    """The field names of a path from the record (`person.age`), or None for any other expression."""
+    names: list[str] = []
+    while isinstance(node, Field):
+        names.append(node.name)
+        node = node.target
+    if not isinstance(node, Name) or node.name in variables:
+        return None
+    names.append(node.name)
+    return tuple(reversed(names))
