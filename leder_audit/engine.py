@@ -341,13 +341,25 @@ def _frozen(value: Any) -> Any:
     if kind in _SINGLE_VALUES:
         return (kind, value)
     if kind is list:
-        items = tuple(_frozen(item) for item in value)
-        return _NOT_A_SINGLE_VALUE if _NOT_A_SINGLE_VALUE in items else (list, items)
+        items = []
+        for item in value:
+            frozen = _frozen(item)
+            if frozen is _NOT_A_SINGLE_VALUE:
+                return _NOT_A_SINGLE_VALUE
+            items.append(frozen)
+        return (list, tuple(items))
     if kind is dict:
-        fields = tuple((name, _frozen(item)) for name, item in value.items())
-        if any(item is _NOT_A_SINGLE_VALUE for _, item in fields):
-            return _NOT_A_SINGLE_VALUE
-        return (dict, fields)
+        fields = []
+        for name, item in value.items():
+            item_kind = type(item)
+            if item_kind in _SINGLE_VALUES:  # most fields of a part, read here without a call
+                fields.append((name, (item_kind, item)))
+                continue
+            frozen = _frozen(item)
+            if frozen is _NOT_A_SINGLE_VALUE:
+                return _NOT_A_SINGLE_VALUE
+            fields.append((name, frozen))
+        return (dict, tuple(fields))
     return _NOT_A_SINGLE_VALUE
 
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 from leder_audit.language.check import check
 from leder_audit.language.compile import CONTEXT, MEMO, RECORD, compile_condition, compile_shared
-from leder_audit.language.functions import FUNCTIONS
+from leder_audit.language.functions import FUNCTIONS, predicate
 from leder_audit.language.functions import RunContext
 from leder_audit.language.interpret import Trace, interpret
 from leder_audit.language.syntax import parse
@@ -288,9 +288,10 @@ def test_a_quantifier_several_rules_share_is_computed_once_per_record(monkeypatc
 
     def counted(ctx, *args, **keywords):
         calls.append(args)
-        return mentions.impl(ctx, *args, **keywords)
+        return mentions.found(ctx, *args, **keywords)
 
-    monkeypatch.setitem(FUNCTIONS, "mentions", replace(mentions, impl=counted))
+    monkeypatch.setitem(FUNCTIONS, "mentions", predicate(mentions.name, mentions.params, mentions.doc, counted,
+                                                         keywords=mentions.keywords, pure=mentions.pure))
     loop = "any l in completed(death_certificate.part1): mentions(l.text, ld_or_related)"
     sources = [loop, f"exists(dnacpr.rationale) and ({loop})", f"let named = {loop}; named or care_grading >= 5"]
     nodes = [parse(s) for s in sources]

@@ -331,6 +331,9 @@ def _pathblank(path: tuple[str, ...], missing: bool) -> Compiled:
 
 def _call_with_constant(function: Function, arg: Compiled, constants: tuple[Any, ...]) -> Compiled:
     """`mentions(text, concept)`, `code_in(code, "F70-F79")`: one computed argument, the rest fixed by the rule."""
+    found = function.found
+    if found is not None and not function.sees_unknown and len(constants) == 1:
+        return _test_with_constant(found, function.takes_record, arg, constants[0])
     impl = function.impl
     if function.takes_record:
         if function.sees_unknown:
@@ -365,6 +368,23 @@ def _call_with_constant(function: Function, arg: Compiled, constants: tuple[Any,
         return None if value is None else impl(env[CONTEXT], value, *constants)
 
     return run
+
+
+def _test_with_constant(found: Callable[..., Any], takes_record: bool, arg: Compiled, constant: Any) -> Compiled:
+    """A test with one computed argument and one fixed by the rule (`mentions_only(line, concept)`): true when
+    the function finds something, as its registry entry defines it, without the call of its generic impl."""
+    if takes_record:
+        def on_record(env: Env) -> bool | None:
+            value = arg(env)
+            return None if value is None else found(env[CONTEXT], env[RECORD], value, constant) is not None
+
+        return on_record
+
+    def holds(env: Env) -> bool | None:
+        value = arg(env)
+        return None if value is None else found(env[CONTEXT], value, constant) is not None
+
+    return holds
 
 
 _NUMBER_OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul}

@@ -120,7 +120,7 @@ class Function:
         return bool(self.reads_record or self.reads_unless_given)
 
 
-def test(name: str, params: tuple[Param, ...], doc: str, found: Callable[..., Sighting | None],
+def predicate(name: str, params: tuple[Param, ...], doc: str, found: Callable[..., Sighting | None],
          **declared: Any) -> Function:
     """A function of true or false that explains itself by what it found: true when it finds something."""
     def impl(*args: Any, **keywords: Any) -> bool:
@@ -518,20 +518,20 @@ FUNCTIONS: dict[str, Function] = _add(
     Function("days_between", (Param("start", DATE), Param("end", DATE)), NUMBER,
              "Whole days from start to end (negative when end is earlier).", _days_between,
              example="days_between(notification_date, review_completed_date) > 183", pure=True),
-    test("matches", (Param("text", STRING), Param("regex", STRING, literal=True)),
-         "True when the regular expression (Python syntax, case-insensitive) is found in the text.", _matches,
-         example='matches(rationale, "\\\\bfrail(ty)?\\\\b")', prepare=compile_regex, pure=True),
-    test("code_in", (Param("code", STRING),),
-         "True when an ICD-10 code falls in any of the codes or ranges given; a category covers its subcodes.",
-         _code_in, variadic=Param("codes", STRING, literal=True),
-         example='code_in(underlying_cause_icd10, "F70-F79", "F81.9", "F84")', prepare=CodeRange.parse, pure=True),
-    test("mentions", (Param("text", STRING), Param("concept", CONCEPT)),
-         "True when the text mentions the concept, affirmed (not negated, not someone else's, not hypothetical,"
-         " not uncertain, not under a background label); with negated=true, when it mentions it negated;"
-         " with uncertain=true, written as uncertain ('?LD', 'possible autism'); with background=true,"
-         " under a background label ('PMH: ...') beside a separate reason.",
-         _mentions, keywords={"negated": (BOOL, False), "uncertain": (BOOL, False), "background": (BOOL, False)},
-         example="mentions(rationale, ld_or_related)", pure=True),
+    predicate("matches", (Param("text", STRING), Param("regex", STRING, literal=True)),
+              "True when the regular expression (Python syntax, case-insensitive) is found in the text.", _matches,
+              example='matches(rationale, "\\\\bfrail(ty)?\\\\b")', prepare=compile_regex, pure=True),
+    predicate("code_in", (Param("code", STRING),),
+              "True when an ICD-10 code falls in any of the codes or ranges given; a category covers its subcodes.",
+              _code_in, variadic=Param("codes", STRING, literal=True),
+              example='code_in(underlying_cause_icd10, "F70-F79", "F81.9", "F84")', prepare=CodeRange.parse, pure=True),
+    predicate("mentions", (Param("text", STRING), Param("concept", CONCEPT)),
+              "True when the text mentions the concept, affirmed (not negated, not someone else's, not hypothetical,"
+              " not uncertain, not under a background label); with negated=true, when it mentions it negated;"
+              " with uncertain=true, written as uncertain ('?LD', 'possible autism'); with background=true,"
+              " under a background label ('PMH: ...') beside a separate reason.",
+              _mentions, keywords={"negated": (BOOL, False), "uncertain": (BOOL, False), "background": (BOOL, False)},
+              example="mentions(rationale, ld_or_related)", pure=True),
     Function("mention_context", (Param("text", STRING), Param("concept", CONCEPT)), STRING,
              "The context of the first mention of the concept: affirmed, negated, other_experiencer, hypothetical,"
              " background, uncertain or historical; null when there is none.",
@@ -543,25 +543,25 @@ FUNCTIONS: dict[str, Function] = _add(
     Function("completed", (Param("lines", list_of(ANY)),), lambda args: args[0],
              "The lines of a list whose text or code is filled in; blank lines of Part I do not count.", _completed,
              example="mentions(completed(part1)[-1].text, ld_or_related)", pure=True, keeps_item_paths=True),
-    test("coded_as", (Param("code", STRING), Param("concept", CONCEPT)),
-         "True when an ICD-10 code (written with or without the dot) is one of the concept's codes, and no"
-         " other concept lists it more closely (F84.2 is Rett syndrome, not autism).",
-         _coded_as, example="coded_as(underlying_cause_icd10, ld_downs_autism)", pure=True),
-    test("mentions_only", (Param("line", ANY), Param("concept", CONCEPT)),
-         "True when a certificate line names the concept affirmed and nothing else: its text holds only the"
-         " concept and joining or severity words, or, with no text, its code is the concept's.",
-         _mentions_only, example="mentions_only(completed(part1)[0], ld_downs_autism)",
-         reads_record=("part1",)),
-    test("mentions_as_cause", (Param("line", ANY), Param("concept", CONCEPT)),
-         "True when a certificate line gives the concept as the cause of another condition it names:"
-         ' "Pneumonia due to learning disability".',
-         _mentions_as_cause, example="mentions_as_cause(completed(part1)[-1], ld_downs_autism)",
-         reads_record=("part1",)),
-    test("mentions_within", (Param("line", ANY), Param("concept", CONCEPT)),
-         "True when a certificate line names another condition and writes the concept into it, not as its"
-         ' cause: "Aspiration pneumonia in a man with severe learning disabilities".',
-         _mentions_within, example="any line in completed(part1): mentions_within(line, ld_downs_autism)",
-         reads_record=("part1",)),
+    predicate("coded_as", (Param("code", STRING), Param("concept", CONCEPT)),
+              "True when an ICD-10 code (written with or without the dot) is one of the concept's codes, and no"
+              " other concept lists it more closely (F84.2 is Rett syndrome, not autism).",
+              _coded_as, example="coded_as(underlying_cause_icd10, ld_downs_autism)", pure=True),
+    predicate("mentions_only", (Param("line", ANY), Param("concept", CONCEPT)),
+              "True when a certificate line names the concept affirmed and nothing else: its text holds only the"
+              " concept and joining or severity words, or, with no text, its code is the concept's.",
+              _mentions_only, example="mentions_only(completed(part1)[0], ld_downs_autism)",
+              reads_record=("part1",)),
+    predicate("mentions_as_cause", (Param("line", ANY), Param("concept", CONCEPT)),
+              "True when a certificate line gives the concept as the cause of another condition it names:"
+              ' "Pneumonia due to learning disability".',
+              _mentions_as_cause, example="mentions_as_cause(completed(part1)[-1], ld_downs_autism)",
+              reads_record=("part1",)),
+    predicate("mentions_within", (Param("line", ANY), Param("concept", CONCEPT)),
+              "True when a certificate line names another condition and writes the concept into it, not as its"
+              ' cause: "Aspiration pneumonia in a man with severe learning disabilities".',
+              _mentions_within, example="any line in completed(part1): mentions_within(line, ld_downs_autism)",
+              reads_record=("part1",)),
 )
 
 
