@@ -132,6 +132,15 @@ class Auditor:
         """Findings on one record; InputError if it does not fit its model."""
         return [found.model() for found in self._check_record(record_data(record))]
 
+    def check_found(self, record: Any) -> list[FoundFinding]:
+        """What `check` finds, before any Finding model is made (`FoundFinding.model()` gives it)."""
+        return self._check_record(record_data(record))
+
+    @property
+    def errors_count(self) -> int:
+        """How many times a rule has failed to run so far: `tally.errors_count`, without the rest of the tally."""
+        return self._tally.errors_count
+
     def explain(self, rule: Rule | str, record: Any) -> list[Explanation]:
         """How a rule (or rule id) decides on a record and on each embedded record of its type; InputError if the
         record does not fit its model."""

@@ -271,6 +271,26 @@ class FoundFinding:
     def decided_on_unknown(self) -> bool:
         return self.parts.decided_on_unknown
 
+    @property
+    def rule_version(self) -> int:
+        return self.parts.rule_version
+
+    @property
+    def title(self) -> str:
+        return self.parts.title
+
+    @property
+    def references(self) -> tuple[Reference, ...]:
+        return self.parts.references
+
+    @property
+    def evidence(self) -> Evidence | None:
+        return self.reasons.evidence
+
+    @property
+    def path(self) -> str | None:
+        return self.reasons.path
+
     def json(self) -> str:
         """The finding's JSON, exactly as `self.model().model_dump_json()` writes it."""
         parts = self.parts

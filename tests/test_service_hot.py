@@ -56,13 +56,15 @@ def test_a_hot_call_gets_the_cors_headers_any_other_call_gets(origin):
 
 
 def test_a_hot_call_refused_by_a_limit_is_logged_and_carries_cors_headers(tmp_path):
-    client = client_of(make_app(tmp_path, cors_origins=[ALLOWED], rate_limit={"per_second": 0.01, "burst": 1}))
+    app = make_app(tmp_path, cors_origins=[ALLOWED], rate_limit={"per_second": 0.01, "burst": 1})
+    client = client_of(app)
     body = hook_call("leder-audit-dnacpr", "edit", fixture_json("fhir_dnacpr_observation.json"))
     first = client.post(DNACPR, json=body, headers={"Origin": ALLOWED})
     second = client.post(DNACPR, json=body, headers={"Origin": ALLOWED})
     assert first.status_code == 200 and second.status_code == 429 and second.headers["retry-after"] == "1"
     assert second.headers["access-control-allow-origin"] == ALLOWED
     assert second.json()["resourceType"] == "OperationOutcome"
+    app.state.log.flush()
     lines = [json.loads(line) for line in (tmp_path / "audit.log").read_text().splitlines()]
     assert [(line["route"], line["status"]) for line in lines] == [(DNACPR, 200), (DNACPR, 429)]
 

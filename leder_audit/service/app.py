@@ -483,7 +483,7 @@ class Handlers:
         else:
             result = checked[0]
             body = {"complete": result.rule_errors == 0, "incomplete": None,
-                    "findings": [shown(f) for f in shown_on("edit", result.findings)],
+                    "findings": [shown(f) for f in shown_on("edit", result.found)],
                     "rulebookHash": state.checker.rulebook_hash}
         return Answer(json_bytes(body), headers=NO_STORE)
 
@@ -546,7 +546,7 @@ def _cards(state: ServiceState, service: Service, moment: str, hook_instance: st
            checked: list[Checked] | None) -> list[dict[str, Any]]:
     if checked is None:
         return [incomplete_card(hook_instance, f"The check took longer than {state.config.deadline_ms} ms.")]
-    pairs = cards_for([f for result in checked for f in result.findings], moment, hook_instance,
+    pairs = cards_for([f for result in checked for f in result.found], moment, hook_instance,
                       state.checker.rulebook_hash, sum(result.rule_errors for result in checked))
     if state.feedback is not None and state.feedback.issued(
             service.id, moment, [(card["uuid"], finding.rule_id, finding.rule_version)

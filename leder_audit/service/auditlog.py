@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import threading
@@ -16,18 +17,52 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 HANDLER_KEYS = frozenset({"service", "hook", "cards", "rules", "incomplete", "client", "records", "outcomes"})
 
 
-class AuditLog:
-    """Appends one line per call to a file (or standard error)."""
+# Lines written to a file reach it at most this long after the first of them: one write for many calls,
+# not one a call. Standard error is written at once.
+FLUSH_AFTER_SECONDS = 1.0
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
 
-    def __init__(self, path: str | None) -> None:
-        self._stream: IO[str] = open(path, "a", encoding="utf-8", buffering=1) if path else sys.stderr
+
+class AuditLog:
+    """Appends one line per call to a file (or standard error).
+
+    A file's lines are buffered and written out a second after the first of them: by a timer on the event
+    loop the line was written from, or by the next line written after that second if the timer's loop has
+    gone; at once when written from no event loop; and by flush() and close().
+    """
+
+    def __init__(self, path: str | None, clock: Callable[[], float] = time.monotonic) -> None:
+        self._stream: IO[str] = open(path, "a", encoding="utf-8") if path else sys.stderr
         self._owned = path is not None
         self._lock = threading.Lock()
+        self._clock = clock
+        self._due: float | None = None  # when the buffered lines must be written out; None when none are
 
     def write(self, entry: dict[str, Any]) -> None:
-        line = json.dumps(entry, separators=(",", ":"), ensure_ascii=True)
+        line = _ENCODER.encode(entry) + "\n"
         with self._lock:
-            self._stream.write(line + "\n")
+            self._stream.write(line)
+            if not self._owned:
+                return
+            if self._due is not None:
+                if self._clock() >= self._due:
+                    self._flush()
+                return
+            self._due = self._clock() + FLUSH_AFTER_SECONDS
+        try:
+            asyncio.get_running_loop().call_later(FLUSH_AFTER_SECONDS, self.flush)
+        except RuntimeError:  # no event loop to wait on
+            self.flush()
+
+    def flush(self) -> None:
+        """Write out the lines buffered so far."""
+        with self._lock:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._due = None
+        if not self._stream.closed:
+            self._stream.flush()
 
     def call(self, method: str, route: str, status: int, seconds: float, audit: dict[str, Any]) -> None:
         """The line of one call: when, what, how it went, how long it took, and what the handler added."""
@@ -38,7 +73,8 @@ class AuditLog:
 
     def close(self) -> None:
         if self._owned:
-            self._stream.close()
+            with self._lock:
+                self._stream.close()
 
 
 class AuditTrail:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable
 
-from ..findings import SEVERITIES, Finding
+from ..findings import SEVERITIES, Finding, FindingParts, FoundFinding
 from ..prose import counted
 
 SUMMARY_LIMIT = 140  # characters; the CDS Hooks specification's limit for a card's summary
@@ -68,16 +69,64 @@ def summary_of(title: str) -> str:
     return cut + "…"
 
 
-def detail_of(finding: Finding) -> str:
+AnyFinding = Finding | FoundFinding  # a Finding model, or a finding as the engine found it (the same fields)
+
+
+@dataclass(frozen=True, slots=True)
+class _RuleCard:
+    """What every card of one rule's finding shares: made once for the rule (and case) the engine found it
+    by, or for each Finding model. Cards are read, never changed, so they share these."""
+
+    summary: str
+    indicator: str
+    guidance: str
+    source: dict[str, Any]
+    tags: list[str]
+
+
+# The shared parts of the cards of each rule and case, by the engine's FindingParts they come from (held,
+# so that its id is not reused): one rulebook has a few hundred.
+_RULE_CARDS: dict[int, tuple[FindingParts, _RuleCard]] = {}
+_RULE_CARDS_LIMIT = 4096
+_OVERRIDE_REASONS = [dict(r) for r in OVERRIDE_REASONS]
+
+
+def _rule_card(finding: AnyFinding) -> _RuleCard:
+    parts = finding.parts if isinstance(finding, FoundFinding) else None
+    if parts is not None:
+        known = _RULE_CARDS.get(id(parts))
+        if known is not None and known[0] is parts:
+            return known[1]
+    summary = summary_of(finding.title)
+    source: dict[str, Any] = {
+        "label": f"leder-audit {finding.rule_id} v{finding.rule_version}",
+        "topic": {"system": RULE_SYSTEM, "code": finding.rule_id, "display": summary},
+    }
+    url = guidance_url(finding)
+    if url:
+        source["url"] = url
+    made = _RuleCard(summary, INDICATOR[finding.severity],
+                     _guidance(tuple((r.source, r.section, r.url) for r in finding.references)), source,
+                     list(finding.tags))
+    if parts is not None:
+        if len(_RULE_CARDS) >= _RULE_CARDS_LIMIT:
+            _RULE_CARDS.clear()
+        _RULE_CARDS[id(parts)] = (parts, made)
+    return made
+
+
+def detail_of(finding: AnyFinding) -> str:
     """Markdown: the message, the words that made the rule fire, and the guidance it rests on."""
-    parts = [markdown_text(finding.message)]
-    if finding.evidence is not None and finding.evidence.text:
-        where = f" ({markdown_text(finding.evidence.path)})" if finding.evidence.path else ""
-        parts.append(f"> {markdown_text(finding.evidence.text)}{where}")
-    guidance = _guidance(tuple((r.source, r.section, r.url) for r in finding.references))
-    if guidance:
-        parts.append(guidance)
-    return "\n\n".join(parts)
+    return _detail(finding, _rule_card(finding).guidance)
+
+
+def _detail(finding: AnyFinding, guidance: str) -> str:
+    message = markdown_text(finding.message)
+    evidence = finding.evidence
+    if evidence is not None and evidence.text:
+        where = f" ({markdown_text(evidence.path)})" if evidence.path else ""
+        message = f"{message}\n\n> {markdown_text(evidence.text)}{where}"
+    return f"{message}\n\n{guidance}" if guidance else message
 
 
 @lru_cache(maxsize=4096)
@@ -90,43 +139,38 @@ def _guidance(references: tuple[tuple[str, str | None, str | None], ...]) -> str
     return "**Guidance**\n\n" + "\n".join(lines) if lines else ""
 
 
-def guidance_url(finding: Finding) -> str | None:
+def guidance_url(finding: AnyFinding) -> str | None:
     return next((r.url for r in finding.references if r.url), None)
 
 
-def card_of(finding: Finding, hook_instance: str, rulebook_hash: str) -> dict[str, Any]:
+def card_of(finding: AnyFinding, hook_instance: str, rulebook_hash: str) -> dict[str, Any]:
     """One finding as a CDS Hooks card."""
-    source: dict[str, Any] = {
-        "label": f"leder-audit {finding.rule_id} v{finding.rule_version}",
-        "topic": {"system": RULE_SYSTEM, "code": finding.rule_id, "display": summary_of(finding.title)},
-    }
-    url = guidance_url(finding)
-    if url:
-        source["url"] = url
+    rule = _rule_card(finding)
     evidence = finding.evidence
+    fingerprint = finding.fingerprint
     return {
-        "uuid": card_uuid(hook_instance, finding.fingerprint),
-        "summary": summary_of(finding.title),
-        "indicator": INDICATOR[finding.severity],
-        "detail": detail_of(finding),
-        "source": source,
-        "overrideReasons": [dict(r) for r in OVERRIDE_REASONS],
+        "uuid": card_uuid(hook_instance, fingerprint),
+        "summary": rule.summary,
+        "indicator": rule.indicator,
+        "detail": _detail(finding, rule.guidance),
+        "source": rule.source,
+        "overrideReasons": _OVERRIDE_REASONS,
         "extension": {EXTENSION: {
             "ruleId": finding.rule_id,
             "ruleVersion": finding.rule_version,
             "rulebookHash": rulebook_hash,
             "severity": finding.severity,
-            "tags": list(finding.tags),
+            "tags": rule.tags,
             "path": finding.path,
             "evidence": None if evidence is None else {
                 "text": evidence.text, "start": evidence.start, "end": evidence.end, "path": evidence.path},
             "decidedOnUnknown": finding.decided_on_unknown,
-            "fingerprint": finding.fingerprint,
+            "fingerprint": fingerprint,
         }},
     }
 
 
-def shown_on(moment: str, findings: Iterable[Finding]) -> list[Finding]:
+def shown_on(moment: str, findings: Iterable[AnyFinding]) -> list[AnyFinding]:
     """The findings a hook shows: while a form is edited, not those that rest only on blank fields."""
     if moment == "edit":
         return [f for f in findings if not f.decided_on_unknown]
@@ -151,12 +195,12 @@ def incomplete_card(hook_instance: str, why: str) -> dict[str, Any]:
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 
-def cards_for(findings: Iterable[Finding], moment: str, hook_instance: str, rulebook_hash: str,
-              rule_errors: int = 0) -> list[tuple[dict[str, Any], Finding | None]]:
+def cards_for(findings: Iterable[AnyFinding], moment: str, hook_instance: str, rulebook_hash: str,
+              rule_errors: int = 0) -> list[tuple[dict[str, Any], AnyFinding | None]]:
     """The cards a hook answers with, most severe first, each beside the finding it shows (None for the
     card that says the check is incomplete, added when rules failed to run)."""
     shown = sorted(shown_on(moment, findings), key=lambda f: (-_RANK[f.severity], f.rule_id, f.path or ""))
-    cards: dict[str, tuple[dict[str, Any], Finding | None]] = {}
+    cards: dict[str, tuple[dict[str, Any], AnyFinding | None]] = {}
     for finding in shown:
         card = card_of(finding, hook_instance, rulebook_hash)
         cards.setdefault(card["uuid"], (card, finding))

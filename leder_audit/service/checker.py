@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any, Callable, Sequence
 
 from ..engine import Auditor
-from ..findings import Finding
+from ..findings import Finding, FoundFinding
 from ..rulebook import Rulebook
 
 
@@ -27,10 +27,15 @@ WARM_UP_RECORDS = (
 
 @dataclass(frozen=True, slots=True)
 class Checked:
-    """A record's findings, and how many rules failed to run on it (a partial check when not 0)."""
+    """A record's findings as the engine found them, and how many rules failed to run on it (a partial
+    check when not 0). Cards and the page read the found findings as they are; `findings` are their models."""
 
-    findings: list[Finding]
+    found: list[FoundFinding]
     rule_errors: int
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f.model() for f in self.found]
 
 
 class WarmChecker:
@@ -75,9 +80,9 @@ class WarmChecker:
         auditor = self._auditor
         if self._as_of is None and auditor.context.today != date.today():
             auditor = self._auditor = Auditor(self.rulebook, as_of=date.today())
-        errors_before = auditor.tally.errors_count
-        findings = auditor.check(record)
-        return Checked(findings, auditor.tally.errors_count - errors_before)
+        errors_before = auditor.errors_count
+        found = auditor.check_found(record)
+        return Checked(found, auditor.errors_count - errors_before)
 
 
 Finished = Callable[[float], None]

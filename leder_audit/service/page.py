@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..findings import Finding
+from ..findings import Finding, FoundFinding
 
 ME_RECORD_ID = "checking-aid"
 
@@ -44,7 +44,7 @@ class MeDraft(BaseModel):
                 "part2": [condition.model_dump(exclude_none=True) for condition in self.part2]}
 
 
-def shown(finding: Finding) -> dict[str, Any]:
+def shown(finding: Finding | FoundFinding) -> dict[str, Any]:
     """What the page shows of a finding."""
     evidence = finding.evidence
     return {"rule_id": finding.rule_id, "title": finding.title, "severity": finding.severity,
