@@ -8,9 +8,7 @@ header and claims already read to choose the key: a token is parsed once per cal
 
 from __future__ import annotations
 
-import base64
 import binascii
-import json
 import re
 import threading
 import time
@@ -23,6 +21,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from pydantic_core import from_json
 
 from .config import ConfigError, Issuer, ServiceConfig
 
@@ -74,17 +73,38 @@ _PKCS1 = padding.PKCS1v15()
 _ECDSA = ec.ECDSA(_SHA384)
 
 
+_URLSAFE = str.maketrans("-_", "+/")
+_PADDING = ("", "", "==", "=")  # by the length of the text modulo 4 (1 is not base64)
+
+
 def _bytes(text: str) -> bytes:
     if len(text) % 4 == 1 or not _BASE64URL.fullmatch(text):
         raise ValueError("not base64url")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    return binascii.a2b_base64(text.translate(_URLSAFE) + _PADDING[len(text) % 4])
 
 
 def _segment(text: str) -> dict[str, Any]:
-    value = json.loads(_bytes(text))
+    value = from_json(_bytes(text))
     if not isinstance(value, dict):
         raise ValueError("not an object")
     return value
+
+
+# The headers of recent tokens, by their encoded text: a client signs every token with the same header (its
+# algorithm and key id), so one header is read once, not on every call. What is kept is what the text says,
+# untrusted until the signature verifies, exactly as a fresh reading would give it.
+_HEADERS: dict[str, dict[str, Any]] = {}
+_HEADERS_KEPT = 256
+
+
+def _header(text: str) -> dict[str, Any]:
+    header = _HEADERS.get(text)
+    if header is None:
+        header = _segment(text)
+        if len(_HEADERS) >= _HEADERS_KEPT:
+            _HEADERS.clear()
+        _HEADERS[text] = header
+    return header
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +123,7 @@ def _unverified(token: str) -> _Token:
     if len(parts) != 3 or len(token) > 16_384:
         raise Refused("the bearer token is not a JWT")
     try:
-        return _Token(_segment(parts[0]), _segment(parts[1]), f"{parts[0]}.{parts[1]}".encode("ascii"),
+        return _Token(_header(parts[0]), _segment(parts[1]), token[:len(parts[0]) + len(parts[1]) + 1].encode("ascii"),
                       _bytes(parts[2]))
     except (ValueError, UnicodeError, binascii.Error, RecursionError):
         raise Refused("the bearer token is not a JWT") from None
