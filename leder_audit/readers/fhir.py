@@ -6,7 +6,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Collection, Iterator
 
 from ..intake import Incoming
 from ..findings import Rejection
@@ -86,15 +86,19 @@ def _read_lines(path: Path) -> Iterator[Incoming | Rejection]:
             yield from records_from_document(document, source, f"line {number}")
 
 
-def records_from_document(document: Any, source: str, where: str) -> Iterator[Incoming | Rejection]:
-    """The records in one Bundle (or one bare resource), each located by the entry it came from."""
+def records_from_document(document: Any, source: str, where: str,
+                          record_types: Collection[str] | None = None) -> Iterator[Incoming | Rejection]:
+    """The records in one Bundle (or one bare resource), each located by the entry it came from; only those
+    of `record_types` are looked for, when given."""
     if not isinstance(document, dict) or not isinstance(document.get("resourceType"), str):
         yield Rejection(source=source, location=where or "document",
                         message="not a FHIR resource: a JSON object with resourceType is expected")
         return
     bundle = Bundle.of(document)
     found = False
-    for builder in (death_certificate, dnacpr_from_resource):
+    for record_type, builder in BUILDERS:
+        if record_types is not None and record_type not in record_types:
+            continue
         for record, entry in builder(bundle):
             found = True
             yield Incoming(record, source, _location(where, entry, document))
@@ -178,19 +182,30 @@ def as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def codes(concept: Any) -> set[tuple[str, str]]:
-    """(system, code) of every coding in a CodeableConcept."""
-    if not isinstance(concept, dict):
-        return set()
-    return {(str(c.get("system", "")), str(c.get("code", ""))) for c in as_list(concept.get("coding")) if isinstance(c, dict)}
+def codings(concept: Any) -> Iterator[tuple[str, str]]:
+    """(system, code) of each coding in a CodeableConcept, in the order written."""
+    if isinstance(concept, dict):
+        for c in as_list(concept.get("coding")):
+            if isinstance(c, dict):
+                yield str(c.get("system", "")), str(c.get("code", ""))
 
 
 def has_code(concept: Any, system: str, code: str) -> bool:
-    return (system, code) in codes(concept)
+    if isinstance(concept, dict):
+        for c in as_list(concept.get("coding")):
+            if isinstance(c, dict) and str(c.get("code", "")) == code and str(c.get("system", "")) == system:
+                return True
+    return False
 
 
 def loinc_code(resource: dict[str, Any]) -> str | None:
-    return next((code for system, code in codes(resource.get("code")) if system == LOINC), None)
+    """The code of the first LOINC coding of a resource's code."""
+    concept = resource.get("code")
+    if isinstance(concept, dict):
+        for c in as_list(concept.get("coding")):
+            if isinstance(c, dict) and str(c.get("system", "")) == LOINC:
+                return str(c.get("code", ""))
+    return None
 
 
 def concept_text(concept: Any) -> str | None:
@@ -204,7 +219,8 @@ def concept_text(concept: Any) -> str | None:
 
 
 def icd10_of(concept: Any) -> str | None:
-    return next((code for system, code in codes(concept) if system in ICD10_SYSTEMS and code), None)
+    """The first ICD-10 code among a concept's codings."""
+    return next((code for system, code in codings(concept) if system in ICD10_SYSTEMS and code), None)
 
 
 def value_text(resource: dict[str, Any]) -> str | None:
@@ -409,3 +425,8 @@ def _respect_record(response: dict[str, Any], bundle: Bundle) -> dict[str, Any]:
     if person:
         record["person"] = person
     return record
+
+
+# The record types a FHIR document is read for, each with the function that finds its records.
+BUILDERS: tuple[tuple[str, Callable[[Bundle], Iterator[tuple[dict[str, Any], int]]]], ...] = (
+    ("death_certificate", death_certificate), ("dnacpr_decision", dnacpr_from_resource))

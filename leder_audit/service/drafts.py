@@ -86,7 +86,7 @@ def records_of_draft(draft: Any, service: Service, bounds: Bounds, body_bytes: i
                          "context.draft")
     within_bounds(draft, bounds, body_bytes=body_bytes)
     records = []
-    for item in records_from_document(draft, "context.draft", ""):
+    for item in records_from_document(draft, "context.draft", "", (service.record_type,)):
         if isinstance(item, Incoming) and item.data.get("record_type") == service.record_type:
             record = dict(item.data)
             if not record.get("id"):
