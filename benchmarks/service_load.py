@@ -13,14 +13,19 @@ start-up and the 50 warm-up calls are outside it. It is the server process's use
 threads, divided by the calls answered. The server's CPU while idle, measured for two seconds before the
 window, is printed beside it (idle_cpu_ms_per_s) to show how little of the window is not the calls.
 
+of_which_event_loop_thread_ms is the part of it spent on the server's main thread (the event loop, where
+uvicorn and quick checks run); the rest is the checking thread and the feedback writer.
+
 --parts runs no server: it times each step of a call in process on the same calls (the least of five
-rounds), then the whole ASGI app the same way; what the served figure adds to the app's is the HTTP
-server and the kernel.
+rounds), then the whole ASGI app the same way, and then the app again with each call 10 ms after the last,
+as the load test sends them: a call that starts with cold caches takes more CPU than one of a run of calls
+back to back, and most of what a served call costs beyond the steps is that.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import json
 import os
@@ -59,6 +64,18 @@ def free_port() -> int:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu_seconds(pid: int) -> dict[int, float]:
+    """Each thread's user + system time, by thread id (the process id is the main thread: the event loop)."""
+    seconds = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended
+            continue
+        seconds[int(task.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
 
 
 class Client:
@@ -172,6 +189,7 @@ def run(pattern: str, rate: float, requests: int, max_seconds: float, threads: i
         pool = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
         for thread in pool:
             thread.start()
+        threads_before = thread_cpu_seconds(server.pid)
         cpu_before, started = cpu_seconds(server.pid), time.monotonic()
         sent = 0
         while sent < requests and time.monotonic() - started < max_seconds:
@@ -186,6 +204,8 @@ def run(pattern: str, rate: float, requests: int, max_seconds: float, threads: i
             thread.join(timeout=60)
         elapsed = time.monotonic() - started
         cpu = cpu_seconds(server.pid) - cpu_before
+        threads_after = thread_cpu_seconds(server.pid)
+        loop_cpu = threads_after.get(server.pid, 0.0) - threads_before.get(server.pid, 0.0)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -201,6 +221,7 @@ def run(pattern: str, rate: float, requests: int, max_seconds: float, threads: i
         "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2) if latencies else None,
         "max_ms": round(latencies[-1], 2) if latencies else None,
         "cpu_ms_per_request": round(cpu * 1000 / max(len(statuses), 1), 3),
+        "of_which_event_loop_thread_ms": round(loop_cpu * 1000 / max(len(statuses), 1), 3),
         "idle_cpu_ms_per_s": round(idle * 1000 / IDLE_SECONDS, 2),
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
@@ -252,6 +273,18 @@ async def drive_app(app: Any, rounds: list[list[tuple[str, str, bytes, dict[str,
     return total * 1000 / len(rounds[0])
 
 
+async def drive_spaced(app: Any, calls: list[tuple[str, str, bytes, dict[str, str]]], gap: float) -> float:
+    """The app's CPU per call, in ms, with each call `gap` seconds after the last, as a load test at a fixed
+    rate sends them: between calls the core idles or runs other work, so each call starts with cold caches."""
+    total = 0.0
+    for call in calls:
+        started = time.process_time()
+        await drive(app, [call])
+        total += time.process_time() - started
+        await asyncio.sleep(gap)
+    return total * 1000 / len(calls)
+
+
 async def drive(app: Any, calls: list[tuple[str, str, bytes, dict[str, str]]]) -> None:
     """Each call through the ASGI app as uvicorn would hand it over, one after another."""
     for method, path, body, headers in calls:
@@ -276,10 +309,8 @@ async def drive(app: Any, calls: list[tuple[str, str, bytes, dict[str, str]]]) -
 def parts(pattern: str, algorithm: str, calls: int) -> dict[str, object]:
     """Each step of a call timed in process on the load test's own calls, then the ASGI app as a whole."""
     sys.path.insert(0, str(ROOT))
-    import asyncio
-
     from leder_audit.rulebook import load_rulebook
-    from leder_audit.service.app import create_app, json_bytes
+    from leder_audit.service.app import create_app, hook_request, json_bytes
     from leder_audit.service.auditlog import AuditLog
     from leder_audit.service.auth import Verifier
     from leder_audit.service.cards import cards_for
@@ -288,7 +319,6 @@ def parts(pattern: str, algorithm: str, calls: int) -> dict[str, object]:
     from leder_audit.service.drafts import Bounds, records_of_draft
     from leder_audit.service.feedback import FeedbackStore
     from leder_audit.service.hooks import SERVICES
-    from leder_audit.service.models import HookRequest
     from leder_audit.service.page import MeDraft, shown
     from leder_audit.service.run import server_options
 
@@ -318,7 +348,7 @@ def parts(pattern: str, algorithm: str, calls: int) -> dict[str, object]:
 
     client.send = capture  # type: ignore[method-assign]
     number = 0
-    while len(sent) < calls * (1 + ROUNDS) + CHUNK:  # the steps' calls; fresh tokens for each round of the app
+    while len(sent) < calls * (2 + ROUNDS) + CHUNK:  # the steps' calls; fresh tokens for each run of the app
         (client.hook if pattern == "hooks" else client.me)(number)
         number += 1
     steps, app_calls = sent[:calls], sent[calls:]
@@ -327,16 +357,15 @@ def parts(pattern: str, algorithm: str, calls: int) -> dict[str, object]:
         tokens = [(headers["authorization"], base + path) for _, path, _, headers in steps]
         result[f"verify the {algorithm} token"] = verify_ms(lambda: Verifier(config, work), tokens)
         bodies = [(SERVICES[path.rsplit("/", 1)[1]], body) for _, path, body, _ in steps]
-        result["parse and validate the body"] = best_ms(lambda item: HookRequest.model_validate_json(item[1]),
-                                                        bodies)
-        parsed = [(service, HookRequest.model_validate_json(body), len(body)) for service, body in bodies]
+        result["parse and validate the body"] = best_ms(lambda item: hook_request(item[1]), bodies)
+        parsed = [(service, hook_request(body), len(body)) for service, body in bodies]
         bounds = Bounds()
         result["read the draft (bounds, FHIR)"] = best_ms(
             lambda item: records_of_draft(item[1].context.draft, item[0], bounds, item[2]), parsed)
         records = [(service, call, records_of_draft(call.context.draft, service, bounds, size))
                    for service, call, size in parsed]
         result["check (the rules)"] = best_ms(lambda item: [checker.check(r) for r in item[2]], records)
-        checked = [(service, call, [f for r in rs for f in checker.check(r).findings]) for service, call, rs in records]
+        checked = [(service, call, [f for r in rs for f in checker.check(r).found]) for service, call, rs in records]
         result["cards"] = best_ms(lambda item: cards_for(item[2], "sign", item[1].hookInstance,
                                                          checker.rulebook_hash), checked)
         issued = [(service, cards_for(found, "sign", call.hookInstance, checker.rulebook_hash))
@@ -356,7 +385,7 @@ def parts(pattern: str, algorithm: str, calls: int) -> dict[str, object]:
         result["parse and validate the body"] = best_ms(MeDraft.model_validate_json, drafts)
         records_me = [MeDraft.model_validate_json(body).record() for body in drafts]
         result["check (the rules)"] = best_ms(checker.check, records_me)
-        answers = [{"findings": [shown(f) for f in checker.check(r).findings]} for r in records_me]
+        answers = [{"findings": [shown(f) for f in checker.check(r).found]} for r in records_me]
     result["response JSON"] = best_ms(json_bytes, answers)
     log = AuditLog(str(work / "steps.jsonl"))
     line = {"time": "2026-01-01T00:00:00.000+00:00", "method": "POST", "route": "/cds-services/x", "status": 200,
@@ -375,12 +404,14 @@ def parts(pattern: str, algorithm: str, calls: int) -> dict[str, object]:
         run = uvloop.run
     run(drive(app, app_calls[-CHUNK:]))  # the app's first calls, not counted
     whole = run(drive_app(app, [app_calls[i * calls:(i + 1) * calls] for i in range(ROUNDS)]))
+    spaced = run(drive_spaced(app, app_calls[ROUNDS * calls:(ROUNDS + 1) * calls], 0.01))
     app.close()
     shutil.rmtree(work, ignore_errors=True)
     return {"pattern": pattern, "calls": calls, "cpu_ms_per_call": {k: round(v, 3) for k, v in result.items()},
             "steps_total_ms": round(total, 3), "asgi_app_ms": round(whole, 3), "event_loop": loop,
-            "framework_ms (app - steps: limits, CORS, the hand-over to the checking thread and back)":
-                round(whole - total, 3),
+            "framework_ms (app - steps: limits, CORS, routing, the audit line's call)": round(whole - total, 3),
+            "asgi_app_10ms_apart_ms (each call after 10 ms of idling or other work, as served at 100 a second)":
+                round(spaced, 3),
             "load_average_1min": round(os.getloadavg()[0], 2)}
 
 

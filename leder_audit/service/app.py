@@ -164,11 +164,6 @@ def _service(service_id: str) -> Service:
     return service
 
 
-async def _check_in_time(state: ServiceState, records: list[Any], body_bytes: int) -> list[Checked] | None:
-    """Every record's findings, or None when the deadline passed first."""
-    return await state.checks.run(records, body_bytes)
-
-
 Body = TypeVar("Body", bound=BaseModel)
 
 # The bodies the POST endpoints read. Each handler reads its body once and validates it with the model's
@@ -205,7 +200,7 @@ def _parsed(model: type[Body], body: bytes) -> Body:
         raise _invalid(error) from None
 
 
-def _hook_request(body: bytes) -> HookRequest:
+def hook_request(body: bytes) -> HookRequest:
     """A CDS Hooks call's body as its model. The JSON is read by pydantic-core's parser and the model built
     from what it read, which takes half the CPU of validating the JSON text against the model for a body
     that is mostly a FHIR draft; a body that does not fit is validated again as JSON text, so that its
@@ -309,22 +304,24 @@ class Hot:
 
     def __init__(self, stack: ASGIApp, routes: dict[tuple[str, str], Handler], state: ServiceState,
                  buckets: TokenBuckets, cors: CORSMiddleware) -> None:
-        self.stack, self.routes, self.state, self.buckets, self.cors = stack, routes, state, buckets, cors
+        self.stack, self.state, self.buckets, self.cors = stack, state, buckets, cors
+        # Each call's handler and the route its audit line names, by method and path.
+        self.routes = {key: (handler, _route_of(key[1])) for key, handler in routes.items()}
         self.max_body_bytes = state.config.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        handler = self.routes.get((scope["method"], scope["path"])) if scope["type"] == "http" else None
-        if handler is None:
+        found = self.routes.get((scope["method"], scope["path"])) if scope["type"] == "http" else None
+        if found is None:
             await self.stack(scope, receive, send)
             return
         started = time.perf_counter()
+        handler, route = found
         audit: dict[str, Any] = {}
         status = 500
         try:
             status = await self._answer(handler, scope, receive, send, audit)
         finally:
-            self.state.log.call(scope["method"], _route_of(scope["path"]), status, time.perf_counter() - started,
-                                audit)
+            self.state.log.call(scope["method"], route, status, time.perf_counter() - started, audit)
 
     async def _answer(self, handler: Handler, scope: Scope, receive: Receive, send: Send,
                       audit: dict[str, Any]) -> int:
@@ -432,7 +429,7 @@ class Handlers:
         """Check the draft form in the hook's context; a card for each finding."""
         state = self.state
         self.authenticated(call)
-        request = _hook_request(call.body)
+        request = hook_request(call.body)
         service = _service(service_id)
         hook = service.hook(request.hook)
         if hook is None:
@@ -445,7 +442,7 @@ class Handlers:
                                "context.draft")
         records = records_of_draft(draft, service, state.bounds, len(call.body))
         try:
-            checked = await _check_in_time(state, records, len(call.body))
+            checked = await state.checks.run(records, len(call.body))
         except InputError as error:
             raise _input_error(error) from None
         cards = _cards(state, service, hook.moment, request.hookInstance, checked)
@@ -479,7 +476,7 @@ class Handlers:
         record = _json_object(call.body)
         within_bounds(record, state.bounds, "record", len(call.body))
         try:
-            checked = await _check_in_time(state, [record], len(call.body))
+            checked = await state.checks.run([record], len(call.body))
         except InputError as error:
             raise ServiceError(422, error.message, error.field) from None
         call.audit["records"] = 1
@@ -496,7 +493,7 @@ class Handlers:
         """The page's check of what has been typed so far: findings on written words only, never stored."""
         state = self.state
         draft = _parsed(MeDraft, call.body)
-        checked = await _check_in_time(state, [draft.record()], len(call.body))
+        checked = await state.checks.run([draft.record()], len(call.body))
         if checked is None:
             body = {"complete": False, "incomplete": f"the check took longer than {state.config.deadline_ms} ms",
                     "findings": [], "rulebookHash": state.checker.rulebook_hash}

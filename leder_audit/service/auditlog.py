@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import threading
 import time
 from datetime import datetime, timezone
 from typing import IO, Any, Callable
 
+from pydantic_core import to_json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # The only keys a handler may add to a call's line. Each holds a count, a code or an identifier of the
@@ -20,7 +20,6 @@ HANDLER_KEYS = frozenset({"service", "hook", "cards", "rules", "incomplete", "cl
 # Lines written to a file reach it at most this long after the first of them: one write for many calls,
 # not one a call. Standard error is written at once.
 FLUSH_AFTER_SECONDS = 1.0
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
 
 
 class AuditLog:
@@ -39,7 +38,7 @@ class AuditLog:
         self._due: float | None = None  # when the buffered lines must be written out; None when none are
 
     def write(self, entry: dict[str, Any]) -> None:
-        line = _ENCODER.encode(entry) + "\n"
+        line = to_json(entry).decode() + "\n"  # compact JSON, written by pydantic-core
         with self._lock:
             self._stream.write(line)
             if not self._owned:
@@ -68,7 +67,9 @@ class AuditLog:
         """The line of one call: when, what, how it went, how long it took, and what the handler added."""
         entry = {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "method": method,
                  "route": route, "status": status, "ms": round(seconds * 1000, 3)}
-        entry.update((k, v) for k, v in audit.items() if k in HANDLER_KEYS)
+        for key, value in audit.items():
+            if key in HANDLER_KEYS:
+                entry[key] = value
         self.write(entry)
 
     def close(self) -> None:
