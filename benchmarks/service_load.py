@@ -273,6 +273,45 @@ async def drive_app(app: Any, rounds: list[list[tuple[str, str, bytes, dict[str,
     return total * 1000 / len(rounds[0])
 
 
+class StepTimes:
+    """Each named step's CPU (this thread's), summed over the calls, while the app runs: the step functions are
+    wrapped in place for as long as the `with` block lasts."""
+
+    def __init__(self, steps: dict[str, tuple[Any, str]]) -> None:
+        self.steps, self.seconds = steps, {label: 0.0 for label in steps}
+        self.originals: list[tuple[Any, str, Any]] = []
+
+    def __enter__(self) -> "StepTimes":
+        for label, (owner, name) in self.steps.items():
+            original = getattr(owner, name)
+            self.originals.append((owner, name, original))
+            setattr(owner, name, self._timed(label, original))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for owner, name, original in self.originals:
+            setattr(owner, name, original)
+
+    def _timed(self, label: str, original: Any) -> Any:
+        seconds = self.seconds
+        if asyncio.iscoroutinefunction(original):
+            async def timed_coroutine(*args: Any, **kwargs: Any) -> Any:
+                started = time.thread_time()
+                try:
+                    return await original(*args, **kwargs)
+                finally:
+                    seconds[label] += time.thread_time() - started
+            return timed_coroutine
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.thread_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                seconds[label] += time.thread_time() - started
+        return timed
+
+
 async def drive_spaced(app: Any, calls: list[tuple[str, str, bytes, dict[str, str]]], gap: float) -> float:
     """The app's CPU per call, in ms, with each call `gap` seconds after the last, as a load test at a fixed
     rate sends them: between calls the core idles or runs other work, so each call starts with cold caches."""
@@ -404,7 +443,16 @@ def parts(pattern: str, algorithm: str, calls: int) -> dict[str, object]:
         run = uvloop.run
     run(drive(app, app_calls[-CHUNK:]))  # the app's first calls, not counted
     whole = run(drive_app(app, [app_calls[i * calls:(i + 1) * calls] for i in range(ROUNDS)]))
-    spaced = run(drive_spaced(app, app_calls[ROUNDS * calls:(ROUNDS + 1) * calls], 0.01))
+    import leder_audit.service.app as app_module
+    from leder_audit.service import auth, checker as checks
+
+    steps = {"verify the token": (auth.Verifier, "verify"), "of which the signature": (auth, "_signed_by"),
+             "parse and validate the body": (app_module, "hook_request" if pattern == "hooks" else "_parsed"),
+             "read the draft": (app_module, "records_of_draft"), "check": (checks.Checks, "run"),
+             "cards": (app_module, "_cards"), "response JSON": (app_module, "json_bytes"),
+             "audit log line": (AuditLog, "call")}
+    with StepTimes(steps) as spaced_steps:
+        spaced = run(drive_spaced(app, app_calls[ROUNDS * calls:(ROUNDS + 1) * calls], 0.01))
     app.close()
     shutil.rmtree(work, ignore_errors=True)
     return {"pattern": pattern, "calls": calls, "cpu_ms_per_call": {k: round(v, 3) for k, v in result.items()},
@@ -412,6 +460,8 @@ def parts(pattern: str, algorithm: str, calls: int) -> dict[str, object]:
             "framework_ms (app - steps: limits, CORS, routing, the audit line's call)": round(whole - total, 3),
             "asgi_app_10ms_apart_ms (each call after 10 ms of idling or other work, as served at 100 a second)":
                 round(spaced, 3),
+            "steps_10ms_apart_ms": {label: round(seconds * 1000 / calls, 3)
+                                    for label, seconds in spaced_steps.seconds.items() if seconds},
             "load_average_1min": round(os.getloadavg()[0], 2)}
 
 
