@@ -79,10 +79,11 @@ def thread_cpu_seconds(pid: int) -> dict[int, float]:
 
 
 class Client:
-    """Signs and sends calls; one keep-alive connection per sending thread."""
+    """Signs and sends calls; one keep-alive connection per sending thread (or, with keep_alive False, a new
+    connection for every call)."""
 
-    def __init__(self, port: int, key: object, algorithm: str) -> None:
-        self.port, self.key, self.algorithm = port, key, algorithm
+    def __init__(self, port: int, key: object, algorithm: str, keep_alive: bool = True) -> None:
+        self.port, self.key, self.algorithm, self.keep_alive = port, key, algorithm, keep_alive
         self.local = threading.local()
         dnacpr = json.loads((FIXTURES / "fhir_dnacpr_bundle.json").read_text())
         death = json.loads((FIXTURES / "fhir_death_bundle.json").read_text())
@@ -111,6 +112,9 @@ class Client:
                 connection.request(method, path, body=data, headers=headers)
                 response = connection.getresponse()
                 response.read()
+                if not self.keep_alive:
+                    connection.close()
+                    self.local.connection = None
                 return response.status
             except (http.client.HTTPException, OSError):
                 connection.close()
@@ -146,7 +150,7 @@ def signing_key(algorithm: str) -> tuple[object, dict[str, object]]:
 
 
 def run(pattern: str, rate: float, requests: int, max_seconds: float, threads: int,
-        algorithm: str = "ES384") -> dict[str, object]:
+        algorithm: str = "ES384", keep_alive: bool = True) -> dict[str, object]:
     work = Path(tempfile.mkdtemp(prefix="leder-audit-load-"))
     key, jwk = signing_key(algorithm)
     port = free_port()
@@ -162,7 +166,7 @@ def run(pattern: str, rate: float, requests: int, max_seconds: float, threads: i
         command = ["taskset", "-c", server_core, *command]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     os.sched_setaffinity(0, client_core)
-    client = Client(port, key, algorithm)
+    client = Client(port, key, algorithm, keep_alive)
     send = client.hook if pattern == "hooks" else client.me
     try:
         deadline = time.monotonic() + 120
@@ -215,7 +219,7 @@ def run(pattern: str, rate: float, requests: int, max_seconds: float, threads: i
     errors = sum(1 for s in statuses if not 200 <= s < 300)
     return {
         "pattern": pattern, "token": algorithm if pattern == "hooks" else "none (the page has no token)",
-        "rate": rate, "sent": sent, "answered": len(statuses), "seconds": round(elapsed, 1),
+        "rate": rate, "connections": "kept alive" if keep_alive else "one a call", "sent": sent, "answered": len(statuses), "seconds": round(elapsed, 1),
         "achieved_rate": round(len(statuses) / elapsed, 1), "errors": errors,
         "p50_ms": round(statistics.median(latencies), 2) if latencies else None,
         "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2) if latencies else None,
@@ -473,13 +477,16 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=120.0, help="stop sending after this (default 120)")
     parser.add_argument("--threads", type=int, default=8, help="sending threads (default 8)")
     parser.add_argument("--alg", choices=["ES384", "RS384"], default="ES384", help="client token algorithm")
+    parser.add_argument("--new-connections", action="store_true",
+                        help="open a connection for every call (default: keep one alive per sending thread)")
     parser.add_argument("--parts", action="store_true", help="time each step of a call in process; no server")
     parser.add_argument("--calls", type=int, default=400, help="calls a round with --parts (default 400)")
     args = parser.parse_args()
     if args.parts:
         print(json.dumps(parts(args.pattern, args.alg, args.calls), indent=2))
         return
-    result = run(args.pattern, args.rate, args.requests, args.max_seconds, args.threads, args.alg)
+    result = run(args.pattern, args.rate, args.requests, args.max_seconds, args.threads, args.alg,
+                 not args.new_connections)
     print(json.dumps(result, indent=2))
 
 
