@@ -383,8 +383,12 @@ class _SentenceTest:
             last_for = reading.last_start(self.last_for)
             if last_for < 0 or last_for <= reading.last_start(self.last_against):
                 return []
+        count = len(reading.sentences)
+        # Another sentence, or a later one, needs two sentences; the last one has none after it.
+        if (self.elsewhere is not None or self.later is not None) and count < 2:
+            return []
         has, lacks = self.has, self.lacks
-        passing = [k for k in range(len(reading.sentences))
+        passing = [k for k in range(count - 1 if self.later is not None else count)
                    if (has is None or reading.holds(has, k)) and (lacks is None or not reading.holds(lacks, k))]
         if self.elsewhere is not None and passing:
             passing = reading.with_another(self.elsewhere, passing)
