@@ -49,6 +49,14 @@ def ld_finding(rationale: str) -> str:
     ("PMLD. Ward based care only.", "flag"),
     ("Has autism. Not for critical care as would not cope.", "flag"),
     ("Not for dialysis given her learning disability", "flag"),
+    # A later sentence that says the disability is not the basis reaches back to the sentences before
+    # it; "not the only reason" and a statement about another condition do not.
+    ("52 year old lady with severe learning disability. Metastatic ovarian cancer, dying. "
+     "Her learning disability has played no part in this decision.", "none"),
+    ("Previous form said not for resus due to LD. This decision is not based on her learning disability.", "none"),
+    ("Brother felt that because she has autism she would not want CPR. Autism is not relevant. Not for CPR.", "none"),
+    ("Severe LD, frail, PEG fed, not for CPR. LD is not the only reason; also end-stage COPD.", "flag"),
+    ("Known Down's syndrome. Not for CPR as would not cope. Dementia is not a factor.", "flag"),
 ])
 def test_rationale_structure(rationale: str, expected: str) -> None:
     assert ld_finding(rationale) == expected
