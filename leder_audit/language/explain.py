@@ -65,29 +65,17 @@ def _skeleton(node: Node, scope: frozenset[str]) -> Decided:
 
 
 def _both(left: Decided, right: Decided) -> Decided:
-    """Kleene `and`, as semantics.both: false wins, then unknown; the right side only when the left is not false."""
+    """Kleene `and` (semantics.both): the right side is run, and traced, only when the left is not false."""
     def run(env: Env, trace: Trace) -> Any:
-        first = left(env, trace)
-        if first is False:
-            return False
-        second = right(env, trace)
-        if second is False:
-            return False
-        return None if first is None or second is None else True
+        return both(left(env, trace), lambda: right(env, trace))
 
     return run
 
 
 def _either(left: Decided, right: Decided) -> Decided:
-    """Kleene `or`, as semantics.either: true wins, then unknown."""
+    """Kleene `or` (semantics.either): the right side is run, and traced, only when the left is not true."""
     def run(env: Env, trace: Trace) -> Any:
-        first = left(env, trace)
-        if first is True:
-            return True
-        second = right(env, trace)
-        if second is True:
-            return True
-        return None if first is None or second is None else False
+        return either(left(env, trace), lambda: right(env, trace))
 
     return run
 
