@@ -9,8 +9,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequenc
 from .findings import (AuditResult, Evidence, Finding, FindingParts, FoundFinding, Reasons, Reference, RuleFailure,
                        RuleStats, Severity, Step, Tally)
 from .intake import Admitted, Incoming, admit, record_data, validate
-from .language.compile import CONTEXT, MEMO, RECORD, Compiled
-from .language.explain import Explainer
+from .language.compile import CONTEXT, MEMO, RECORD, Compiled, Explainer
 from .language.functions import Concepts, RunContext, Sighting
 from .language.trace import Step as TracedStep
 from .language.trace import plain

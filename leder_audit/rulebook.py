@@ -16,8 +16,8 @@ from .errors import Origin, RuleError
 from .engine import Auditor, Case, Checker, Placeholder
 from .findings import NOT_RECORDED, SEVERITIES, AuditResult, Finding, FindingParts, Reference, Severity
 from .language.check import check, did_you_mean
-from .language.compile import Compiled, compile_condition, compile_shared
-from .language.explain import Explainer, compile_explainer, trace_inputs
+from .language.compile import Compiled, Explainer, compile_condition, compile_explainer, compile_shared
+from .language.trace import trace_inputs
 from .language.nodes import Node
 from .language.syntax import parse
 from .records import RECORD_MODELS

@@ -74,6 +74,6 @@ def test_values_bound_between_steps_are_not_inputs_of_the_step_before():
 def test_trace_inputs_lists_every_field_path_a_trace_can_read(source, paths):
     """Rule constants (concept names, code ranges) are not fields; a loop reads the whole list it loops over, and
     a certificate line is read inside the record's Part I; a function that declares no reads gives no list."""
-    from leder_audit.language.explain import trace_inputs
+    from leder_audit.language.trace import trace_inputs
 
     assert trace_inputs(parse(source)) == paths

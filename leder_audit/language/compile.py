@@ -1,8 +1,17 @@
-"""Syntax tree -> Python closures that decide a condition: None is unknown.
+"""Syntax tree -> Python closures that decide a condition (None is unknown) or decide and explain it.
+
+One builder says what each kind of node does, for both. Built to decide, a node's closure keeps nothing of
+what it read, and the hottest nodes get closures of their own (a field path read and compared in one step, a
+chain of `and`s in one frame). Built to explain (`compile_explainer`), the same builder makes the same
+closures with recording switched on: the closures that read the record note each value they read and where,
+the functions that find evidence record it, and each top-level sub-condition of the rule (the parts joined by
+`and`, `or`, `not`, `let`) records its step. A closure that reads the record by itself in the deciding build
+is then made of its parts, each recording. The deciding build carries no trace of any of it: with recording
+off, a builder returns the closure it always returned.
 
 What every value and operator means is in semantics.py and what every function does in functions.py; the
-closures here call them, or, for the hottest nodes, give the same answers without the calls between them
-(property tests compare them with the reference interpreter).
+closures here call them, or, for the hottest nodes, give the same answers without the calls between them.
+Property tests compare both builds with the reference interpreter, outcome and trace.
 """
 
 from __future__ import annotations
@@ -11,17 +20,31 @@ import operator
 from datetime import date
 from typing import Any, Callable
 
-from .functions import FUNCTIONS, Function, call, keyword_values, prepared_arguments
+from ..paths import step
+from .functions import FUNCTIONS, Function, call, call_explained, keyword_values, prepared_arguments
 from .nodes import (Binary, Call, Duration, Field, Index, Let, ListExpr, Literal, Name, Node, Quantifier, Unary,
                     children, record_path, with_children)
 from .semantics import (CONTEXT, MEMO, ORDER, RECORD, Env, arithmetic, blank, contains, durations, get_field,
                         get_index, logical_not, negate, quantify, shift)
+from .trace import HOLDERS, MAX_INPUTS, Step, Trace, plain
 
 Compiled = Callable[[Env], Any]
+Explainer = Callable[[Env], tuple[Any, Trace]]
 
-__all__ = ["CONTEXT", "MEMO", "RECORD", "Compiled", "Compiler", "compile_condition", "compile_shared", "inline"]
+__all__ = ["CONTEXT", "MEMO", "RECORD", "Compiled", "Compiler", "Explainer", "compile_condition",
+           "compile_explainer", "compile_shared", "inline"]
 
 Scope = dict[str, "Node | None"]  # variables in scope: a let's value (inlined), or None for a quantifier's
+
+# What an explaining environment holds besides the record, the run's context and the variables in scope:
+TRACE = "$trace"  # the Trace being recorded
+AT = "$at"  # where the value of the last closure that reads from the record was read from: a Location
+_PLACE = "$at "  # + a variable's name: where the value bound to it was read from, a Location
+_ITEMS = "$items "  # + a quantifier's variable: [the paths of the items of its list, the position reached]
+
+# A field path and, for a list, the path of each of its items; either may be None.
+Location = tuple["str | None", "list[str | None] | None"]
+NOWHERE: Location = (None, None)
 
 
 class Compiler:
@@ -29,17 +52,34 @@ class Compiler:
 
     With `shared`, sub-expressions that several rules of a rulebook compute (the same function call or
     let value over the same fields) are computed once per record and kept in the environment's MEMO.
+    With `explaining`, the closures also record the trace of the evaluation (never shared: each step reads
+    what it reads).
     """
 
-    def __init__(self, shared: frozenset[Node] | None = None, seen: dict[Node, int] | None = None) -> None:
+    def __init__(self, shared: frozenset[Node] | None = None, seen: dict[Node, int] | None = None,
+                 explaining: bool = False) -> None:
+        if explaining and (shared is not None or seen is not None):
+            raise ValueError("an explaining build computes each sub-expression where it is")
         self.memo = shared is not None  # closures may use the environment's MEMO
         self.shared = shared or frozenset()
         self.seen = seen  # when given, counts how often each candidate sub-expression occurs
         self.memoised: dict[Node, Compiled] = {}
+        self.explaining = explaining
 
-    def compile(self, node: Node, variables: Scope | frozenset[str] = frozenset(), let_value: bool = False) -> Compiled:
+    def compile(self, node: Node, variables: Scope | frozenset[str] = frozenset(), let_value: bool = False,
+                top: bool = False) -> Compiled:
+        """The node's closure; `top` when the node is the condition or one of the parts joined at its top by
+        `and`, `or`, `not` and `let`, each of which an explanation records as a step."""
         if not isinstance(variables, dict):
             variables = dict.fromkeys(variables)
+        if top and self.explaining:
+            if isinstance(node, Binary) and node.op in ("and", "or"):
+                return self._binary(node, variables, top=True)
+            if isinstance(node, Unary) and node.op == "not":
+                return self._unary(node, variables, top=True)
+            if isinstance(node, Let):
+                return self._let(node, variables, top=True)
+            return _step(str(node), self.compile(node, variables))
         compiled: Compiled = getattr(self, f"_{type(node).__name__.lower()}")(node, variables)
         if self.seen is None and not self.memo:
             return compiled
@@ -68,18 +108,23 @@ class Compiler:
         if value is not None and self.memo:
             return self.compile(value, let_value=True)  # a let's value, computed once per record
         if name in variables:
-            return lambda env: env[name]
-        return lambda env: env[RECORD].get(name)
+            bound: Compiled = lambda env: env[name]
+            return _placed(bound, _PLACE + name) if self.explaining else bound
+        read: Compiled = lambda env: env[RECORD].get(name)
+        return _noted(read, name) if self.explaining else read
 
     def _field(self, node: Field, variables: Scope) -> Compiled:
-        path = record_path(node, variables)
+        path = record_path(node, variables) if not self.explaining else None
         if path is not None:
             return _path_getter(path)
         target, name = self.compile(node.target, variables), node.name
-        return lambda env: get_field(target(env), name)
+        read: Compiled = lambda env: get_field(target(env), name)
+        return _noted_field(read, name, _locates(node.target)) if self.explaining else read
 
     def _index(self, node: Index, variables: Scope) -> Compiled:
         target, index = self.compile(node.target, variables), self.compile(node.index, variables)
+        if self.explaining:
+            return _noted_index(target, index, _locates(node.target))
         return lambda env: get_index(target(env), index(env))
 
     def _listexpr(self, node: ListExpr, variables: Scope) -> Compiled:
@@ -90,23 +135,24 @@ class Compiler:
         items = [self.compile(i, variables) for i in node.items]
         return lambda env: [item(env) for item in items]
 
-    def _unary(self, node: Unary, variables: Scope) -> Compiled:
-        operand = self.compile(node.operand, variables)
+    def _unary(self, node: Unary, variables: Scope, top: bool = False) -> Compiled:
+        operand = self.compile(node.operand, variables, top=top)
         if node.op == "not":
-            return lambda env: logical_not(operand(env))
+            negated: Compiled = lambda env: logical_not(operand(env))
+            return _no_evidence(negated) if self.explaining else negated
         return lambda env: negate(operand(env))
 
-    def _binary(self, node: Binary, variables: Scope) -> Compiled:
+    def _binary(self, node: Binary, variables: Scope, top: bool = False) -> Compiled:
         op = node.op
         if op in ("and", "or"):
-            parts = [self.compile(part, variables) for part in _operands(node, op)]
+            parts = [self.compile(part, variables, top=top) for part in _operands(node, op)]
             return _all(parts) if op == "and" else _any(parts)
         left = self.compile(node.left, variables)
         if op in ORDER:
             order = ORDER[op]
             if isinstance(node.right, Literal) and node.right.value is not None \
                     and not isinstance(node.right.value, Duration):
-                path = record_path(node.left, variables)
+                path = record_path(node.left, variables) if not self.explaining else None
                 if path is not None and len(path) <= 2:
                     return _path_comparison(order, path, node.right.value)
                 return _constant_comparison(order, left, node.right.value)
@@ -125,6 +171,8 @@ class Compiler:
         source = self.compile(node.source, variables)
         body = self.compile(node.body, {**variables, node.variable: None})
         kind, variable = node.kind, node.variable
+        if self.explaining:
+            source, body = _items_placed(source, variable, _locates(node.source)), _item_placed(body, variable)
         if kind == "count":
             def run(env: Env) -> Any:
                 items = source(env)
@@ -136,7 +184,7 @@ class Compiler:
                 finally:
                     env[variable] = saved
 
-            return run
+            return _scoped(run, (_PLACE + variable, _ITEMS + variable)) if self.explaining else run
         decisive = kind == "any"  # any stops at the first true, all at the first false
 
         def until_decided(env: Env) -> Any:
@@ -157,12 +205,12 @@ class Compiler:
                 env[variable] = saved
             return None if unknown else not decisive
 
-        return until_decided
+        return _scoped(until_decided, (_PLACE + variable, _ITEMS + variable)) if self.explaining else until_decided
 
-    def _let(self, node: Let, variables: Scope) -> Compiled:
+    def _let(self, node: Let, variables: Scope, top: bool = False) -> Compiled:
         value = self.compile(node.value, variables, let_value=True)
         key = inline(node.value, variables)
-        body = self.compile(node.body, {**variables, node.name: key})
+        body = self.compile(node.body, {**variables, node.name: key}, top=top)
         name = node.name
         if self.memo and key is not None:
             # The body reads the value from MEMO; computing it first keeps a let's value evaluated before its body.
@@ -174,6 +222,8 @@ class Compiler:
                 return body(env)
 
             return first_value
+        if self.explaining:
+            value = _value_placed(value, name, _locates(node.value))
 
         def run(env: Env) -> Any:
             saved = env.get(name)
@@ -183,13 +233,15 @@ class Compiler:
             finally:
                 env[name] = saved
 
-        return run
+        return _scoped(run, (_PLACE + name,)) if self.explaining else run
 
     def _call(self, node: Call, variables: Scope) -> Compiled:
         function = FUNCTIONS[node.function]
         constants = prepared_arguments(node)
         keywords = keyword_values(node)
-        if not keywords and function.tests_blank is not None:
+        if self.explaining and (function.found is not None or function.keeps_item_paths):
+            return self._explained_call(node, function, constants, keywords, variables)
+        if not keywords and function.tests_blank is not None and not self.explaining:
             path = record_path(node.args[0], variables)
             if path is not None:
                 return _pathblank(path, function.tests_blank)
@@ -204,6 +256,39 @@ class Compiler:
             return lambda env: call(function, env[CONTEXT], env[RECORD], [only(env)], keywords)
         return lambda env: call(function, env[CONTEXT], env[RECORD], [a(env) for a in args], keywords)
 
+    def _explained_call(self, node: Call, function: Function, constants: list[Any], keywords: dict[str, Any],
+                        variables: Scope) -> Compiled:
+        """A function that explains itself (what it found, or the items it kept), called with recording on:
+        the evidence it finds is recorded with the path of its first argument, the items it keeps keep theirs."""
+        args = [(lambda env, c=c: c) if c is not None else self.compile(a, variables)
+                for a, c in zip(node.args, constants)]
+        if not args:
+            return lambda env: call_explained(function, env[CONTEXT], env[RECORD], [], keywords)[0]
+        first, rest = args[0], args[1:]
+        locates = constants[0] is None and _locates(node.args[0])
+        keeps_item_paths = function.keeps_item_paths
+
+        def run(env: Env) -> Any:
+            given = first(env)
+            at = env[AT] if locates else NOWHERE
+            values = [given, *[a(env) for a in rest]]
+            value, found = call_explained(function, env[CONTEXT], env[RECORD], values, keywords)
+            if value is True and found is not None:
+                path = at[0]
+                if path is not None and found.field is not None:
+                    path = f"{path}.{found.field}"
+                env[TRACE].sightings.append((found, path))
+            if keeps_item_paths:
+                item_paths = at[1]
+                if isinstance(value, list) and item_paths:
+                    # Items kept from the source list keep the paths they had there.
+                    by_identity = {id(v): p for v, p in zip(given, item_paths)}
+                    env[AT] = (None, [by_identity.get(id(v)) for v in value])
+                else:
+                    env[AT] = NOWHERE
+            return value
+
+        return run
 
 
 def _worth_sharing(node: Node) -> bool:
@@ -547,3 +632,177 @@ def _bind(env: Env, variable: str, item: Any, body: Compiled) -> Any:
 def compile_condition(node: Node) -> Compiled:
     """Compile a checked condition to a closure of an environment holding $record and $context."""
     return Compiler().compile(node)
+
+
+def compile_explainer(node: Node) -> Explainer:
+    """A checked condition -> a closure of an environment holding $record and $context that gives the
+    condition's value and its trace (steps, evidence), as the reference interpreter records them."""
+    run = Compiler(explaining=True).compile(node, top=True)
+
+    def explain(env: Env) -> tuple[Any, Trace]:
+        trace = Trace()
+        return run({RECORD: env[RECORD], CONTEXT: env[CONTEXT], TRACE: trace, AT: NOWHERE}), trace
+
+    return explain
+
+
+# Recording, for the explaining build: each wraps the closure the deciding build makes, or its parts.
+
+
+def _locates(node: Node) -> bool:
+    """Whether the node's explaining closure leaves where its value was read from in AT: a read of the record,
+    a variable, or a function that keeps items of its list argument (every other value is read from nowhere)."""
+    if isinstance(node, (Name, Field, Index)):
+        return True
+    if isinstance(node, Let):
+        return _locates(node.body)
+    return isinstance(node, Call) and FUNCTIONS[node.function].keeps_item_paths
+
+
+def _note(env: Env, value: Any, path: str | None) -> None:
+    """A value read from the record at a path: noted as an input of the step (only recorded values are worth
+    showing, not the records and lists that hold them), and its place left in AT, a list with its items'."""
+    if isinstance(value, list):
+        env[AT] = (path, None if path is None else [step(path, i) for i in range(len(value))])
+        return
+    if path is not None and not isinstance(value, HOLDERS):
+        env[TRACE].reads.setdefault(path, plain(value))
+    env[AT] = (path, None)
+
+
+def _noted(read: Compiled, path: str) -> Compiled:
+    """A field of the record itself."""
+    def run(env: Env) -> Any:
+        value = read(env)
+        _note(env, value, path)
+        return value
+
+    return run
+
+
+def _noted_field(read: Compiled, name: str, target_located: bool) -> Compiled:
+    """A field of a value: read at its path below the value's."""
+    def run(env: Env) -> Any:
+        value = read(env)  # the target's closure was the last to set AT
+        parent = env[AT][0] if target_located else None
+        _note(env, value, f"{parent}.{name}" if parent else None)
+        return value
+
+    return run
+
+
+def _noted_index(target: Compiled, index: Compiled, target_located: bool) -> Compiled:
+    """An item of a list: read at the path the list gives its item."""
+    def run(env: Env) -> Any:
+        held = target(env)
+        item_paths = env[AT][1] if target_located else None
+        at = index(env)
+        value = get_index(held, at)
+        path = None
+        if value is not None and isinstance(held, list) and item_paths is not None:
+            path = item_paths[int(at)]
+        _note(env, value, path)
+        return value
+
+    return run
+
+
+def _placed(bound: Compiled, place: str) -> Compiled:
+    """A variable: its value, from where the value bound to it was read."""
+    def run(env: Env) -> Any:
+        value = bound(env)
+        env[AT] = env[place]
+        return value
+
+    return run
+
+
+def _value_placed(value: Compiled, name: str, located: bool) -> Compiled:
+    """A let's value, with where it was read from kept for the variable."""
+    place = _PLACE + name
+
+    def run(env: Env) -> Any:
+        result = value(env)
+        env[place] = env[AT] if located else NOWHERE
+        return result
+
+    return run
+
+
+def _items_placed(source: Compiled, variable: str, located: bool) -> Compiled:
+    """A quantifier's list, with the paths of its items kept for the loop."""
+    items_key = _ITEMS + variable
+
+    def run(env: Env) -> Any:
+        items = source(env)
+        if items is not None:
+            item_paths = env[AT][1] if located else None
+            env[items_key] = [item_paths or [None] * len(items), -1]
+        return items
+
+    return run
+
+
+def _item_placed(body: Compiled, variable: str) -> Compiled:
+    """A quantifier's body for one item, the item bound with its path; only the items that hold are evidence."""
+    place, items_key = _PLACE + variable, _ITEMS + variable
+
+    def run(env: Env) -> Any:
+        state = env[items_key]
+        position = state[1] = state[1] + 1
+        path = state[0][position]
+        item = env[variable]
+        env[place] = (path, [step(path, i) for i in range(len(item))]) \
+            if isinstance(item, list) and path is not None else (path, None)
+        sightings = env[TRACE].sightings
+        kept = len(sightings)
+        value = body(env)
+        if value is not True:
+            del sightings[kept:]
+        return value
+
+    return run
+
+
+def _scoped(run: Compiled, keys: tuple[str, ...]) -> Compiled:
+    """A let or quantifier whose places are its own: those of an outer variable of the same name come back after."""
+    def scoped(env: Env) -> Any:
+        saved = [env.get(key) for key in keys]
+        try:
+            return run(env)
+        finally:
+            for key, value in zip(keys, saved):
+                env[key] = value
+
+    return scoped
+
+
+def _no_evidence(negated: Compiled) -> Compiled:
+    """`not`: what a negated condition found is not evidence for the one that holds."""
+    def run(env: Env) -> Any:
+        sightings = env[TRACE].sightings
+        kept = len(sightings)
+        value = negated(env)
+        del sightings[kept:]
+        return value
+
+    return run
+
+
+def _step(text: str, evaluated: Compiled) -> Compiled:
+    """A top-level sub-condition: recorded as a step with its value and the values it read; what it found is
+    evidence only when it holds."""
+    def run(env: Env) -> Any:
+        trace: Trace = env[TRACE]
+        trace.reads = {}
+        before = len(trace.sightings)
+        value = evaluated(env)
+        reads = trace.reads
+        trace.reads = {}
+        inputs = reads if len(reads) <= MAX_INPUTS else dict(list(reads.items())[:MAX_INPUTS])
+        trace.steps.append(Step(text, plain(value), inputs))
+        if value is not True:
+            del trace.sightings[before:]
+        return value
+
+    return run

@@ -1,5 +1,5 @@
 """What an explanation is made of: values with the field paths they were read from, the steps of a rule and
-the words or codes its functions found, and how a value is shown in a finding."""
+the words or codes its functions found, how a value is shown in a finding, and which fields a trace can read."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..paths import step
-from .functions import Sighting
-from .nodes import Duration
+from .functions import FUNCTIONS, Sighting, prepared_arguments
+from .nodes import Call, Duration, Field, Let, Name, Node, Quantifier, children, record_path
 
 
 @dataclass(slots=True)
@@ -87,3 +87,41 @@ def subset(items: list[Any], source: Located) -> Located:
     """Items kept from the source list, each with the path it had there."""
     by_identity = {id(v): p for v, p in zip(source.value, source.item_paths or [])}
     return Located(items, None, [by_identity.get(id(v)) for v in items])
+
+
+def trace_inputs(node: Node) -> tuple[tuple[str, ...], ...] | None:
+    """The field paths from the record that a traced evaluation of the condition can read, in a fixed order.
+
+    Given a run's today and concepts, the trace (steps, evidence) is then a function of the values at these
+    paths alone, lists and records included (a loop over `part1` reads the whole list). None when no such
+    list can be given: the condition calls a function that reads something else.
+    """
+    paths: dict[tuple[str, ...], None] = {}
+    return tuple(paths) if _collect(node, frozenset(), paths) else None
+
+
+def _collect(node: Node, bound: frozenset[str], paths: dict[tuple[str, ...], None]) -> bool:
+    if isinstance(node, Quantifier):
+        return _collect(node.source, bound, paths) and _collect(node.body, bound | {node.variable}, paths)
+    if isinstance(node, Let):
+        return _collect(node.value, bound, paths) and _collect(node.body, bound | {node.name}, paths)
+    if isinstance(node, (Name, Field)):
+        path = record_path(node, bound)
+        if path is not None:
+            paths[path] = None
+            return True
+    if isinstance(node, Name):
+        return True  # a let variable: what its value reads is collected from the let
+    if isinstance(node, Call):
+        function = FUNCTIONS[node.function]
+        if function.reads_unless_given and len(node.args) < len(function.params):
+            paths[function.reads_unless_given] = None
+        elif function.reads_record:
+            paths.update(dict.fromkeys((name,) for name in function.reads_record))
+        elif not function.pure:
+            return False
+        constants = prepared_arguments(node)  # concept names, regexes, codes
+        return all(_collect(arg, bound, paths) for arg, constant in zip(node.args, constants) if constant is None) \
+            and all(_collect(value, bound, paths) for _, value in node.keywords)
+    return all(_collect(child, bound, paths) for child in children(node))
+
