@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -16,7 +16,8 @@ from leder_audit.generate import generate_records
 from leder_audit.intake import record_data
 from leder_audit.language.check import check
 from leder_audit.language.compile import CONTEXT, MEMO, RECORD
-from leder_audit.language.compile import compile_explainer
+from leder_audit.language import compile as compile_module
+from leder_audit.language.compile import Compiler, compile_condition, compile_explainer, compile_shared
 from leder_audit.language.functions import FUNCTIONS, RunContext
 from leder_audit.language.interpret import interpret
 from leder_audit.language.syntax import parse
@@ -52,6 +53,87 @@ def test_a_condition_is_explained_as_the_reference_interpreter_explains_it(sourc
     record = MortalityReview.model_validate({"id": "r", **data}).model_dump()
     context = RunContext(today=TODAY, concepts=CONCEPTS)
     assert explained(compile_explainer(node), record, context) == reference(node, record, context)
+
+
+# Conditions whose values are read through variables: lets of parts and lists, loops over kept lines, a loop
+# inside a loop over the same name, items found by position, lists that keep their items' paths.
+_through_variables = st.sampled_from([
+    "any l in death_certificate.part1: (any l in completed(death_certificate.part1): mentions(l.text, ld_or_related))"
+    " and exists(l.text)",
+    "let lines = completed(death_certificate.part1); any i in [0, 1, 2]: i < len(lines)"
+    " and mentions_only(lines[i], ld_downs_autism)",
+    "let c = death_certificate; let lines = c.part1; exists(lines) and mentions(lines[-1].text, ld_or_related)",
+    "count(l in completed(death_certificate.part1): mentions_within(l, ld_downs_autism)) >= 1",
+    "any l in completed(completed(death_certificate.part1)): coded_as(l.icd10, ld_downs_autism)",
+    "let d = dnacpr; not mentions(d.rationale, ld_or_related) or d.person_has_capacity",
+    "any a in care_coordination.agencies_involved: any l in death_certificate.part1: l.text != a",
+    "(let l = death_certificate.part1; l)[0].text == \"Sepsis\"",
+    "let l = death_certificate.part1; (any l in completed(l): mentions_as_cause(l, ld_downs_autism)) or len(l) > 2",
+    "all l in completed(death_certificate.part1): not mentions(l.text, ld_or_related, negated=true)",
+])
+_explained_conditions = st.recursive(st.one_of(_through_variables.map(lambda c: f"({c})"), conditions), lambda c: st.one_of(
+    st.builds(lambda a, b: f"({a} and {b})", c, c), st.builds(lambda a, b: f"({a} or {b})", c, c),
+    st.builds(lambda a: f"not {a}", c),
+    st.builds(lambda a: f"(any l in death_certificate.part1: exists(l.text) and {a})", c),
+    st.builds(lambda a, b: f"(let lines = completed(death_certificate.part1); {a} or len(lines) == 1 and {b})", c, c)),
+    max_leaves=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_explained_conditions, reviews)
+def test_conditions_read_through_variables_are_explained_and_decided_as_the_reference_does(source, data):
+    node = parse(source)
+    check(node, MortalityReview, CONCEPTS.names(), source)
+    record = MortalityReview.model_validate({"id": "r", **data}).model_dump()
+    context = RunContext(today=TODAY, concepts=CONCEPTS)
+    expected = reference(node, record, context)
+    assert explained(compile_explainer(node), record, context) == expected
+    decided = compile_condition(node)({RECORD: record, CONTEXT: context})
+    assert decided is expected[0] or decided == expected[0]
+    shared = compile_shared([node])[0]({RECORD: record, CONTEXT: context, MEMO: {}})
+    assert shared is expected[0] or shared == expected[0]
+
+
+def _closures(function: Any) -> Iterator[Any]:
+    """A closure and every closure it holds, however deep."""
+    seen: set[int] = set()
+    waiting = [function]
+    while waiting:
+        current = waiting.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        for cell in getattr(current, "__closure__", None) or ():
+            held = cell.cell_contents
+            items = held if isinstance(held, (list, tuple)) else [held]
+            waiting += [item for item in items if callable(item) and hasattr(item, "__code__")]
+
+
+# What the explaining build adds to the deciding one: none of it may be reached from what the deciding build makes.
+_RECORDING = ("_noted.", "_noted_field.", "_noted_index.", "_placed.", "_value_placed.", "_items_placed.",
+              "_item_placed.", "_scoped.", "_no_evidence.", "_step.", "Compiler._explained_call.")
+
+
+@settings(max_examples=200, deadline=None)
+@given(_explained_conditions)
+def test_the_deciding_build_holds_no_recording_and_the_explaining_build_records(source):
+    node = parse(source)
+    check(node, MortalityReview, CONCEPTS.names(), source)
+
+    def recording(built: Any) -> set[str]:
+        return {closure.__code__.co_qualname for closure in _closures(built)
+                if closure.__code__.co_filename == compile_module.__file__
+                and closure.__code__.co_qualname.startswith(_RECORDING)}
+
+    for deciding in (compile_condition(node), *compile_shared([node, node])):
+        assert not recording(deciding), source
+    assert "_step.<locals>.run" in recording(Compiler(explaining=True).compile(node, top=True))
+
+
+def test_an_explaining_build_shares_nothing():
+    with pytest.raises(ValueError):
+        Compiler(shared=frozenset(), explaining=True)
 
 
 @pytest.mark.parametrize("source, record, evidence", [
