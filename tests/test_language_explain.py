@@ -112,7 +112,8 @@ def _closures(function: Any) -> Iterator[Any]:
 
 # What the explaining build adds to the deciding one: none of it may be reached from what the deciding build makes.
 _RECORDING = ("_noted.", "_noted_field.", "_noted_index.", "_placed.", "_value_placed.", "_items_placed.",
-              "_item_placed.", "_scoped.", "_no_evidence.", "_step.", "Compiler._explained_call.")
+              "_item_placed.", "_scoped.", "_no_evidence.", "_step.", "_found_with_constants.",
+              "Compiler._explained_call.")
 
 
 @settings(max_examples=200, deadline=None)

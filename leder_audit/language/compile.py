@@ -267,6 +267,9 @@ class Compiler:
         first, rest = args[0], args[1:]
         locates = constants[0] is None and _locates(node.args[0])
         keeps_item_paths = function.keeps_item_paths
+        if function.found is not None and not keeps_item_paths and constants[0] is None \
+                and None not in constants[1:]:
+            return _found_with_constants(function, first, tuple(constants[1:]), keywords, locates)
 
         def run(env: Env) -> Any:
             given = first(env)
@@ -659,9 +662,17 @@ def _locates(node: Node) -> bool:
     return isinstance(node, Call) and FUNCTIONS[node.function].keeps_item_paths
 
 
+_RECORDED = frozenset({str, bool, int, float, type(None), date})  # what a field holds when it holds a value
+
+
 def _note(env: Env, value: Any, path: str | None) -> None:
     """A value read from the record at a path: noted as an input of the step (only recorded values are worth
     showing, not the records and lists that hold them), and its place left in AT, a list with its items'."""
+    if type(value) in _RECORDED:
+        if path is not None:
+            env[TRACE].reads.setdefault(path, plain(value))
+        env[AT] = (path, None)
+        return
     if isinstance(value, list):
         env[AT] = (path, None if path is None else [step(path, i) for i in range(len(value))])
         return
@@ -764,17 +775,58 @@ def _item_placed(body: Compiled, variable: str) -> Compiled:
     return run
 
 
+def _found_with_constants(function: Function, first: Compiled, constants: tuple[Any, ...], keywords: dict[str, Any],
+                          located: bool) -> Compiled:
+    """A test with one computed argument and the rest fixed by the rule (`mentions(rationale, concept)`,
+    `mentions_only(line, concept)`), called with recording on: what its `found` finds is recorded with the
+    path of the argument, as call_explained would give it, without the argument list."""
+    found_in = function.found
+    assert found_in is not None
+    sees_unknown, takes_record = function.sees_unknown, function.takes_record
+
+    def run(env: Env) -> Any:
+        given = first(env)
+        at = env[AT] if located else NOWHERE
+        if given is None and not sees_unknown:
+            return None
+        if takes_record:
+            found = found_in(env[CONTEXT], env[RECORD], given, *constants, **keywords)
+        else:
+            found = found_in(env[CONTEXT], given, *constants, **keywords)
+        if found is None:
+            return False
+        path = at[0]
+        if path is not None and found.field is not None:
+            path = f"{path}.{found.field}"
+        env[TRACE].sightings.append((found, path))
+        return True
+
+    return run
+
+
 def _scoped(run: Compiled, keys: tuple[str, ...]) -> Compiled:
     """A let or quantifier whose places are its own: those of an outer variable of the same name come back after."""
-    def scoped(env: Env) -> Any:
-        saved = [env.get(key) for key in keys]
+    if len(keys) == 1:
+        (key,) = keys
+
+        def one(env: Env) -> Any:
+            saved = env.get(key)
+            try:
+                return run(env)
+            finally:
+                env[key] = saved
+
+        return one
+    first, second = keys
+
+    def two(env: Env) -> Any:
+        saved, saved_second = env.get(first), env.get(second)
         try:
             return run(env)
         finally:
-            for key, value in zip(keys, saved):
-                env[key] = value
+            env[first], env[second] = saved, saved_second
 
-    return scoped
+    return two
 
 
 def _no_evidence(negated: Compiled) -> Compiled:

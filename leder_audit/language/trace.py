@@ -58,6 +58,8 @@ def plain(value: Any) -> Any:
     """A JSON-ready rendering of a language value."""
     if type(value) in _AS_THEY_ARE:
         return value
+    if type(value) is str:
+        return value[:500] + "..." if len(value) > 500 else value
     if isinstance(value, (date, Duration)):
         return value.isoformat() if isinstance(value, date) else str(value)
     if isinstance(value, list):
