@@ -356,7 +356,7 @@ def parts(pattern: str, algorithm: str, calls: int) -> dict[str, object]:
     from leder_audit.service.app import create_app, hook_request, json_bytes
     from leder_audit.service.auditlog import AuditLog
     from leder_audit.service.auth import Verifier
-    from leder_audit.service.cards import cards_for
+    from leder_audit.service.cards import cards_answer
     from leder_audit.service.checker import WarmChecker
     from leder_audit.service.config import ServiceConfig
     from leder_audit.service.drafts import Bounds, records_of_draft
@@ -404,32 +404,30 @@ def parts(pattern: str, algorithm: str, calls: int) -> dict[str, object]:
         parsed = [(service, hook_request(body), len(body)) for service, body in bodies]
         bounds = Bounds()
         result["read the draft (bounds, FHIR)"] = best_ms(
-            lambda item: records_of_draft(item[1].context.draft, item[0], bounds, item[2]), parsed)
-        records = [(service, call, records_of_draft(call.context.draft, service, bounds, size))
+            lambda item: records_of_draft(item[1].draft, item[0], bounds, item[2]), parsed)
+        records = [(service, call, records_of_draft(call.draft, service, bounds, size))
                    for service, call, size in parsed]
         result["check (the rules)"] = best_ms(lambda item: [checker.check(r) for r in item[2]], records)
         checked = [(service, call, [f for r in rs for f in checker.check(r).found]) for service, call, rs in records]
-        result["cards"] = best_ms(lambda item: cards_for(item[2], "sign", item[1].hookInstance,
-                                                         checker.rulebook_hash), checked)
-        issued = [(service, cards_for(found, "sign", call.hookInstance, checker.rulebook_hash))
+        result["cards, written as the response JSON"] = best_ms(
+            lambda item: cards_answer(item[2], "sign", item[1].hook_instance, checker.rulebook_hash), checked)
+        issued = [(service, cards_answer(found, "sign", call.hook_instance, checker.rulebook_hash))
                   for service, call, found in checked]
         store = FeedbackStore(work / "steps.sqlite3")
 
         def keep(item: Any) -> None:
-            if store.issued(item[0].id, "sign", [(card["uuid"], f.rule_id, f.rule_version)
-                                                 for card, f in item[1] if f is not None]):
+            if store.issued(item[0].id, "sign", item[1].issued):
                 store.flush()  # a batch at a time, as the service writes them a second after the first
 
         result["cards to the feedback file"] = best_ms(keep, issued)
         store.close()
-        answers: list[Any] = [{"cards": [card for card, _ in pairs]} for _, pairs in issued]
     else:
         drafts = [body for _, _, body, _ in steps]
         result["parse and validate the body"] = best_ms(MeDraft.model_validate_json, drafts)
         records_me = [MeDraft.model_validate_json(body).record() for body in drafts]
         result["check (the rules)"] = best_ms(checker.check, records_me)
         answers = [{"findings": [shown(f) for f in checker.check(r).found]} for r in records_me]
-    result["response JSON"] = best_ms(json_bytes, answers)
+        result["response JSON"] = best_ms(json_bytes, answers)
     log = AuditLog(str(work / "steps.jsonl"))
     line = {"time": "2026-01-01T00:00:00.000+00:00", "method": "POST", "route": "/cds-services/x", "status": 200,
             "ms": 3.2, "client": ISSUER, "service": "x", "hook": "sign", "cards": 3, "rules": ["LDA-X-001"]}
@@ -453,7 +451,7 @@ def parts(pattern: str, algorithm: str, calls: int) -> dict[str, object]:
     steps = {"verify the token": (auth.Verifier, "verify"), "of which the signature": (auth, "_signed_by"),
              "parse and validate the body": (app_module, "hook_request" if pattern == "hooks" else "_parsed"),
              "read the draft": (app_module, "records_of_draft"), "check": (checks.Checks, "run"),
-             "cards": (app_module, "_cards"), "response JSON": (app_module, "json_bytes"),
+             "cards, written as the response JSON": (app_module, "_cards"), "response JSON": (app_module, "json_bytes"),
              "audit log line": (AuditLog, "call")}
     with StepTimes(steps) as spaced_steps:
         spaced = run(drive_spaced(app, app_calls[ROUNDS * calls:(ROUNDS + 1) * calls], 0.01))

@@ -4,6 +4,7 @@ every other call, and the shortcuts it takes agree with the long way round."""
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -156,3 +157,151 @@ def test_a_slow_check_sends_the_next_ones_to_the_thread_and_its_deadline():
     checker.seconds = 0.5
     answers, _ = _run_checks(checker, 0.1, [100])
     assert answers == [None]  # past the deadline: the caller hears the check is incomplete
+
+
+# ----- the shortcuts agree with the long way round -----
+
+from leder_audit.findings import Evidence, Finding, Reference  # noqa: E402
+from leder_audit.service.app import HookCall, hook_request  # noqa: E402
+from leder_audit.service.cards import cards_answer, cards_for  # noqa: E402
+from leder_audit.service.models import HookRequest  # noqa: E402
+
+from .service_support import warm_checker  # noqa: E402
+
+_texts = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)
+_field_values = st.none() | st.booleans() | st.integers() | _texts | st.dictionaries(st.text(max_size=5), json_values,
+                                                                                     max_size=3) | st.lists(json_values,
+                                                                                                            max_size=2)
+
+
+def _mostly(usual, other):
+    """`usual` three times in four, else `other`."""
+    return st.integers(0, 3).flatmap(lambda n: usual if n else other)
+
+
+_mostly_text = _mostly(st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=30), _field_values)
+_mostly_object = _mostly(st.dictionaries(st.text(max_size=5), json_values, max_size=3), _field_values)
+_optional_fields = {"fhirServer": _field_values | _texts, "fhirAuthorization": _mostly_object,
+                    "prefetch": _mostly_object | st.fixed_dictionaries({"draft": json_values}), "extra": json_values}
+_context_fields = {"patientId": _mostly_text, "draft": _mostly_object, "encounterId": json_values}
+_hook_bodies = st.one_of(
+    st.fixed_dictionaries({"hook": _mostly_text, "hookInstance": _mostly_text,
+                           "context": st.fixed_dictionaries({"userId": _mostly_text}, optional=_context_fields)},
+                          optional=_optional_fields),
+    st.fixed_dictionaries({}, optional={"hook": _field_values, "hookInstance": _field_values,
+                                        "context": _mostly_object, **_optional_fields}),
+    json_values)
+
+
+def _the_long_way(body: bytes) -> HookCall | str:
+    try:
+        request = HookRequest.model_validate_json(body)
+    except ValueError as error:  # ValidationError
+        return type(error).__name__
+    draft = request.context.draft if request.context.draft is not None else (request.prefetch or {}).get("draft")
+    return HookCall(request.hook, request.hookInstance, draft)
+
+
+@settings(max_examples=400)
+@given(_hook_bodies)
+def test_a_hook_body_is_read_as_the_model_reads_it(value):
+    body = json.dumps(value, ensure_ascii=False).encode()
+    expected = _the_long_way(body)
+    try:
+        got: HookCall | str = hook_request(body)
+    except Exception as error:  # the handler's 400, as a ServiceError
+        got = "ValidationError" if getattr(error, "status", None) == 400 else repr(error)
+    assert got == expected
+
+
+def test_a_hook_body_that_fits_is_read_without_the_model():
+    body = hook_call("leder-audit-dnacpr", "edit", {"resourceType": "Consent"}, instance="i-1")
+    assert hook_request(json.dumps(body).encode()) == HookCall(body["hook"], "i-1", {"resourceType": "Consent"})
+    body["context"]["draft"] = None
+    body["prefetch"] = {"draft": {"resourceType": "Observation"}}
+    assert hook_request(json.dumps(body).encode()).draft == {"resourceType": "Observation"}
+
+
+def _found(name: str, service_id: str):
+    from leder_audit.service.drafts import Bounds, records_of_draft
+    from leder_audit.service.hooks import SERVICES
+
+    checker = warm_checker()
+    records = records_of_draft(fixture_json(name), SERVICES[service_id], Bounds())
+    return [f for record in records for f in checker.check(record).found]
+
+
+@pytest.mark.parametrize("name, service_id", [("fhir_dnacpr_bundle.json", "leder-audit-dnacpr"),
+                                              ("fhir_death_bundle.json", "leder-audit-mccd"),
+                                              ("fhir_dnacpr_observation.json", "leder-audit-dnacpr")])
+@pytest.mark.parametrize("moment", ["edit", "sign"])
+@pytest.mark.parametrize("rule_errors", [0, 1])
+def test_cards_written_from_their_parts_are_the_cards_as_json(name, service_id, moment, rule_errors):
+    found = _found(name, service_id)
+    for findings in (found, [f.model() for f in found], found + found):
+        answer = cards_answer(findings, moment, "hook-1", "the-hash", rule_errors)
+        pairs = cards_for(findings, moment, "hook-1", "the-hash", rule_errors)
+        assert answer.body == json_bytes({"cards": [card for card, _ in pairs]})
+        assert answer.count == len(pairs)
+        assert answer.rules == sorted({card["source"]["topic"]["code"] for card, _ in pairs})
+        assert answer.issued == [(card["uuid"], f.rule_id, f.rule_version) for card, f in pairs if f is not None]
+
+
+@settings(max_examples=200)
+@given(message=_texts, words=_texts, path=st.none() | _texts, start=st.none() | st.integers(0, 10**6),
+       instance=st.text(min_size=1, max_size=40), severity=st.sampled_from(["critical", "high", "medium", "low", "info"]),
+       unknown=st.booleans(), title=_texts)
+def test_any_finding_written_from_parts_is_its_card_as_json(message, words, path, start, instance, severity,
+                                                            unknown, title):
+    finding = Finding(rule_id="LDA-TEST-001", rule_version=3, title=title or "t", severity=severity, tags=["a", "b"],
+                      record_id="R", record_type="dnacpr_decision", message=message, path=path,
+                      evidence=Evidence(text=words, start=start, end=None, path=path) if words else None,
+                      references=[Reference(source="S <b>", section=None, url="https://example.org/\"x\"")],
+                      decided_on_unknown=unknown)
+    answer = cards_answer([finding], "sign", instance, "h\u00e9")
+    assert answer.body == json_bytes({"cards": [card for card, _ in cards_for([finding], "sign", instance, "h\u00e9")]})
+
+
+@lru_cache(maxsize=1)
+def _plain_app():
+    return make_app()
+
+
+@settings(max_examples=100, deadline=None)
+@given(json_values.filter(lambda v: isinstance(v, dict)) | st.sampled_from(
+    [{"record_type": "dnacpr_decision", "id": "D1", "rationale": "Severe learning disability; frail"},
+     {"record_type": "death_certificate", "id": "C", "part1": [{"text": "Down\u2019s syndrome \"x\""}]}]))
+def test_a_plain_check_answers_with_the_findings_models_json(record):
+    from leder_audit.service.app import _check_response
+
+    app = _plain_app()
+    try:
+        checked = [warm_checker().check({"record_type": "dnacpr_decision", "id": "x", **record})]
+    except Exception:  # a record that does not fit its model is not answered with findings
+        return
+    result = checked[0]
+    expected = {"complete": result.rule_errors == 0, "incomplete": None if not result.rule_errors else "...",
+                "findings": [f.model_dump(mode="json") for f in result.findings],
+                "rulebookHash": warm_checker().rulebook_hash}
+    got = _check_response(app.state, checked)
+    if not result.rule_errors:
+        assert got == json_bytes(expected)
+    assert json.loads(got)["findings"] == expected["findings"]
+
+
+@pytest.mark.parametrize("where, name, lengths", [
+    ((), "hook", (0, 256, 257)), ((), "hookInstance", (0, 1, 128, 129)), (("context",), "userId", (0, 256, 257)),
+    (("context",), "patientId", (256, 257)), ((), "fhirServer", (2048, 2049))])
+def test_a_hook_body_at_its_fields_bounds_is_read_as_the_model_reads_it(where, name, lengths):
+    for length in lengths:
+        body = hook_call("leder-audit-dnacpr", "edit", {"resourceType": "Consent"})
+        target = body
+        for step in where:
+            target = target[step]
+        target[name] = "\u00e9" * length  # characters, not bytes, are what the bounds count
+        text = json.dumps(body, ensure_ascii=False).encode()
+        try:
+            got: HookCall | str = hook_request(text)
+        except Exception:
+            got = "ValidationError"
+        assert got == _the_long_way(text), (name, length)

@@ -7,6 +7,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from functools import partial
+from json.encoder import encode_basestring as _json_string
 from pathlib import Path
 from typing import Any, Awaitable, Callable, TypeVar
 
@@ -28,7 +29,7 @@ from ..intake import render_loc
 from ..prose import counted
 from .auditlog import AuditLog, AuditTrail
 from .auth import Refused, Verifier
-from .cards import cards_for, incomplete_card, shown_on
+from .cards import CardsAnswer, cards_answer, incomplete_card, shown_on
 from .checker import Checked, Checks, WarmChecker
 from .config import ServiceConfig
 from .drafts import Bounds, DraftError, records_of_draft, within_bounds
@@ -200,15 +201,60 @@ def _parsed(model: type[Body], body: bytes) -> Body:
         raise _invalid(error) from None
 
 
-def hook_request(body: bytes) -> HookRequest:
-    """A CDS Hooks call's body as its model. The JSON is read by pydantic-core's parser and the model built
-    from what it read, which takes half the CPU of validating the JSON text against the model for a body
-    that is mostly a FHIR draft; a body that does not fit is validated again as JSON text, so that its
-    error is the one _parsed gives."""
+@dataclass(frozen=True, slots=True)
+class HookCall:
+    """What a CDS Hooks call's handler reads of its body: the hook, its instance, and the draft form (from
+    context.draft, else the prefetch item draft; None when there is neither)."""
+
+    hook: str
+    hook_instance: str
+    draft: Any
+
+
+def _text(value: Any, longest: int, shortest: int = 0) -> bool:
+    return type(value) is str and shortest <= len(value) <= longest
+
+
+def _optional_text(value: Any, longest: int) -> bool:
+    return value is None or _text(value, longest)
+
+
+def _optional_object(value: Any) -> bool:
+    return value is None or type(value) is dict
+
+
+def _fits(body: Any) -> bool:
+    """Whether a body read from JSON is one HookRequest accepts, by its fields' own bounds: every body this
+    says yes to, the model accepts with the same values (tests/test_service_hot.py holds the two to it)."""
+    if type(body) is not dict:
+        return False
+    context = body.get("context")
+    return (type(context) is dict and _text(body.get("hook"), 256) and _text(body.get("hookInstance"), 128, 1)
+            and _text(context.get("userId"), 256) and _optional_text(context.get("patientId"), 256)
+            and _optional_object(context.get("draft")) and _optional_text(body.get("fhirServer"), 2048)
+            and _optional_object(body.get("fhirAuthorization")) and _optional_object(body.get("prefetch")))
+
+
+def hook_request(body: bytes) -> HookCall:
+    """A CDS Hooks call's body, read once by pydantic-core's JSON parser. A body whose fields are plainly
+    within HookRequest's bounds is read as it is; any other is validated by the model, and one that does not
+    fit is validated again as JSON text, so that its error is the one _parsed gives."""
     try:
-        return HookRequest.model_validate(from_json(body))
-    except (ValueError, RecursionError):  # not JSON, or a body that does not fit (ValidationError is a ValueError)
-        return _parsed(HookRequest, body)
+        value = from_json(body)
+    except (ValueError, RecursionError):  # not JSON: the model says where
+        value = None
+    if _fits(value):
+        context = value["context"]
+        draft = context.get("draft")
+        if draft is None:
+            draft = (value.get("prefetch") or {}).get("draft")
+        return HookCall(value["hook"], value["hookInstance"], draft)
+    try:
+        request = HookRequest.model_validate(value)
+    except (ValueError, RecursionError):  # a body that does not fit (ValidationError is a ValueError)
+        request = _parsed(HookRequest, body)
+    draft = request.context.draft if request.context.draft is not None else (request.prefetch or {}).get("draft")
+    return HookCall(request.hook, request.hookInstance, draft)
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
@@ -435,20 +481,19 @@ class Handlers:
         if hook is None:
             raise ServiceError(400, f"service {service.id} answers the hooks {service.edit.name} and "
                                     f"{service.sign.name}, not {request.hook[:80]!r}", "hook")
-        call.audit.update(service=service.id, hook=hook.moment)
-        draft = request.context.draft if request.context.draft is not None else (request.prefetch or {}).get("draft")
-        if draft is None:
+        audit = call.audit
+        audit["service"], audit["hook"] = service.id, hook.moment
+        if request.draft is None:
             raise ServiceError(412, "no draft form: send it in context.draft (or as the prefetch item draft)",
                                "context.draft")
-        records = records_of_draft(draft, service, state.bounds, len(call.body))
+        records = records_of_draft(request.draft, service, state.bounds, len(call.body))
         try:
             checked = await state.checks.run(records, len(call.body))
         except InputError as error:
             raise _input_error(error) from None
-        cards = _cards(state, service, hook.moment, request.hookInstance, checked)
-        call.audit["cards"] = len(cards)
-        call.audit["rules"] = sorted({c["source"]["topic"]["code"] for c in cards})
-        return Answer(json_bytes({"cards": cards}))
+        answer = _cards(state, service, hook.moment, request.hook_instance, checked)
+        audit["cards"], audit["rules"] = answer.count, answer.rules
+        return Answer(answer.body)
 
     async def feedback(self, service_id: str, call: Call) -> Answer:
         """Whether the user accepted or overrode each card, with the coded override reason."""
@@ -480,7 +525,7 @@ class Handlers:
         except InputError as error:
             raise ServiceError(422, error.message, error.field) from None
         call.audit["records"] = 1
-        return Answer(json_bytes(_check_response(state, checked)))
+        return Answer(_check_response(state, checked))
 
     async def me_page(self, call: Call) -> Answer:
         """The medical examiner's checking page: type Part I and Part II, see findings as you type."""
@@ -548,26 +593,31 @@ def _routes(api: FastAPI, state: ServiceState, handlers: Handlers) -> None:
                              "rulebookHash": state.checker.rulebook_hash})
 
 
-def _check_response(state: ServiceState, checked: list[Checked] | None) -> dict[str, Any]:
+def _check_response(state: ServiceState, checked: list[Checked] | None) -> bytes:
+    """/v1/check's answer: each finding's JSON as the engine writes it, which is the Finding model's own."""
     if checked is None:
-        return {"complete": False, "incomplete": f"the check took longer than {state.config.deadline_ms} ms",
-                "findings": [], "rulebookHash": state.checker.rulebook_hash}
+        return json_bytes({"complete": False, "incomplete": f"the check took longer than {state.config.deadline_ms} ms",
+                           "findings": [], "rulebookHash": state.checker.rulebook_hash})
     result = checked[0]
-    return {"complete": result.rule_errors == 0,
-            "incomplete": f"{counted(result.rule_errors, 'rule')} could not run on this record" if result.rule_errors else None,
-            "findings": [f.model_dump(mode="json") for f in result.findings],
-            "rulebookHash": state.checker.rulebook_hash}
+    incomplete = f"{counted(result.rule_errors, 'rule')} could not run on this record" if result.rule_errors else None
+    findings = ",".join([f.json() for f in result.found])
+    return (f'{{"complete":{"false" if result.rule_errors else "true"},"incomplete":'
+            f'{"null" if incomplete is None else _json_string(incomplete)},"findings":[{findings}],'
+            f'"rulebookHash":{_json_string(state.checker.rulebook_hash)}}}').encode()
 
 
 def _cards(state: ServiceState, service: Service, moment: str, hook_instance: str,
-           checked: list[Checked] | None) -> list[dict[str, Any]]:
+           checked: list[Checked] | None) -> CardsAnswer:
     if checked is None:
-        return [incomplete_card(hook_instance, f"The check took longer than {state.config.deadline_ms} ms.")]
-    pairs = cards_for([f for result in checked for f in result.found], moment, hook_instance,
-                      state.checker.rulebook_hash, sum(result.rule_errors for result in checked))
-    if state.feedback is not None and state.feedback.issued(
-            service.id, moment, [(card["uuid"], finding.rule_id, finding.rule_version)
-                                 for card, finding in pairs if finding is not None]):
+        card = incomplete_card(hook_instance, f"The check took longer than {state.config.deadline_ms} ms.")
+        return CardsAnswer(json_bytes({"cards": [card]}), 1, ["incomplete"], [])
+    if len(checked) == 1:
+        found, rule_errors = checked[0].found, checked[0].rule_errors
+    else:
+        found = [f for result in checked for f in result.found]
+        rule_errors = sum(result.rule_errors for result in checked)
+    answer = cards_answer(found, moment, hook_instance, state.checker.rulebook_hash, rule_errors)
+    if state.feedback is not None and state.feedback.issued(service.id, moment, answer.issued):
         loop = asyncio.get_running_loop()
         loop.call_later(FLUSH_AFTER_SECONDS, loop.run_in_executor, None, state.feedback.flush)
-    return [card for card, _ in pairs]
+    return answer

@@ -51,8 +51,10 @@ class ReplayGuard:
         self._lock = threading.Lock()
         self._next_sweep = 0.0
 
-    def first_use(self, iss: str, jti: str, expires: float) -> bool:
-        now = self._clock()
+    def first_use(self, iss: str, jti: str, expires: float, now: float | None = None) -> bool:
+        """Whether this is the first use of the token's jti; `now` is the clock's time, when read already."""
+        if now is None:
+            now = self._clock()
         with self._lock:
             if now >= self._next_sweep:
                 self._seen = {k: e for k, e in self._seen.items() if e > now}
@@ -67,6 +69,7 @@ class ReplayGuard:
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 # The claims a CDS client's token must carry (CDS Hooks 2.0, "Trusting CDS Clients").
 REQUIRED_CLAIMS = ("iss", "aud", "exp", "iat", "jti")
+_REQUIRED = frozenset(REQUIRED_CLAIMS)
 ES384_SIGNATURE_BYTES = 96  # r and s, 48 bytes each (RFC 7518 section 3.4)
 _SHA384 = hashes.SHA384()
 _PKCS1 = padding.PKCS1v15()
@@ -107,39 +110,17 @@ def _header(text: str) -> dict[str, Any]:
     return header
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
-    """A token as sent: its header and claims (untrusted until the signature verifies), what was signed."""
-
-    header: dict[str, Any]
-    claims: dict[str, Any]
-    signing_input: bytes
-    signature: bytes
-
-
-def _unverified(token: str) -> _Token:
-    """A token's parts, read to choose the key only: nothing in them is trusted yet."""
-    parts = token.split(".")
-    if len(parts) != 3 or len(token) > 16_384:
-        raise Refused("the bearer token is not a JWT")
-    try:
-        return _Token(_header(parts[0]), _segment(parts[1]), token[:len(parts[0]) + len(parts[1]) + 1].encode("ascii"),
-                      _bytes(parts[2]))
-    except (ValueError, UnicodeError, binascii.Error, RecursionError):
-        raise Refused("the bearer token is not a JWT") from None
-
-
-def _signed_by(key: Any, algorithm: str, token: _Token) -> bool:
-    """Whether the token's signature is the key's, by the algorithm its header and key both name."""
+def _signed_by(key: Any, algorithm: str, signing_input: bytes, signature: bytes) -> bool:
+    """Whether the signature over signing_input is the key's, by the algorithm its header and key both name."""
     try:
         if algorithm == "RS384":
-            key.verify(token.signature, token.signing_input, _PKCS1, _SHA384)
+            key.verify(signature, signing_input, _PKCS1, _SHA384)
             return True
         half = ES384_SIGNATURE_BYTES // 2
-        if len(token.signature) != ES384_SIGNATURE_BYTES:
+        if len(signature) != ES384_SIGNATURE_BYTES:
             return False
-        r, s = int.from_bytes(token.signature[:half], "big"), int.from_bytes(token.signature[half:], "big")
-        key.verify(encode_dss_signature(r, s), token.signing_input, _ECDSA)
+        r, s = int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")
+        key.verify(encode_dss_signature(r, s), signing_input, _ECDSA)
         return True
     except InvalidSignature:
         return False
@@ -203,8 +184,16 @@ class Verifier:
         """The client a valid token names; Refused saying what is wrong with it."""
         if not authorization or not authorization.startswith("Bearer "):
             raise Refused("no bearer token: CDS clients must send Authorization: Bearer <JWT>")
-        token = _unverified(authorization[len("Bearer "):].strip())
-        header, claims = token.header, token.claims
+        # The token's parts, read to choose the key only: nothing in them is trusted until the signature is.
+        token = authorization[len("Bearer "):].strip()
+        parts = token.split(".")
+        if len(parts) != 3 or len(token) > 16_384:
+            raise Refused("the bearer token is not a JWT")
+        try:
+            header, claims, signature = _header(parts[0]), _segment(parts[1]), _bytes(parts[2])
+            signing_input = token[:len(parts[0]) + len(parts[1]) + 1].encode("ascii")
+        except (ValueError, UnicodeError, binascii.Error, RecursionError):
+            raise Refused("the bearer token is not a JWT") from None
         algorithm = header.get("alg")
         if algorithm not in ALGORITHMS:
             raise Refused(f"tokens signed with {str(algorithm)[:16]!r} are refused; use ES384 or RS384")
@@ -220,14 +209,14 @@ class Verifier:
             raise Refused("the token's kid names no key of its issuer for this algorithm")
         if "crit" in header:  # RFC 7515 section 4.1.11: extensions this service does not know must be refused
             raise Refused("the token is not valid: it names critical header extensions")
-        if not _signed_by(key[0], algorithm, token):
+        if not _signed_by(key[0], algorithm, signing_input, signature):
             raise Refused("the token is not valid: its signature is not its issuer's")
         return self._fresh(claims, issuer.iss, audience)
 
     def _fresh(self, claims: dict[str, Any], iss: str, audience: str) -> Client:
         """The client, once the signed claims say the token is for this endpoint, current and not used before."""
-        missing = [name for name in REQUIRED_CLAIMS if name not in claims]
-        if missing:
+        if not claims.keys() >= _REQUIRED:
+            missing = [name for name in REQUIRED_CLAIMS if name not in claims]
             raise Refused(f"the token is not valid: it has no {', '.join(missing)} claim")
         aud = claims["aud"]
         if not (aud == audience or (isinstance(aud, list) and audience in aud)):
@@ -244,7 +233,7 @@ class Verifier:
             raise Refused("the token was issued in the future")
         if exp - iat > self.lifetime:
             raise Refused(f"the token lives longer than {self.lifetime} seconds")
-        if not self.replays.first_use(iss, jti, exp + self.skew):
+        if not self.replays.first_use(iss, jti, exp + self.skew, now):
             raise Refused("the token has been used before (its jti was seen)")
         sub = claims.get("sub")
         return Client(iss, sub if isinstance(sub, str) else None)

@@ -6,9 +6,12 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
+from json.encoder import encode_basestring as _json_string
 from typing import Any, Iterable
 
-from ..findings import SEVERITIES, Finding, FindingParts, FoundFinding
+from pydantic_core import to_json
+
+from ..findings import SEVERITIES, Evidence, Finding, FindingParts, FoundFinding
 from ..prose import counted
 
 SUMMARY_LIMIT = 140  # characters; the CDS Hooks specification's limit for a card's summary
@@ -82,6 +85,11 @@ class _RuleCard:
     guidance: str
     source: dict[str, Any]
     tags: list[str]
+    # The card's JSON around what each finding fills in, as json_bytes writes the card: `head` comes after
+    # the uuid and before the detail, `middle` before the rulebook hash, `tail` before the path.
+    head: str
+    middle: str
+    tail: str
 
 
 # The shared parts of the cards of each rule and case, by the engine's FindingParts they come from (held,
@@ -89,6 +97,14 @@ class _RuleCard:
 _RULE_CARDS: dict[int, tuple[FindingParts, _RuleCard]] = {}
 _RULE_CARDS_LIMIT = 4096
 _OVERRIDE_REASONS = [dict(r) for r in OVERRIDE_REASONS]
+
+
+def _json_text(value: Any) -> str:
+    """Compact JSON, as json_bytes writes it."""
+    return to_json(value).decode()
+
+
+_OVERRIDE_REASONS_JSON = _json_text(_OVERRIDE_REASONS)
 
 
 def _rule_card(finding: AnyFinding) -> _RuleCard:
@@ -105,9 +121,15 @@ def _rule_card(finding: AnyFinding) -> _RuleCard:
     url = guidance_url(finding)
     if url:
         source["url"] = url
-    made = _RuleCard(summary, INDICATOR[finding.severity],
-                     _guidance(tuple((r.source, r.section, r.url) for r in finding.references)), source,
-                     list(finding.tags))
+    indicator = INDICATOR[finding.severity]
+    tags = list(finding.tags)
+    head = f'"summary":{_json_string(summary)},"indicator":{_json_string(indicator)},"detail":'
+    middle = (f',"source":{_json_text(source)},"overrideReasons":{_OVERRIDE_REASONS_JSON},'
+              f'"extension":{{{_json_string(EXTENSION)}:{{"ruleId":{_json_string(finding.rule_id)},'
+              f'"ruleVersion":{int.__repr__(finding.rule_version)},"rulebookHash":')
+    tail = f',"severity":{_json_string(finding.severity)},"tags":{_json_text(tags)},"path":'
+    made = _RuleCard(summary, indicator, _guidance(tuple((r.source, r.section, r.url) for r in finding.references)),
+                     source, tags, head, middle, tail)
     if parts is not None:
         if len(_RULE_CARDS) >= _RULE_CARDS_LIMIT:
             _RULE_CARDS.clear()
@@ -193,6 +215,59 @@ def incomplete_card(hook_instance: str, why: str) -> dict[str, Any]:
 
 
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+def _null_or(text: str | None) -> str:
+    return "null" if text is None else _json_string(text)
+
+
+def _number_or_null(number: int | None) -> str:
+    return "null" if number is None else int.__repr__(number)
+
+
+def _evidence_json(evidence: Evidence | None) -> str:
+    if evidence is None:
+        return "null"
+    return (f'{{"text":{_json_string(evidence.text)},"start":{_number_or_null(evidence.start)},'
+            f'"end":{_number_or_null(evidence.end)},"path":{_null_or(evidence.path)}}}')
+
+
+@dataclass(frozen=True, slots=True)
+class CardsAnswer:
+    """A hook's answer written out: the response body, and what the audit line and the feedback file keep."""
+
+    body: bytes  # {"cards": [...]}, as json_bytes writes the cards cards_for makes
+    count: int
+    rules: list[str]  # the rule ids that fired, sorted ("incomplete" for the card that says so)
+    issued: list[tuple[str, str, int]]  # (card uuid, rule id, rule version) of each finding's card
+
+
+def cards_answer(findings: Iterable[AnyFinding], moment: str, hook_instance: str, rulebook_hash: str,
+                 rule_errors: int = 0) -> CardsAnswer:
+    """The cards cards_for makes, written as JSON from the parts every card of a rule shares, with no card
+    built as a dict: the same cards, in the same order, byte for byte."""
+    shown = sorted(shown_on(moment, findings), key=lambda f: (-_RANK[f.severity], f.rule_id, f.path or ""))
+    cards: dict[str, str] = {}
+    issued = []
+    rules = set()
+    hash_json = _json_string(rulebook_hash)
+    for finding in shown:
+        fingerprint = finding.fingerprint
+        card = card_uuid(hook_instance, fingerprint)
+        if card in cards:
+            continue
+        rule = _rule_card(finding)
+        cards[card] = (f'{{"uuid":"{card}",{rule.head}{_json_string(_detail(finding, rule.guidance))}{rule.middle}'
+                       f'{hash_json}{rule.tail}{_null_or(finding.path)},"evidence":{_evidence_json(finding.evidence)},'
+                       f'"decidedOnUnknown":{"true" if finding.decided_on_unknown else "false"},'
+                       f'"fingerprint":{_json_string(fingerprint)}}}}}}}')
+        issued.append((card, finding.rule_id, finding.rule_version))
+        rules.add(finding.rule_id)
+    if rule_errors:
+        incomplete = incomplete_card(hook_instance, f"{counted(rule_errors, 'rule')} failed while checking this form.")
+        cards[incomplete["uuid"]] = _json_text(incomplete)
+        rules.add("incomplete")
+    return CardsAnswer(f'{{"cards":[{",".join(cards.values())}]}}'.encode(), len(cards), sorted(rules), issued)
 
 
 def cards_for(findings: Iterable[AnyFinding], moment: str, hook_instance: str, rulebook_hash: str,
