@@ -305,3 +305,18 @@ def test_a_hook_body_at_its_fields_bounds_is_read_as_the_model_reads_it(where, n
         except Exception:
             got = "ValidationError"
         assert got == _the_long_way(text), (name, length)
+
+
+_line_text = st.none() | st.text(max_size=16)
+
+
+@given(st.lists(st.fixed_dictionaries({}, optional={"text": _line_text, "interval": _line_text, "icd10": _line_text}),
+                max_size=4),
+       st.lists(st.fixed_dictionaries({}, optional={"text": _line_text, "icd10": _line_text}), max_size=6))
+def test_the_pages_record_is_its_lines_as_dumped(part1, part2):
+    from leder_audit.service.page import MeDraft
+
+    draft = MeDraft.model_validate({"part1": part1, "part2": part2})
+    assert draft.record() == {"record_type": "death_certificate", "id": "checking-aid",
+                              "part1": [line.model_dump(exclude_none=True) for line in draft.part1],
+                              "part2": [condition.model_dump(exclude_none=True) for condition in draft.part2]}

@@ -23,7 +23,10 @@ from .service_support import fixture_json, hook_call
 def test_the_server_runs_on_httptools_and_uvloop_when_they_are_installed():
     pytest.importorskip("httptools")
     pytest.importorskip("uvloop")
-    assert server_options() == {"http": "httptools", "loop": "uvloop"}
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    options = server_options()
+    assert options["loop"] == "uvloop" and issubclass(options["http"], HttpToolsProtocol)
 
 
 def test_the_stop_notice_names_the_signal_and_is_not_the_checks():

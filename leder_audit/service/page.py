@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..findings import Finding, FoundFinding
+from ..findings import Finding, FoundFinding, Reference
 
 ME_RECORD_ID = "checking-aid"
 
@@ -39,19 +39,32 @@ class MeDraft(BaseModel):
     part2: list[MeCondition] = Field([], max_length=6)
 
     def record(self) -> dict[str, Any]:
+        """The death_certificate record the page's lines make: each line's fields that were given (as
+        model_dump(exclude_none=True) gives them, without going through the serialiser)."""
         return {"record_type": "death_certificate", "id": ME_RECORD_ID,
-                "part1": [line.model_dump(exclude_none=True) for line in self.part1],
-                "part2": [condition.model_dump(exclude_none=True) for condition in self.part2]}
+                "part1": [_given(text=line.text, interval=line.interval, icd10=line.icd10) for line in self.part1],
+                "part2": [_given(text=condition.text, icd10=condition.icd10) for condition in self.part2]}
+
+
+def _given(**fields: str | None) -> dict[str, str]:
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+@lru_cache(maxsize=1024)
+def _references(references: tuple[Reference, ...]) -> tuple[dict[str, Any], ...]:
+    """A rule's references as the page shows them: the same for every finding of the rule."""
+    return tuple(r.model_dump() for r in references)
 
 
 def shown(finding: Finding | FoundFinding) -> dict[str, Any]:
     """What the page shows of a finding."""
     evidence = finding.evidence
+    references = finding.references
     return {"rule_id": finding.rule_id, "title": finding.title, "severity": finding.severity,
             "message": finding.message, "path": finding.path,
             "evidence": None if evidence is None else {"text": evidence.text, "start": evidence.start,
                                                        "end": evidence.end, "path": evidence.path},
-            "references": [r.model_dump() for r in finding.references]}
+            "references": list(_references(references if isinstance(references, tuple) else tuple(references)))}
 
 
 @lru_cache(maxsize=1)

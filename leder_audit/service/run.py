@@ -47,9 +47,14 @@ def startup_notice(config: ServiceConfig, host: str, port: int) -> str:
 
 def server_options() -> dict[str, Any]:
     """uvicorn's HTTP parser and event loop: httptools and uvloop (the serve extra installs both) when they
-    can be imported, which spend a fraction of the CPU per call of the pure-Python h11 and asyncio ones."""
-    return {"http": "httptools" if importlib.util.find_spec("httptools") else "h11",
-            "loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"}
+    can be imported, which spend a fraction of the CPU per call of the pure-Python h11 and asyncio ones; on
+    httptools, each answer is written to its socket in one write (protocol.py)."""
+    http: Any = "h11"
+    if importlib.util.find_spec("httptools"):
+        from .protocol import OneWriteProtocol
+
+        http = OneWriteProtocol
+    return {"http": http, "loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"}
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
