@@ -260,13 +260,15 @@ def person_from_patient(patient: dict[str, Any] | None) -> dict[str, Any] | None
 
 def death_certificate(bundle: Bundle) -> Iterator[tuple[dict[str, Any], int]]:
     """One death_certificate from the VRDR cause-of-death, date-of-death and underlying-cause Observations."""
-    observations = [(n, r) for n, r in bundle.of_type("Observation") if loinc_code(r) in DEATH_CODES]
+    coded = [(n, r, loinc_code(r)) for n, r in bundle.of_type("Observation")]
+    observations = [(n, r) for n, r, code in coded if code in DEATH_CODES]
     if not observations:
         return
     record: dict[str, Any] = {"record_type": "death_certificate", "id": _death_record_id(bundle, observations)}
     lines: dict[int, dict[str, Any]] = {}
-    for _, observation in observations:
-        _read_death_observation(observation, record, lines)
+    for _, observation, code in coded:
+        if code in DEATH_CODES:
+            _read_death_observation(observation, code, record, lines)
     if lines:
         record["part1"] = [lines.get(i, {}) for i in range(max(lines) + 1)]
     patient = bundle.patient(observations[0][1])
@@ -286,8 +288,8 @@ def _death_record_id(bundle: Bundle, observations: list[tuple[int, dict[str, Any
     return str(observations[0][1].get("id") or "")
 
 
-def _read_death_observation(observation: dict[str, Any], record: dict[str, Any], lines: dict[int, dict[str, Any]]) -> None:
-    code = loinc_code(observation)
+def _read_death_observation(observation: dict[str, Any], code: str | None, record: dict[str, Any],
+                            lines: dict[int, dict[str, Any]]) -> None:
     if code == CAUSE_OF_DEATH_PART1:
         number = component_value(observation, LINE_NUMBER)
         index = number.get("valueInteger") if number else None
@@ -332,8 +334,10 @@ def dnacpr_from_resource(bundle: Bundle) -> Iterator[tuple[dict[str, Any], int]]
             yield _dnacpr_record(resource, bundle, resource.get("effectiveDateTime") or resource.get("issued")), number
         elif kind == "Consent" and _consent_not_for_resuscitation(resource):
             yield _dnacpr_record(resource, bundle, resource.get("dateTime")), number
-        elif kind == "QuestionnaireResponse" and _is_respect_form(resource):
-            yield _respect_record(resource, bundle), number
+        elif kind == "QuestionnaireResponse":
+            items = _items(resource)
+            if _is_respect_form(items):
+                yield _respect_record(resource, bundle, items), number
 
 
 def _not_for_resuscitation(resource: dict[str, Any], keys: tuple[str, ...]) -> bool:
@@ -386,18 +390,21 @@ def _rationale(resource: dict[str, Any]) -> str | None:
     return None
 
 
-def _is_respect_form(response: dict[str, Any]) -> bool:
-    return any(item.get("linkId") == RESPECT_MARKER for item in _items(response))
+def _is_respect_form(items: list[dict[str, Any]]) -> bool:
+    return any(item.get("linkId") == RESPECT_MARKER for item in items)
 
 
-def _items(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _items(node: dict[str, Any], into: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Every item under a QuestionnaireResponse, item or answer, each before the items nested in it."""
+    items = [] if into is None else into
     for item in as_list(node.get("item")):
         if isinstance(item, dict):
-            yield item
-            yield from _items(item)
+            items.append(item)
+            _items(item, items)
             for answer in as_list(item.get("answer")):
                 if isinstance(answer, dict):
-                    yield from _items(answer)
+                    _items(answer, items)
+    return items
 
 
 def _answer(item: dict[str, Any]) -> Any:
@@ -412,9 +419,9 @@ def _answer(item: dict[str, Any]) -> Any:
     return None
 
 
-def _respect_record(response: dict[str, Any], bundle: Bundle) -> dict[str, Any]:
+def _respect_record(response: dict[str, Any], bundle: Bundle, items: list[dict[str, Any]]) -> dict[str, Any]:
     record: dict[str, Any] = {"record_type": "dnacpr_decision", "id": str(response.get("id") or ""), "form": "respect"}
-    for item in _items(response):
+    for item in items:
         target = RESPECT_LINK_IDS.get(str(item.get("linkId")))
         value = _answer(item) if target else None
         if target and value is not None and target not in record:
