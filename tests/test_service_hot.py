@@ -320,3 +320,53 @@ def test_the_pages_record_is_its_lines_as_dumped(part1, part2):
     assert draft.record() == {"record_type": "death_certificate", "id": "checking-aid",
                               "part1": [line.model_dump(exclude_none=True) for line in draft.part1],
                               "part2": [condition.model_dump(exclude_none=True) for condition in draft.part2]}
+
+
+class _Socket:
+    """Stands in for a connection's transport: what was written, one entry a write."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data):
+        self.writes.append(bytes(data))
+
+    def is_closing(self):
+        return self.closed
+
+    def close(self):
+        self.closed = True
+
+    def abort(self):
+        self.closed = True
+
+
+def test_an_answers_head_and_body_reach_the_socket_in_one_write_and_a_lone_write_by_the_turns_end():
+    import asyncio
+
+    from leder_audit.service.protocol import CoalescedTransport
+
+    async def writes():
+        socket_ = _Socket()
+        transport = CoalescedTransport(socket_, asyncio.get_running_loop())
+        transport.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        assert socket_.writes == []  # held for the body
+        transport.write(bytearray(b"{}"))
+        assert socket_.writes == [b"HTTP/1.1 200 OK\r\n\r\n{}"]
+        transport.write(b"more")
+        await asyncio.sleep(0)  # the loop's turn ends: nothing is held past it
+        assert socket_.writes[-1] == b"more"
+        transport.write(b"last")
+        transport.close()  # what is held is written before the connection closes
+        assert socket_.writes[-1] == b"last" and socket_.closed
+        await asyncio.sleep(0)
+        assert socket_.writes.count(b"last") == 1
+        aborted = _Socket()
+        transport = CoalescedTransport(aborted, asyncio.get_running_loop())
+        transport.write(b"dropped")
+        transport.abort()
+        await asyncio.sleep(0)
+        assert aborted.writes == [] and aborted.closed
+
+    asyncio.run(writes())
