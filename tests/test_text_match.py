@@ -295,6 +295,14 @@ def test_an_age_slot_needs_an_age(text: str) -> None:
         ("moderate MR, severe AS", []),
         ("MR head: infarct", []),
         ("morphine MR 10mg", []),
+        # "downs" as a verb, with its object after it; "per ID" cites the team.
+        ("Downs his medication with juice", []),
+        ("patient downs tools at meal times", []),
+        ("he downs a pint of water", []),
+        ("Has Downs, frail", [("downs_syndrome", "Downs")]),
+        ("as per ID advice", []),
+        ("Per ID: disseminated TB", []),
+        ("severe ID per GP letter", [("learning_disability", "ID")]),
     ],
 )
 def test_shorthand_names_and_their_lookalikes(text: str, expected: list[tuple[str, str]]) -> None:
@@ -315,6 +323,12 @@ def test_shorthand_names_and_their_lookalikes(text: str, expected: list[tuple[st
         ("LD + epilepsy on levetiracetam", [("learning_disability", "LD")]),
         ("vanc LD given, then 1 g bd", []),
         ("Reviewed by ID team", []),
+        # A drug named as a kind of epilepsy is not a dose: the list's LD stays the disability.
+        ("LD and keppra-resistant epilepsy", [("learning_disability", "LD")]),
+        ("Severe LD and levetiracetam resistant epilepsy", [("learning_disability", "LD")]),
+        ("LD + phenytoin-refractory seizures", [("learning_disability", "LD")]),
+        ("Keppra LD given 14:00", []),
+        ("LD of levetiracetam given", []),
         # ASD is read from the cardiac chain over its lines.
         ("Eisenmenger syndrome\nASD", []),
         ("Choking on food\nASD", [("autism", "ASD")]),

@@ -64,6 +64,7 @@ class _Abbreviation:
     window: int
     across_lines: bool = False
     within_clause: bool = False
+    not_before: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,8 +263,13 @@ def _guarded(hit: _Found, raw: list[str], gaps: list[str]) -> bool:
         breaks = _is_clause_break if hit.abbreviation.within_clause else _is_break
         low = next((k for k in range(hit.first, low, -1) if breaks(gaps[k])), low)
         high = next((k for k in range(hit.last + 1, high) if breaks(gaps[k])), high)
-    near = raw[low : hit.first] + raw[hit.last + 1 : high]
-    return any(word_key(t) in hit.abbreviation.guards for t in near)
+    guards, not_before = hit.abbreviation.guards, hit.abbreviation.not_before
+    if not not_before:
+        near = raw[low : hit.first] + raw[hit.last + 1 : high]
+        return any(word_key(t) in guards for t in near)
+    # A guard word followed by one of not_before ("keppra-resistant") names something else.
+    return any(word_key(raw[k]) in guards and not (k + 1 < len(raw) and word_key(raw[k + 1]) in not_before)
+               for k in [*range(low, hit.first), *range(hit.last + 1, high)])
 
 
 _BREAK_RE = re.compile(r"\n|[.!?](?:\s|$)")
@@ -332,7 +338,8 @@ def _abbreviation_index(concepts: Mapping[str, ConceptSpec]) -> dict[str, _Abbre
 
 def _compile_abbreviation(concept: str, spec: AbbreviationSpec) -> _Abbreviation:
     return _Abbreviation(concept, frozenset(word_key(w) for w in spec.unless_near), spec.window,
-                         spec.guard_across_lines, spec.guard_within_clause)
+                         spec.guard_across_lines, spec.guard_within_clause,
+                         frozenset(word_key(w) for w in spec.guard_not_before))
 
 
 def _misspelling_aliases(specs: Iterable[ConceptSpec]) -> dict[str, str]:

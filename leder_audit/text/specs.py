@@ -38,6 +38,9 @@ class AbbreviationSpec(_Spec):
     # LD, epilepsy on phenytoin", "Moderate ID, recurrent chest infections") does not hide it, while
     # the words of a loading dose or a team written beside it ("phenytoin LD given", "ID consult") do.
     guard_within_clause: bool = False
+    # A guard word followed by one of these does not count: a drug named as a property of a disease
+    # ("LD and keppra-resistant epilepsy", "phenytoin-refractory seizures") is not a dose.
+    guard_not_before: tuple[str, ...] = ()
 
 
 class CodesSpec(_Spec):
