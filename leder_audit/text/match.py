@@ -100,7 +100,7 @@ class ConceptMatcher:
     """Every concept's terms and abbreviations, indexed once for fast scanning."""
 
     __slots__ = ("_by_first_key", "_abbreviations", "_vocabulary", "_fuzzy", "_before", "_after",
-                 "_key_cache", "_inert", "_alias", "_needs")
+                 "_key_cache", "_inert", "_alias", "_needs", "_by_second_key")
 
     def __init__(self, concepts: Mapping[str, ConceptSpec]):
         written = [(keys, name, gaps) for name, spec in concepts.items() for keys, gaps in _term_keys(spec)]
@@ -110,6 +110,7 @@ class ConceptMatcher:
         self._by_first_key: dict[str, list[_Term]] = {}
         for term in sorted(terms, key=lambda t: -len(t.keys)):
             self._by_first_key.setdefault(term.keys[0], []).append(term)
+        self._by_second_key = {first: _by_second_key(starting) for first, starting in self._by_first_key.items()}
         self._abbreviations = _abbreviation_index(concepts)
         self._vocabulary = frozenset(k for keys, _, _ in written for k in keys)
         blocked = [w for spec in concepts.values() for w in spec.not_misspellings]
@@ -205,7 +206,14 @@ class ConceptMatcher:
     def _longest_at(self, i: int, infos: list[tuple[str | None, str | None, bool]],
                     gaps: list[str], raw: list[str]) -> _Found | None:
         key, form, _ = infos[i]
-        for term in self._by_first_key.get(key or "", ()):
+        # Only the terms whose second word is the next word's key (or a slot, or none) can match here.
+        by_second = self._by_second_key.get(key or "")
+        if by_second is None:
+            starting: list[_Term] = []
+        else:
+            following = infos[i + 1][0] if i + 1 < len(infos) else None
+            starting = by_second.get(following) or by_second[None]
+        for term in starting:
             last = i + len(term.keys) - 1
             if last < len(infos) and _continues(term, i, infos, gaps, raw):
                 return _Found(term.concept, i, last)
@@ -227,6 +235,16 @@ class ConceptMatcher:
         # "severe learning disability (SLD)": the words it abbreviates are the concept, so it is too.
         defines_itself = previous is not None and previous.concept == hit.concept and previous.last == hit.first - 1
         return not (_guarded(hit, raw, gaps) or (_defined_in_brackets(hit, raw, gaps) and not defines_itself))
+
+
+def _by_second_key(terms: list[_Term]) -> dict[str | None, list[_Term]]:
+    """The terms, in order, that can match where the next word has each key; under None, those that can
+    match whatever it is (a term of one word, or one whose second word is a slot)."""
+    anywhere = [t for t in terms if len(t.keys) == 1 or t.keys[1] in SLOTS]
+    index: dict[str | None, list[_Term]] = {None: anywhere}
+    for second in {t.keys[1] for t in terms if len(t.keys) > 1 and t.keys[1] not in SLOTS}:
+        index[second] = [t for t in terms if len(t.keys) == 1 or t.keys[1] in (second, *SLOTS)]
+    return index
 
 
 def _continues(term: _Term, i: int, infos: list[tuple[str | None, str | None, bool]],

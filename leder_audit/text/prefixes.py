@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from leder_audit.text.normalise import APOSTROPHES
+from leder_audit.text.normalise import APOSTROPHES, split_tokens
 
 try:  # the parser behind re; private, so a Python without it simply runs every pattern
     from re import _constants as sre
@@ -83,7 +83,8 @@ class GateIndex:
     Each pattern has a gate, several gates (a text must pass every one), or none (it always runs).
     """
 
-    __slots__ = ("_needed", "_by_literal", "_by_start", "_by_word", "_by_prefix", "_in_runs", "_anywhere", "_of_run")
+    __slots__ = ("_needed", "_by_literal", "_by_start", "_by_word", "_by_prefix", "_in_runs", "_anywhere", "_of_run",
+                 "_needed_masks", "_word_masks", "_start_masks", "_of_token")
 
     def __init__(self, gates: Sequence[Gate | Sequence[Gate] | None]):
         ids: dict[Gate, int] = {}
@@ -104,46 +105,71 @@ class GateIndex:
                     index.setdefault(key, set()).add(i)
             for prefix in gate.prefixes:
                 self._by_prefix.setdefault(prefix[:WORD_PREFIX], []).append((prefix, i))
+        # A short text's gates are worked out as bits of an int, gate i the bit 1 << i: the union and
+        # subset tests of sets, at the cost of one machine operation each.
+        self._needed_masks = [(i, _mask(needed)) for i, needed in enumerate(self._needed)]
+        self._word_masks = {key: _mask(ids) for key, ids in self._by_word.items()}
+        self._start_masks = {key: _mask(ids) for key, ids in self._by_start.items()}
         # A literal of letters and digits alone lies inside one word run wherever it occurs, so it is
-        # looked up with the runs; the others (punctuation, "-ve") are looked for in the whole text.
-        self._in_runs = {key: frozenset(ids) for key, ids in self._by_literal.items() if _RUN_RE.fullmatch(key)}
-        self._anywhere = [(key, frozenset(ids)) for key, ids in self._by_literal.items()
-                          if not _RUN_RE.fullmatch(key)]
+        # looked up with the runs, by its first character; the others (punctuation, "-ve") are looked
+        # for in the whole text.
+        self._in_runs: dict[str, list[tuple[str, int]]] = {}
+        for key, ids in self._by_literal.items():
+            if _RUN_RE.fullmatch(key):
+                self._in_runs.setdefault(key[0], []).append((key, _mask(ids)))
+        self._anywhere = [(key, _mask(ids)) for key, ids in self._by_literal.items() if not _RUN_RE.fullmatch(key)]
         # The gates each word run passes, kept: the words of notes repeat from text to text.
-        self._of_run: dict[str, frozenset[int]] = {}
+        self._of_run: dict[str, int] = {}
+        self._of_token: dict[str, int] = {}
 
     def candidates(self, text: str) -> list[int]:
         """The positions, in order, of the patterns that may match text."""
         if len(text) > LONG_TEXT:
             return self._candidates_of_long(text)
         lowered = folded(text)
-        passed: set[int] = set()
-        for literal, ids in self._anywhere:
+        passed = 0
+        for literal, mask in self._anywhere:
             if literal in lowered:
-                passed |= ids
-        of_run = self._of_run
-        for run in set(_RUN_RE.findall(lowered)):
-            gates = of_run.get(run)
+                passed |= mask
+        # The word runs are the text's tokens split at their apostrophes, and the tokens are shared
+        # with the concept scan and the trigger phrases.
+        of_token = self._of_token
+        for token in split_tokens(text).words:
+            gates = of_token.get(token)
             if gates is None:
-                gates = self._gates_of_run(run)
-            if gates:
-                passed |= gates
-        return [i for i, needed in enumerate(self._needed) if needed <= passed]
+                gates = self._gates_of_token(token)
+            passed |= gates
+        return [i for i, needed in self._needed_masks if needed & passed == needed]
 
-    def _gates_of_run(self, run: str) -> frozenset[int]:
-        """The gates one folded word run passes by itself, remembered."""
-        passed: set[int] = set()
-        for literal, ids in self._in_runs.items():
-            if literal in run:
-                passed |= ids
-        passed |= self._by_word.get(run, set())
+    def _gates_of_token(self, token: str) -> int:
+        """The gates the word runs of one token pass (as bits), remembered."""
+        passed = 0
+        of_run = self._of_run
+        for run in _RUN_RE.findall(folded(token)):
+            gates = of_run.get(run)
+            passed |= self._gates_of_run(run) if gates is None else gates
+        if len(self._of_token) >= RUNS_KEPT:
+            self._of_token.clear()
+        self._of_token[token] = passed
+        return passed
+
+    def _gates_of_run(self, run: str) -> int:
+        """The gates one folded word run passes by itself (as bits), remembered."""
+        passed = self._word_masks.get(run, 0)
+        # A literal inside the run begins with one of its characters.
+        for character in set(run):
+            for literal, mask in self._in_runs.get(character, ()):
+                if literal in run:
+                    passed |= mask
         start = run[:WORD_PREFIX]
-        passed |= self._by_start.get(start, set())
-        passed.update(gate for prefix, gate in self._by_prefix.get(start, ()) if run.startswith(prefix))
+        passed |= self._start_masks.get(start, 0)
+        for prefix, gate in self._by_prefix.get(start, ()):
+            if run.startswith(prefix):
+                passed |= 1 << gate
         if len(self._of_run) >= RUNS_KEPT:
             self._of_run.clear()
-        found = self._of_run[run] = frozenset(passed)
-        return found
+        self._of_run[run] = passed
+        return passed
 
     def _candidates_of_long(self, text: str) -> list[int]:
         """What candidates gives, for a text whose many words are not worth remembering one by one."""
@@ -168,6 +194,14 @@ class GateIndex:
                     if gate not in passed and any(run.startswith(prefix) for run in by_first[start]):
                         passed.add(gate)
         return [i for i, needed in enumerate(self._needed) if needed <= passed]
+
+
+def _mask(ids: frozenset[int] | set[int]) -> int:
+    """The gates as the bits of an int."""
+    mask = 0
+    for i in ids:
+        mask |= 1 << i
+    return mask
 
 
 # A literal a match must hold; whether the position before it is known to be no word character
