@@ -62,6 +62,21 @@ def test_everyday_words_that_begin_terms_of_other_concepts_are_rejected_without_
         assert matcher.may_mention(text, frozenset(CONCEPTS.members("ld_or_related"))), text
 
 
+def test_terms_tried_by_their_second_word_find_what_trying_every_term_finds() -> None:
+    from leder_audit.text.match import ConceptMatcher
+
+    every_term = ConceptMatcher(CONCEPTS.concepts)
+    # The long way round: every term that begins with the word is tried, whatever the next word is.
+    every_term._by_second_key = {first: {None: terms} for first, terms in every_term._by_first_key.items()}
+
+    @settings(max_examples=400, deadline=None)
+    @given(text=st.one_of(TEXT, EVERYDAY_TEXT))
+    def same(text: str) -> None:
+        assert CONCEPTS._matcher.scan_all(text) == every_term.scan_all(text)
+
+    same()
+
+
 # --- gates --------------------------------------------------------------------------------------------------
 
 def admits(gate: Gate, text: str) -> bool:
