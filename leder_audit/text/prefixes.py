@@ -114,10 +114,11 @@ class GateIndex:
         # looked up with the runs, by its first character; the others (punctuation, "-ve") are looked
         # for in the whole text.
         self._in_runs: dict[str, list[tuple[str, int]]] = {}
-        for key, ids in self._by_literal.items():
+        for key, passing in self._by_literal.items():
             if _RUN_RE.fullmatch(key):
-                self._in_runs.setdefault(key[0], []).append((key, _mask(ids)))
-        self._anywhere = [(key, _mask(ids)) for key, ids in self._by_literal.items() if not _RUN_RE.fullmatch(key)]
+                self._in_runs.setdefault(key[0], []).append((key, _mask(passing)))
+        self._anywhere = [(key, _mask(passing)) for key, passing in self._by_literal.items()
+                          if not _RUN_RE.fullmatch(key)]
         # The gates each word run passes, kept: the words of notes repeat from text to text.
         self._of_run: dict[str, int] = {}
         self._of_token: dict[str, int] = {}
