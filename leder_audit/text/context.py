@@ -15,6 +15,7 @@ from leder_audit import regexsafety
 from leder_audit.regexsafety import compile_trigger_pattern
 from leder_audit.text.normalise import TOKEN_RE, split_tokens, tokens
 from leder_audit.text.prefixes import GateIndex, fixed_text, gates_of
+from leder_audit.text.rewrite import FastPattern
 from leder_audit.text.specs import MODIFIER_CATEGORIES, SentenceSpec, TriggerSpec
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,7 @@ class TriggerSet:
     """All context triggers, indexed for fast finding, and the ConText scope rules."""
 
     __slots__ = ("specs", "_sizes", "_by_words", "_patterns", "_sentence_tests", "_sentence_patterns", "_steps", "_fixed",
-                 "_gates", "_hits", "_indexed")
+                 "_gates", "_hits", "_indexed", "_fast")
 
     def __init__(self, specs: Iterable[TriggerSpec]):
         self.specs: tuple[TriggerSpec, ...] = tuple(s for s in specs if s.enabled)
@@ -108,8 +109,12 @@ class TriggerSet:
                                  *map(gates_of, self._sentence_patterns)])
         # A search that cannot run long needs no time limit, and a pattern that is one fixed string
         # (";", ":") is found as a string, never through the regex engine.
-        self._steps = [regexsafety.steps_per_position(regex) for regex, _ in self._patterns]
         self._fixed = [fixed_text(regex) for regex, _ in self._patterns]
+        # A pattern that reads far around where it matches is searched in a faster form that finds
+        # the same (leder_audit/text/rewrite.py); by id() of the pattern, trigger or sentence test's.
+        self._fast = {id(p): fast for p in (*(regex for regex, _ in self._patterns), *self._sentence_patterns)
+                      for fast in [FastPattern(p)] if fast.rewritten}
+        self._steps = [_steps(self._fast.get(id(regex)), regex) for regex, _ in self._patterns]
         self._hits = lru_cache(maxsize=2048)(self._find_hits)
         self._indexed = lru_cache(maxsize=8)(self._index)
 
@@ -182,7 +187,7 @@ class TriggerSet:
         if admitted is None:
             admitted = [i for i in self._gates.candidates(text) if i >= len(self._patterns)]
         count = len(self._patterns)
-        return _SentenceReading(text, frozenset(id(self._sentence_patterns[i - count]) for i in admitted))
+        return _SentenceReading(text, frozenset(id(self._sentence_patterns[i - count]) for i in admitted), self._fast)
 
     def _pattern_hits(self, text: str, admitted: list[int] | None = None) -> list[Hit]:
         """The hits of the trigger patterns the text's gates admit (admitted: their places in the gate index)."""
@@ -198,8 +203,9 @@ class TriggerSet:
                 found += _occurrences(trigger, fixed, text)
                 continue
             timeout = None if regexsafety.needs_no_limit(steps[i], text) else limit
-            found += [Hit(trigger, m.start(), m.end(), m.group())
-                      for m in regex.finditer(text, timeout=timeout) if m.end() > m.start()]
+            fast = self._fast.get(id(regex))
+            matches = regex.finditer(text, timeout=timeout) if fast is None else fast.finditer(text, timeout)
+            found += [Hit(trigger, m.start(), m.end(), m.group()) for m in matches if m.end() > m.start()]
         return found
 
     def classify(self, text: str, start: int, end: int) -> Context:
@@ -286,9 +292,9 @@ class _SentenceReading:
     lookahead included), and a sentence begins and ends where no word does, so the words and
     literals a match there must hold are the text's own."""
 
-    __slots__ = ("text", "limit", "_admitted", "_sentences", "_holds", "_found", "_last")
+    __slots__ = ("text", "limit", "_admitted", "_sentences", "_holds", "_found", "_last", "_fast")
 
-    def __init__(self, text: str, admitted: frozenset[int]) -> None:
+    def __init__(self, text: str, admitted: frozenset[int], fast: dict[int, FastPattern] | None = None) -> None:
         self.text = text
         self.limit = regexsafety.time_limit(text)
         # id() of each pattern the text's gates admit.
@@ -297,6 +303,8 @@ class _SentenceReading:
         self._holds: dict[tuple[int, int], bool] = {}
         self._found: dict[int, bool] = {}
         self._last: dict[int, int] = {}
+        # id() of a pattern to the faster form it is searched in, where it has one.
+        self._fast = fast or {}
 
     @property
     def sentences(self) -> list[tuple[int, int]]:
@@ -309,7 +317,7 @@ class _SentenceReading:
         known = self._found.get(id(pattern))
         if known is None:
             known = self._found[id(pattern)] = (id(pattern) in self._admitted
-                                                and pattern.search(self.text, timeout=self.limit) is not None)
+                                                and self._search(pattern, 0, len(self.text)) is not None)
         return known
 
     def last_start(self, pattern: regex.Pattern[str]) -> int:
@@ -318,7 +326,10 @@ class _SentenceReading:
         if known is None:
             known = -1
             if id(pattern) in self._admitted:
-                known = max((m.start() for m in pattern.finditer(self.text, timeout=self.limit)), default=-1)
+                fast = self._fast.get(id(pattern))
+                matches = (pattern.finditer(self.text, timeout=self.limit) if fast is None
+                           else fast.finditer(self.text, self.limit))
+                known = max((m.start() for m in matches), default=-1)
             self._last[id(pattern)] = known
         return known
 
@@ -328,9 +339,14 @@ class _SentenceReading:
         known = self._holds.get(key)
         if known is None:
             a, b = self.sentences[k]
-            known = self._holds[key] = (id(pattern) in self._admitted
-                                        and pattern.search(self.text, a, b, timeout=self.limit) is not None)
+            known = self._holds[key] = id(pattern) in self._admitted and self._search(pattern, a, b) is not None
         return known
+
+    def _search(self, pattern: regex.Pattern[str], a: int, b: int) -> regex.Match[str] | None:
+        fast = self._fast.get(id(pattern))
+        if fast is None:
+            return pattern.search(self.text, a, b, timeout=self.limit)
+        return fast.search(self.text, a, b, self.limit)  # type: ignore[no-any-return]
 
     def with_another(self, pattern: regex.Pattern[str], passing: list[int]) -> list[int]:
         """The sentences of passing for which another sentence matches the pattern."""
@@ -396,6 +412,13 @@ class _SentenceTest:
             passing = reading.before_last(self.later, passing)
         sentences = reading.sentences
         return [sentences[k][0] for k in passing]
+
+
+def _steps(fast: FastPattern | None, pattern: regex.Pattern[str]) -> int | None:
+    """The most steps per position of any search made for the pattern, or None when one has no bound."""
+    forms = (pattern,) if fast is None else fast.forms
+    steps = [regexsafety.steps_per_position(form) for form in forms]
+    return None if None in steps else max(s for s in steps if s is not None)
 
 
 def _occurrences(trigger: Trigger, fixed: str, text: str) -> list[Hit]:

@@ -1,0 +1,114 @@
+"""The faster forms of trigger patterns find, in every text, what the patterns themselves find."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import regex
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leder_audit.regexsafety import compile_trigger_pattern
+from leder_audit.text import load_concepts
+from leder_audit.text.context import _sentences
+from leder_audit.text.rewrite import FastPattern, Unwritable, _plain, unparse
+
+from .test_text_prefilter import GATE_TEXT, PIECE, SEPARATORS
+
+CONCEPTS = load_concepts()
+TRIGGERS = CONCEPTS.triggers
+PATTERNS = [pattern for pattern, _ in TRIGGERS._patterns] + TRIGGERS._sentence_patterns
+FAST = [FastPattern(pattern) for pattern in PATTERNS]
+REWRITTEN = [fast for fast in FAST if fast.rewritten]
+
+# Words the rewritten built-in patterns turn on: a relative's view answered, a clinical reason late
+# in a sentence, a best interests decision.
+REWRITE_WORDS = ["Mum felt", "his family feel that", "because of", "not a valid reason", "is not the reason",
+                 "CPR would not be successful", "it is unlikely to work", "attempts would fail", "this",
+                 "made in his best interests", "best interests meeting", "not for CPR", "resus", "ReSPECT",
+                 "explained it is solely due to", "declined", "disagreed", "ITU", "İT", "CPR.", "x" * 14]
+TEXT = st.lists(st.tuples(st.one_of(PIECE, st.sampled_from(REWRITE_WORDS)), st.sampled_from(SEPARATORS)),
+                max_size=18).map(lambda parts: "".join(piece + sep for piece, sep in parts))
+
+
+def corpus_texts() -> list[str]:
+    data = Path(__file__).parent / "data"
+    return [i["text"] for i in yaml.safe_load((data / "dnacpr_rationales.yaml").read_text(encoding="utf-8"))["items"]]
+
+
+def same_as_the_pattern(fast: FastPattern, text: str) -> None:
+    pattern = fast.pattern
+    assert [m.span() for m in fast.finditer(text, None)] == [m.span() for m in pattern.finditer(text)]
+    for a, b in [(0, len(text)), *_sentences(text)]:
+        found, expected = fast.search(text, a, b, None), pattern.search(text, a, b)
+        assert (found and found.span()) == (expected and expected.span()), (pattern.pattern, text, a, b)
+
+
+def test_some_built_in_patterns_have_a_faster_form() -> None:
+    # The relative's-view patterns need a not-the-reason statement ahead; the clinical reason and
+    # best interests patterns start options with a look-behind.
+    assert len(REWRITTEN) >= 3
+    assert any(fast.required for fast in REWRITTEN)
+    assert any(fast.main is not fast.pattern for fast in REWRITTEN)
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.pattern[:40])
+def test_every_built_in_pattern_is_written_back_to_the_same_tree(pattern: regex.Pattern[str]) -> None:
+    tree = list(re._parser.parse(pattern.pattern, pattern.flags))  # type: ignore[attr-defined]
+    source = unparse(tree)
+    assert _plain(list(re._parser.parse(source, pattern.flags))) == _plain(tree)  # type: ignore[attr-defined]
+    written = regex.compile(source, pattern.flags)
+    for text in corpus_texts()[:200]:
+        assert [m.span() for m in written.finditer(text)] == [m.span() for m in pattern.finditer(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(TEXT, GATE_TEXT, st.text(max_size=60)))
+def test_a_faster_form_finds_what_its_pattern_finds(text: str) -> None:
+    for fast in REWRITTEN:
+        same_as_the_pattern(fast, text)
+
+
+def test_a_faster_form_finds_what_its_pattern_finds_in_the_corpus() -> None:
+    for text in corpus_texts():
+        for variant in (text, text.upper()):
+            for fast in REWRITTEN:
+                same_as_the_pattern(fast, variant)
+
+
+def test_a_far_look_ahead_is_needed_before_the_pattern_runs() -> None:
+    fast = FastPattern(compile_trigger_pattern(r"\bmum\s+felt\b(?=[\s\S]{0,300}?\bnot\s+the\s+reason\b)"))
+    assert len(fast.required) == 1 and fast.main is fast.pattern
+    assert list(fast.finditer("Mum felt he would not cope", None)) == []
+    assert [m.group() for m in fast.finditer("Mum felt he would not cope. LD is not the reason", None)] == ["Mum felt"]
+    # A look-ahead that reads only a little way is left as it is.
+    assert not FastPattern(compile_trigger_pattern(r"\bmum(?=[^.]{0,30}\bfelt)")).rewritten
+
+
+def test_an_option_that_reads_far_back_first_looks_ahead_for_where_it_starts() -> None:
+    fast = FastPattern(compile_trigger_pattern(r"(?<=\w[^.!?\n]{12,})\b(?:CPR|it)\b\s+(?:would|will)\s+fail|\bdying\b"))
+    assert fast.main is not fast.pattern and fast.main.pattern.startswith("(?=")
+    for text in ["Frail with advanced COPD, CPR would fail", "CPR would fail", "It will fail. Dying.", "x" * 40 + " it will fail"]:
+        same_as_the_pattern(fast, text)
+
+
+def test_only_a_pattern_that_ignores_case_is_given_a_look_ahead_for_its_first_letters() -> None:
+    source = r"(?<=\w[^.!?\n]{12,})\bCPR\b"
+    assert FastPattern(regex.compile(source, regex.VERSION0)).main.pattern == source
+    assert FastPattern(compile_trigger_pattern(source)).main.pattern != source
+
+
+@pytest.mark.parametrize("source", [r"a|b", r"(?:ab|cd)+?x", r"[^\W\d_]{2,5}", r"(?<!\w)it(?=\s)", r"\bx\B.\Z",
+                                    r"(a)(?:b|c)*", r"[-\]^]", r"\u2019s", r"(?>a+)b", r"x{3}", r"[\s\S]{0,300}?y"])
+def test_a_tree_is_written_back_to_a_pattern_of_the_same_tree(source: str) -> None:
+    tree = list(re._parser.parse(source, re.IGNORECASE))  # type: ignore[attr-defined]
+    written = unparse(tree)
+    assert _plain(list(re._parser.parse(written, re.IGNORECASE))) == _plain(tree)  # type: ignore[attr-defined]
+
+
+def test_a_piece_it_cannot_write_is_said_so() -> None:
+    with pytest.raises(Unwritable):
+        unparse(list(re._parser.parse(r"(a)\1")))  # type: ignore[attr-defined]
