@@ -112,3 +112,10 @@ def test_a_tree_is_written_back_to_a_pattern_of_the_same_tree(source: str) -> No
 def test_a_piece_it_cannot_write_is_said_so() -> None:
     with pytest.raises(Unwritable):
         unparse(list(re._parser.parse(r"(a)\1")))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("source", [r"(?<=\w{12,})\p{Lu}\w+", r"(?<=\w[^.]{12,})\bcpr(?=[\s\S]{0,300}?\X)", r"(?<=\w{12,})\bcpr\b(?r)"])
+def test_a_pattern_the_parser_cannot_read_runs_as_written(source: str) -> None:
+    pattern = compile_trigger_pattern(source)
+    fast = FastPattern(pattern)
+    assert fast.main is pattern and not fast.required

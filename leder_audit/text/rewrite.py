@@ -52,7 +52,7 @@ class FastPattern:
         self.required: tuple[regex.Pattern[str], ...] = ()
         try:
             self._read(pattern)
-        except (Unwritable, regex.error, RecursionError):
+        except Exception:  # noqa: BLE001 - a tree that cannot be read or written back: the pattern runs as written
             self.main, self.required = pattern, ()
 
     @property
