@@ -28,6 +28,8 @@ class Placeholder:
 
     name: str
     value: Compiled | None = None
+    # The field paths the value reads (trace_inputs of its expression), None when it reads something else.
+    paths: tuple[tuple[str, ...], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,50 @@ class Explanation:
     evidence: list[tuple[Sighting, str | None]]  # what the functions found, with the field path it was found at
 
 
+class _Emit:
+    """What one rule's findings in one case need at run time, looked up once when the Auditor is made."""
+
+    __slots__ = ("case", "parts", "slot", "message", "placeholders", "message_paths", "names_record")
+
+    def __init__(self, case: Case, slot: int) -> None:
+        self.case = case
+        self.parts = case.parts
+        self.slot = slot  # where this case's findings are counted (Auditor._counts)
+        self.message = case.message
+        # Each placeholder as the text it replaces and how its value is found: a compiled value, or a template name.
+        self.placeholders = tuple(("{" + p.name + "}", p.value, p.name) for p in case.placeholders)
+        # A message is kept by its finding's reasons, the record's id when it names it, and the values at these
+        # paths: those its placeholders read. None when a placeholder reads something else.
+        self.names_record = any(p.name == "record_id" for p in case.placeholders)
+        paths: dict[tuple[str, ...], None] = {}
+        keyed = True
+        for placeholder in case.placeholders:
+            if placeholder.value is not None:
+                if placeholder.paths is None:
+                    keyed = False
+                    break
+                paths.update(dict.fromkeys(placeholder.paths))
+            elif placeholder.name == "line_text":  # the text of the line the finding's path names
+                paths.update(dict.fromkeys((("part1",), ("part2",))))
+        self.message_paths = tuple(paths) if keyed else None
+
+
+class _Step:
+    """One rule of a record type's plan, with what its findings need."""
+
+    __slots__ = ("rule", "rule_id", "index", "recorded", "unknown", "paths", "explainer")
+
+    def __init__(self, rule: Rule, index: int, recorded: _Emit | None, unknown: _Emit | None,
+                 paths: tuple[tuple[str, ...], ...] | None, explainer: Explainer) -> None:
+        self.rule = rule
+        self.rule_id = rule.id
+        self.index = index  # the rule's place in Auditor._rule_ids
+        self.recorded = recorded
+        self.unknown = unknown
+        self.paths = paths
+        self.explainer = explainer
+
+
 class Auditor:
     """Checks records one at a time, keeping only counters between them."""
 
@@ -110,22 +156,73 @@ class Auditor:
         self.context = RunContext(today=as_of or date.today(), concepts=rulebook.concepts)
         self.suppressions = suppressions or Suppressions()
         self._tally = Tally(rule_stats={rule.id: RuleStats() for rule in rulebook.rules})
-        # How many times each record type's rules were applied, added to rule_stats when read:
-        # one count per record instead of one per rule keeps the per-record cost down.
+        # Counts kept as plain integers while records are checked and added to the tally when it is read:
+        # RuleStats are models, whose attributes cost several times a list item to add to.
+        # How many times each record type's rules were applied:
         self._applications = dict.fromkeys(RECORD_MODELS, 0)
+        # Each rule's place among the rules, its unknown outcomes, and each case's findings by _Emit.slot.
+        self._rule_ids: list[str] = []
+        self._unknowns: list[int] = []
+        self._emits: list[_Emit] = []
+        self._counts: list[int] = []
+        self._counted = False  # whether _unknowns or _counts hold anything not yet in the tally
+        self._plans: dict[str, list[tuple[Compiled, _Step]]] = {}
+        places: dict[str, int] = {}
+        for record_type, plan in rulebook.plans.items():
+            steps = []
+            for rule, compiled in plan:
+                index = places.get(rule.id)
+                if index is None:
+                    index = places[rule.id] = len(self._rule_ids)
+                    self._rule_ids.append(rule.id)
+                    self._unknowns.append(0)
+                steps.append((compiled, _Step(rule, index, self._emit(rule.recorded), self._emit(rule.unknown),
+                                              rulebook.trace_paths.get(rule.id), rulebook.explainers[rule.id])))
+            self._plans[record_type] = steps
         self._where: tuple[str | None, str | None] = (None, None)  # the record being checked: source, location
         # Explanations already worked out, by rule and the values the rule's trace reads (see _explanation).
         self._explained: dict[tuple[Any, ...], Reasons] = {}
+        # Messages already written, by case, the finding's reasons and the values the placeholders read.
+        self._messages: dict[tuple[Any, ...], str] = {}
+
+    def forget(self) -> None:
+        """Drop the explanations and messages kept: they may read today(), which has moved on."""
+        self._explained.clear()
+        self._messages.clear()
+
+    def _emit(self, case: Case | None) -> _Emit | None:
+        if case is None:
+            return None
+        emit = _Emit(case, len(self._emits))
+        self._emits.append(emit)
+        self._counts.append(0)
+        return emit
 
     @property
     def tally(self) -> Tally:
         """The counts so far."""
+        tally = self._tally
         for record_type, count in self._applications.items():
             if count:
                 for rule in self.rulebook.by_type[record_type]:
-                    self._tally.rule_stats[rule.id].applied += count
+                    tally.rule_stats[rule.id].applied += count
                 self._applications[record_type] = 0
-        return self._tally
+        if self._counted:
+            self._counted = False
+            for index, count in enumerate(self._unknowns):
+                if count:
+                    tally.rule_stats[self._rule_ids[index]].unknown += count
+                    self._unknowns[index] = 0
+            for emit, count in zip(self._emits, self._counts):
+                if count:
+                    parts = emit.parts
+                    stats = tally.rule_stats[parts.rule_id]
+                    stats.fired += count
+                    if parts.decided_on_unknown:
+                        stats.not_recorded += count
+                    tally.count_many(parts.severity, parts.tags, parts.decided_on_unknown, count)
+            self._counts = [0] * len(self._counts)
+        return tally
 
     def check(self, record: Any) -> list[Finding]:
         """Findings on one record; InputError if it does not fit its model."""
@@ -180,6 +277,7 @@ class Auditor:
         """Each record that fits its model with its findings; the others are counted as rejected."""
         tally = self._tally
         note = tally.duplicates.note
+        check = self._check_record
         for number, item in enumerate(items, 1):
             tally.records_read += 1
             admitted = admit(item, number)
@@ -190,74 +288,104 @@ class Auditor:
             tally.records_checked += 1
             note(record["record_type"], record["id"], source, location, tally.records_checked)
             self._where = (source, location)
-            yield record, self._check_record(record)
+            yield record, check(record)
         self._where = (None, None)
 
     def _check_record(self, record: dict[str, Any]) -> list[FoundFinding]:
         found: list[FoundFinding] = []
-        for part, prefix in parts_of(record):
-            self._apply(part["record_type"], part, record, prefix, found)
+        record_type = record["record_type"]
+        self._apply(record_type, record, record, "", found)
+        if record_type == "mortality_review":
+            for part, prefix in parts_of(record)[1:]:
+                self._apply(part["record_type"], part, record, prefix, found)
         return found
 
     def _apply(self, record_type: str, record: dict[str, Any], top: dict[str, Any], prefix: str,
                found: list[FoundFinding]) -> None:
-        context = self.context
-        env = {RECORD: record, CONTEXT: context, MEMO: {}}
+        env = {RECORD: record, CONTEXT: self.context, MEMO: {}}
         self._applications[record_type] += 1
-        for rule, compiled in self.rulebook.plans[record_type]:
+        read: dict[tuple[str, ...], Any] | None = None  # the values the rules' traces read, once each
+        for compiled, step in self._plans[record_type]:
             try:
                 outcome = compiled(env)
             except Exception as error:  # a rule's failure is reported, and the run goes on
-                self._tally.rule_stats[rule.spec.id].errored += 1
-                self._tally.error(RuleFailure(rule_id=rule.id, record_id=top["id"],
-                                                   message=f"{type(error).__name__}: {error}"))
+                self._failed(step, top, error)
                 continue
             if outcome is False:
                 continue
-            rule_stats = self._tally.rule_stats[rule.spec.id]
             if outcome is None:
-                rule_stats.unknown += 1
-                case = rule.unknown
+                self._unknowns[step.index] += 1
+                self._counted = True
+                emit = step.unknown
             elif outcome is True:
-                case = rule.recorded
+                emit = step.recorded
             else:
                 continue
-            if case is None:
+            if emit is None:
                 continue
-            rule_stats.fired += 1
-            rule_stats.not_recorded += case.decided_on_unknown
-            finding = self._finding(rule, case, env, top, prefix)
+            if read is None:
+                read = {}
+            finding = self._finding(step, emit, env, top, prefix, read)
             if self.suppressions.entries:
-                suppression = self.suppressions.matching(finding, context.today)
+                suppression = self.suppressions.matching(finding, self.context.today)
                 if suppression is not None:
+                    stats = self._tally.rule_stats[step.rule_id]
+                    stats.fired += 1
+                    stats.not_recorded += emit.parts.decided_on_unknown
                     self._tally.suppress(suppression.silence(finding.model()))
                     continue
-            self._tally.count(finding)
+            self._counts[emit.slot] += 1
+            self._counted = True
             found.append(finding)
 
-    def _finding(self, rule: Rule, case: Case, env: dict[str, Any], top: dict[str, Any], prefix: str
-                 ) -> FoundFinding:
-        reasons = self._explanation(rule, env, prefix)
-        source, location = self._where
-        return FoundFinding(case.parts, reasons, top["id"], top["record_type"],
-                            _message(case, env, reasons.evidence, reasons.path, top["id"]), source, location)
+    def _failed(self, step: _Step, top: dict[str, Any], error: Exception) -> None:
+        self._tally.rule_stats[step.rule_id].errored += 1
+        self._tally.error(RuleFailure(rule_id=step.rule_id, record_id=top["id"],
+                                      message=f"{type(error).__name__}: {error}"))
 
-    def _explanation(self, rule: Rule, env: dict[str, Any], prefix: str) -> Reasons:
+    def _finding(self, step: _Step, emit: _Emit, env: dict[str, Any], top: dict[str, Any], prefix: str,
+                 read: dict[tuple[str, ...], Any]) -> FoundFinding:
+        reasons, kept = self._explanation(step, env, prefix, read)
+        source, location = self._where
+        record_id = top["id"]
+        message = emit.message
+        if emit.placeholders:
+            paths = emit.message_paths
+            key = None
+            if paths is not None and kept:  # a message is kept only with the reasons it was written for
+                key = _explanation_key(emit.slot, reasons, env[RECORD], paths, read)
+                if key is not None and emit.names_record:
+                    key += (record_id,)
+            if key is None:
+                message = _message(emit, env, reasons, record_id)
+            else:
+                known = self._messages.get(key)
+                if known is None:
+                    if len(self._messages) >= EXPLAINED_LIMIT:
+                        self._messages.clear()
+                    known = self._messages[key] = _message(emit, env, reasons, record_id)
+                message = known
+        return FoundFinding(emit.parts, reasons, record_id, top["record_type"], message, source, location)
+
+    def _explanation(self, step: _Step, env: dict[str, Any], prefix: str, read: dict[tuple[str, ...], Any]
+                     ) -> tuple[Reasons, bool]:
         """A finding's evidence, path and steps, from the rule's explaining closures.
 
         A rule whose trace reads only the fields `trace_inputs` lists explains itself the same way for the
         same values there, so the answer is kept by those values: most findings repeat a yes/no answer or a
         code, and certificates repeat their Part I lines. The findings that have the same reasons share them.
+        `read` keeps each value read from this record, so that the rules that fire on it read each once.
+        Gives the reasons and whether they are kept.
         """
-        paths = self.rulebook.trace_paths.get(rule.id)
+        paths = step.paths
         key = None
         if paths is not None:
-            key = _explanation_key(rule.id, prefix, env[RECORD], paths)
+            key = _explanation_key(step.rule_id, prefix, env[RECORD], paths, read)
             if key is not None:
                 known = self._explained.get(key)
                 if known is not None:
-                    return known
-        _, trace = self.rulebook.explainers[rule.id](env)
+                    return known, True
+        _, trace = step.explainer(env)
         evidence = None
         if trace.sightings:
             sighting, path = trace.sightings[0]
@@ -265,20 +393,21 @@ class Auditor:
                                         sighting.context)
         path = evidence.path if evidence is not None else None
         if not path:  # the first field the rule read
-            for step in trace.steps:
-                if step.inputs:
-                    first_input = next(iter(step.inputs))
+            for traced in trace.steps:
+                if traced.inputs:
+                    first_input = next(iter(traced.inputs))
                     path = prefix + first_input if first_input else None
                     break
         if prefix:
-            for step in trace.steps:
-                step.inputs = {prefix + k: v for k, v in step.inputs.items()}
+            for traced in trace.steps:
+                traced.inputs = {prefix + k: v for k, v in traced.inputs.items()}
         reasons = Reasons(evidence, path, list(trace.steps))
-        if key is not None and EXPLAINED_LIMIT:
-            if len(self._explained) >= EXPLAINED_LIMIT:
-                self._explained.clear()
-            self._explained[key] = reasons
-        return reasons
+        if key is None or not EXPLAINED_LIMIT:
+            return reasons, False
+        if len(self._explained) >= EXPLAINED_LIMIT:
+            self.forget()  # the messages kept go with the reasons they were written for
+        self._explained[key] = reasons
+        return reasons, True
 
     def result(self, findings: list[Finding]) -> AuditResult:
         return AuditResult.from_tally(findings, self.tally)
@@ -305,7 +434,7 @@ class Checker:
             today = date.today()
             if auditor.context.today != today:
                 auditor.context.today = today
-                auditor._explained.clear()  # an explanation may read today()
+                auditor.forget()  # an explanation or a message may read today()
         return auditor.check(record)
 
 
@@ -324,22 +453,35 @@ class _UnrecordedAt(int):
 _SINGLE_VALUES = frozenset({str, int, bool, type(None), date, _UnrecordedAt})
 
 
-def _explanation_key(rule_id: str, prefix: str, record: dict[str, Any], paths: tuple[tuple[str, ...], ...]
-                     ) -> tuple[Any, ...] | None:
-    """What a rule's explanation on a record is kept by: the values at the paths its trace reads, lists and
-    parts of records as their frozen copies; None when a value cannot be told apart from others by equality."""
+def _explanation_key(rule_id: Any, prefix: Any, record: dict[str, Any], paths: tuple[tuple[str, ...], ...],
+                     read: dict[tuple[str, ...], Any] | None = None) -> tuple[Any, ...] | None:
+    """What a rule's explanation on a record is kept by: the values at the paths its trace reads, each beside
+    its type (True == 1, but they are explained differently), lists and parts of records as their frozen
+    copies; None when a value cannot be told apart from others by equality. `read`, when given, keeps the
+    reading of each path of this record for the next rule that reads it."""
     values: list[Any] = []
-    types: list[type] = []  # True == 1, but they are explained differently
     for path in paths:
-        value = _value_at(record, path)
-        kind = type(value)
-        if kind not in _SINGLE_VALUES:
-            value = _frozen(value)
-            if value is _NOT_A_SINGLE_VALUE:
-                return None
-        values.append(value)
-        types.append(kind)
-    return (rule_id, prefix, tuple(values), tuple(types))
+        if read is None:
+            typed = _typed_value_at(record, path)
+        else:
+            typed = read.get(path)
+            if typed is None:
+                typed = read[path] = _typed_value_at(record, path)
+        if typed is _NOT_A_SINGLE_VALUE:
+            return None
+        values.append(typed)
+    return (rule_id, prefix, tuple(values))
+
+
+def _typed_value_at(record: dict[str, Any], path: tuple[str, ...]) -> Any:
+    """The value at a path as its explanations are kept by: (type, value), or (type, frozen copy) for a list or
+    part of a record; _NOT_A_SINGLE_VALUE when it cannot be told apart from others by equality."""
+    value = _value_at(record, path)
+    kind = type(value)
+    if kind in _SINGLE_VALUES:
+        return (kind, value)
+    frozen = _frozen(value)
+    return _NOT_A_SINGLE_VALUE if frozen is _NOT_A_SINGLE_VALUE else (kind, frozen)
 
 
 def _frozen(value: Any) -> Any:
@@ -399,20 +541,25 @@ def finding_of(spec: RuleSpec, case: Case, *, source: str | None, location: str 
     )
 
 
-def _message(case: Case, env: dict[str, Any], evidence: Evidence | None, path: str | None, record_id: str) -> str:
-    message = case.message
-    fixed = None
-    for placeholder in case.placeholders:
-        if placeholder.value is None:
-            if fixed is None:
-                fixed = {"evidence": evidence.text if evidence else "",
-                         "context": (evidence.context or "") if evidence else "",
-                         "path": path or "", "record_id": record_id, "as_of": env[CONTEXT].today.isoformat(),
-                         "line": certificate_line_name(path), "line_text": certificate_line_text(env[RECORD], path)}
-            text = fixed[placeholder.name]
-        else:
-            value = placeholder.value(env)
-            text = prose(plain(value))
-        message = message.replace("{" + placeholder.name + "}", text)
+def _message(emit: _Emit, env: dict[str, Any], reasons: Reasons, record_id: str) -> str:
+    """The finding's message: the case's template with each placeholder replaced in turn."""
+    message = emit.message
+    for token, value, name in emit.placeholders:
+        if value is not None:
+            text = prose(plain(value(env)))
+        elif name == "evidence":
+            text = reasons.evidence.text if reasons.evidence else ""
+        elif name == "context":
+            text = (reasons.evidence.context or "") if reasons.evidence else ""
+        elif name == "path":
+            text = reasons.path or ""
+        elif name == "record_id":
+            text = record_id
+        elif name == "as_of":
+            text = env[CONTEXT].today.isoformat()
+        elif name == "line":
+            text = certificate_line_name(reasons.path)
+        else:  # line_text
+            text = certificate_line_text(env[RECORD], reasons.path)
+        message = message.replace(token, text)
     return message
-

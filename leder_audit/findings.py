@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from json.encoder import encode_basestring as _json_string
-from typing import Any, Literal, Protocol
+from typing import Any, Iterable, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, computed_field, field_validator
 from pydantic_core import to_json
@@ -139,9 +139,21 @@ def fingerprint_of(rule_id: str, rule_version: int, record_id: str, path: str, e
     The array is written out here as json.dumps(..., ensure_ascii=False) writes it, which costs a
     fraction of calling it.
     """
-    key = (f"[{_json_string(rule_id)}, {int.__repr__(rule_version)}, {_json_string(record_id)}, "
-           f"{_json_string(path)}, {_json_string(evidence)}]")
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
+    return _fingerprint(_key_head(rule_id, rule_version), record_id, _key_tail(path, evidence))
+
+
+def _key_head(rule_id: str, rule_version: int) -> str:
+    """What the fingerprint key of every finding of one rule version starts with."""
+    return f"[{_json_string(rule_id)}, {int.__repr__(rule_version)}, "
+
+
+def _key_tail(path: str, evidence: str) -> str:
+    """What the fingerprint key of a finding ends with: its path and evidence."""
+    return f", {_json_string(path)}, {_json_string(evidence)}]"
+
+
+def _fingerprint(head: str, record_id: str, tail: str) -> str:
+    return hashlib.sha256((head + _json_string(record_id) + tail).encode()).hexdigest()[:32]
 
 
 class Traced(Protocol):
@@ -177,6 +189,7 @@ class FindingParts:
     head: str = ""  # '{"rule_id": ... "tags": [...], "record_id":'
     middle: str = ""  # ',"references": [...], "fingerprint":'
     tail: str = ""  # ',"decided_on_unknown": ..., "source":'
+    key_head: str = ""  # what its findings' fingerprint keys start with (fingerprint_of)
 
     @classmethod
     def of(cls, rule_id: str, rule_version: int, title: str, severity: Severity, tags: tuple[str, ...],
@@ -187,7 +200,8 @@ class FindingParts:
                 f'"tags":{to_json(list(tags)).decode()},"record_id":')
         middle = f',"references":{_references_json(list(references)).decode()},"fingerprint":'
         tail = f',"decided_on_unknown":{"true" if decided_on_unknown else "false"},"source":'
-        return cls(rule_id, rule_version, title, severity, tags, references, decided_on_unknown, head, middle, tail)
+        return cls(rule_id, rule_version, title, severity, tags, references, decided_on_unknown, head, middle, tail,
+                   _key_head(rule_id, rule_version))
 
 
 class Reasons:
@@ -197,7 +211,7 @@ class Reasons:
     when first asked for.
     """
 
-    __slots__ = ("evidence", "path", "traced", "_steps", "_evidence_json", "_steps_json")
+    __slots__ = ("evidence", "path", "traced", "_steps", "_evidence_json", "_steps_json", "_key_tail")
 
     def __init__(self, evidence: Evidence | None, path: str | None, traced: list[Traced]) -> None:
         self.evidence = evidence
@@ -206,6 +220,14 @@ class Reasons:
         self._steps: list[Step] | None = None
         self._evidence_json: str | None = None
         self._steps_json: str | None = None
+        self._key_tail: str | None = None
+
+    def key_tail(self) -> str:
+        """What the fingerprint key of a finding with these reasons ends with (fingerprint_of)."""
+        if self._key_tail is None:
+            evidence = self.evidence
+            self._key_tail = _key_tail(self.path or "", evidence.text if evidence is not None else "")
+        return self._key_tail
 
     def steps(self) -> list[Step]:
         """The steps as models, shared: each finding takes its own list of them."""
@@ -251,9 +273,8 @@ class FoundFinding:
         self.message = message
         self.source = source
         self.location = location
-        evidence = reasons.evidence
-        self.fingerprint = fingerprint_of(parts.rule_id, parts.rule_version, record_id, reasons.path or "",
-                                          evidence.text if evidence is not None else "")
+        self.fingerprint = _fingerprint(parts.key_head or _key_head(parts.rule_id, parts.rule_version), record_id,
+                                        reasons.key_tail())
 
     @property
     def rule_id(self) -> str:
@@ -427,16 +448,20 @@ class Tally:
 
     def count(self, finding: Finding | FoundFinding) -> None:
         """Count a reported finding: by severity, and by theme as a recorded failure or a documentation gap."""
-        self.findings_count += 1
-        self.by_severity[finding.severity] += 1
-        if finding.decided_on_unknown:
-            self.not_recorded_count += 1
-            for tag in finding.tags:
+        self.count_many(finding.severity, finding.tags, finding.decided_on_unknown, 1)
+
+    def count_many(self, severity: str, tags: Iterable[str], decided_on_unknown: bool, count: int) -> None:
+        """Count `count` reported findings of one severity, tags and case at once."""
+        self.findings_count += count
+        self.by_severity[severity] += count
+        if decided_on_unknown:
+            self.not_recorded_count += count
+            for tag in tags:
                 if tag != NOT_RECORDED:
-                    self.not_recorded_by_theme[tag] += 1
+                    self.not_recorded_by_theme[tag] += count
             return
-        for tag in finding.tags:
-            self.by_theme[tag] += 1
+        for tag in tags:
+            self.by_theme[tag] += count
 
     def suppress(self, suppressed: SuppressedFinding) -> None:
         self.suppressed.append(suppressed)

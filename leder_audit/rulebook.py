@@ -134,7 +134,7 @@ def _compile_placeholders(spec: RuleSpec, message: str, doc: Located, where: tup
         from .language.check import Checker
 
         Checker(model, concept_names, name, origin).type_of(node, {})
-        placeholders.append(Placeholder(name, compile_condition(node)))
+        placeholders.append(Placeholder(name, compile_condition(node), trace_inputs(node)))
     return tuple(placeholders)
 
 

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from leder_audit.engine import Auditor
 
 from .conftest import AS_OF
+from .test_language_explain import generated_records
 
 
 def test_a_null_part_and_a_null_field_in_it_are_explained_apart(book):
@@ -51,3 +52,49 @@ def test_a_warm_auditor_explains_certificates_as_a_fresh_one_does(book, certific
     for record in certificates:
         expected = [f.model_dump_json() for f in Auditor(book, as_of=AS_OF).check(record)]
         assert [f.model_dump_json() for f in warm.check(record)] == expected
+
+
+# Records of every type from a few seeds, with some values changed: a warm Auditor meets the same values again
+# in other records (other ids), so its kept explanations and messages are used, and sometimes new values.
+_WARM_ANY: dict[str, Auditor] = {}
+
+
+@st.composite
+def _records_of_any_type(draw):
+    record = draw(generated_records(draw(st.sampled_from(["death_certificate", "dnacpr_decision", "mortality_review"]))))
+    record["id"] = draw(st.sampled_from(["A1", "A2", "B7"]))
+    return record
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_records_of_any_type(), min_size=1, max_size=3))
+def test_a_warm_auditor_finds_what_a_fresh_one_does_on_any_record(book, records):
+    from leder_audit.errors import InputError
+
+    warm = _WARM_ANY.setdefault("auditor", Auditor(book, as_of=AS_OF))
+    for record in records:
+        try:
+            expected = [f.model_dump_json() for f in Auditor(book, as_of=AS_OF).check(record)]
+        except InputError:
+            continue
+        assert [f.model_dump_json() for f in warm.check(record)] == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_records_of_any_type(), min_size=1, max_size=6))
+def test_the_counts_an_auditor_keeps_are_those_of_the_findings_it_gave(book, records):
+    from collections import Counter
+
+    from leder_audit import audit
+
+    result = audit(records, rulebook=book, as_of=AS_OF)
+    fired = Counter(f.rule_id for f in result.findings)
+    not_recorded = Counter(f.rule_id for f in result.findings if f.decided_on_unknown)
+    assert {r: s.fired for r, s in result.rule_stats.items() if s.fired} == dict(fired)
+    assert {r: s.not_recorded for r, s in result.rule_stats.items() if s.not_recorded} == dict(not_recorded)
+    assert result.not_recorded == sum(not_recorded.values())
+    themes = Counter(t for f in result.findings if not f.decided_on_unknown for t in f.tags)
+    assert result.by_theme == dict(themes)
+    gaps = Counter(t for f in result.findings if f.decided_on_unknown for t in f.tags if t != "not-recorded")
+    assert result.not_recorded_by_theme == dict(gaps)
+    assert result.by_severity == {s: n for s, n in Counter(f.severity for f in result.findings).items()}

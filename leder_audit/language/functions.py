@@ -539,7 +539,7 @@ FUNCTIONS: dict[str, Function] = _add(
              pure=True),
     Function("distinct", (Param("values", list_of(ANY)),), lambda args: args[0],
              "The items of a list once each, blanks left out; text is compared ignoring case and spacing.",
-             _distinct, example="len(distinct(care_coordination.agencies_involved)) >= 2"),
+             _distinct, example="len(distinct(care_coordination.agencies_involved)) >= 2", pure=True),
     Function("completed", (Param("lines", list_of(ANY)),), lambda args: args[0],
              "The lines of a list whose text or code is filled in; blank lines of Part I do not count.", _completed,
              example="mentions(completed(part1)[-1].text, ld_or_related)", pure=True, keeps_item_paths=True),
