@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
@@ -109,7 +111,7 @@ class _Emit:
 
     __slots__ = ("case", "parts", "slot", "message", "placeholders", "message_paths", "names_record")
 
-    def __init__(self, case: Case, slot: int) -> None:
+    def __init__(self, case: Case, slot: int, read_by_rule: tuple[tuple[str, ...], ...] | None) -> None:
         self.case = case
         self.parts = case.parts
         self.slot = slot  # where this case's findings are counted (Auditor._counts)
@@ -117,7 +119,8 @@ class _Emit:
         # Each placeholder as the text it replaces and how its value is found: a compiled value, or a template name.
         self.placeholders = tuple(("{" + p.name + "}", p.value, p.name) for p in case.placeholders)
         # A message is kept by its finding's reasons, the record's id when it names it, and the values at these
-        # paths: those its placeholders read. None when a placeholder reads something else.
+        # paths: those its placeholders read, less those the rule's kept reasons are kept by already
+        # (`read_by_rule`). None when a placeholder reads something else.
         self.names_record = any(p.name == "record_id" for p in case.placeholders)
         paths: dict[tuple[str, ...], None] = {}
         keyed = True
@@ -129,7 +132,7 @@ class _Emit:
                 paths.update(dict.fromkeys(placeholder.paths))
             elif placeholder.name == "line_text":  # the text of the line the finding's path names
                 paths.update(dict.fromkeys((("part1",), ("part2",))))
-        self.message_paths = tuple(paths) if keyed else None
+        self.message_paths = tuple(p for p in paths if p not in (read_by_rule or ())) if keyed else None
 
 
 class _Step:
@@ -148,6 +151,61 @@ class _Step:
         self.explainer = explainer
 
 
+class _Prepared:
+    """A rulebook's plans as the engine runs them, made once per rulebook and shared by its Auditors."""
+
+    def __init__(self, rulebook: Rulebook) -> None:
+        self.source = dict(rulebook.plans)  # what they were made from, held so that a change is seen
+        self.copies = {record_type: list(plan) for record_type, plan in self.source.items()}
+        self.rule_ids: list[str] = []  # each rule's place
+        self.emits: list[_Emit] = []  # each case, at its slot
+        self.plans: dict[str, list[tuple[Compiled, _Step]]] = {}
+        places: dict[str, int] = {}
+        for record_type, plan in self.source.items():
+            steps = []
+            for rule, compiled in plan:
+                index = places.get(rule.id)
+                if index is None:
+                    index = places[rule.id] = len(self.rule_ids)
+                    self.rule_ids.append(rule.id)
+                paths = rulebook.trace_paths.get(rule.id)
+                steps.append((compiled, _Step(rule, index, self._emit(rule.recorded, paths),
+                                              self._emit(rule.unknown, paths), paths, rulebook.explainers[rule.id])))
+            self.plans[record_type] = steps
+
+    def _emit(self, case: Case | None, read_by_rule: tuple[tuple[str, ...], ...] | None) -> _Emit | None:
+        if case is None:
+            return None
+        emit = _Emit(case, len(self.emits), read_by_rule)
+        self.emits.append(emit)
+        return emit
+
+    def made_from(self, plans: Mapping[str, Sequence[tuple[Rule, Compiled]]]) -> bool:
+        """Whether these are still the plans this was made from, the same lists holding the same items."""
+        if plans.keys() != self.source.keys():
+            return False
+        for record_type, plan in plans.items():
+            copy = self.copies[record_type]
+            if plan is not self.source[record_type] or len(plan) != len(copy) \
+                    or not all(a is b for a, b in zip(plan, copy)):
+                return False
+        return True
+
+
+_PREPARED: weakref.WeakKeyDictionary[Any, _Prepared] = weakref.WeakKeyDictionary()
+_PREPARING = threading.Lock()
+
+
+def _prepared(rulebook: Rulebook) -> _Prepared:
+    """The rulebook's plans as the engine runs them: made for its first Auditor and shared by the next ones,
+    made again when its plans have been changed."""
+    with _PREPARING:
+        known = _PREPARED.get(rulebook)
+        if known is None or not known.made_from(rulebook.plans):
+            known = _PREPARED[rulebook] = _Prepared(rulebook)
+        return known
+
+
 class Auditor:
     """Checks records one at a time, keeping only counters between them."""
 
@@ -160,25 +218,14 @@ class Auditor:
         # RuleStats are models, whose attributes cost several times a list item to add to.
         # How many times each record type's rules were applied:
         self._applications = dict.fromkeys(RECORD_MODELS, 0)
-        # Each rule's place among the rules, its unknown outcomes, and each case's findings by _Emit.slot.
-        self._rule_ids: list[str] = []
-        self._unknowns: list[int] = []
-        self._emits: list[_Emit] = []
-        self._counts: list[int] = []
+        prepared = _prepared(rulebook)
+        self._plans = prepared.plans
+        self._rule_ids = prepared.rule_ids
+        self._emits = prepared.emits
+        # Each rule's unknown outcomes (by _Step.index) and each case's findings (by _Emit.slot):
+        self._unknowns = [0] * len(prepared.rule_ids)
+        self._counts = [0] * len(prepared.emits)
         self._counted = False  # whether _unknowns or _counts hold anything not yet in the tally
-        self._plans: dict[str, list[tuple[Compiled, _Step]]] = {}
-        places: dict[str, int] = {}
-        for record_type, plan in rulebook.plans.items():
-            steps = []
-            for rule, compiled in plan:
-                index = places.get(rule.id)
-                if index is None:
-                    index = places[rule.id] = len(self._rule_ids)
-                    self._rule_ids.append(rule.id)
-                    self._unknowns.append(0)
-                steps.append((compiled, _Step(rule, index, self._emit(rule.recorded), self._emit(rule.unknown),
-                                              rulebook.trace_paths.get(rule.id), rulebook.explainers[rule.id])))
-            self._plans[record_type] = steps
         self._where: tuple[str | None, str | None] = (None, None)  # the record being checked: source, location
         # Explanations already worked out, by rule and the values the rule's trace reads (see _explanation).
         self._explained: dict[tuple[Any, ...], Reasons] = {}
@@ -189,14 +236,6 @@ class Auditor:
         """Drop the explanations and messages kept: they may read today(), which has moved on."""
         self._explained.clear()
         self._messages.clear()
-
-    def _emit(self, case: Case | None) -> _Emit | None:
-        if case is None:
-            return None
-        emit = _Emit(case, len(self._emits))
-        self._emits.append(emit)
-        self._counts.append(0)
-        return emit
 
     @property
     def tally(self) -> Tally:
@@ -459,18 +498,22 @@ def _explanation_key(rule_id: Any, prefix: Any, record: dict[str, Any], paths: t
     its type (True == 1, but they are explained differently), lists and parts of records as their frozen
     copies; None when a value cannot be told apart from others by equality. `read`, when given, keeps the
     reading of each path of this record for the next rule that reads it."""
-    values: list[Any] = []
+    values: list[Any] = [rule_id, prefix]
     for path in paths:
-        if read is None:
-            typed = _typed_value_at(record, path)
-        else:
-            typed = read.get(path)
-            if typed is None:
-                typed = read[path] = _typed_value_at(record, path)
+        typed = None if read is None else read.get(path)
+        if typed is None:
+            if len(path) == 1:  # most paths: a field of the record itself
+                value = record.get(path[0])
+                kind = type(value)
+                typed = (kind, value) if kind in _SINGLE_VALUES else _typed_value_at(record, path)
+            else:
+                typed = _typed_value_at(record, path)
+            if read is not None:
+                read[path] = typed
         if typed is _NOT_A_SINGLE_VALUE:
             return None
         values.append(typed)
-    return (rule_id, prefix, tuple(values))
+    return tuple(values)
 
 
 def _typed_value_at(record: dict[str, Any], path: tuple[str, ...]) -> Any:
