@@ -225,7 +225,8 @@ class Auditor:
         # Each rule's unknown outcomes (by _Step.index) and each case's findings (by _Emit.slot):
         self._unknowns = [0] * len(prepared.rule_ids)
         self._counts = [0] * len(prepared.emits)
-        self._counted = False  # whether _unknowns or _counts hold anything not yet in the tally
+        self._unknowns_held: list[int] = []  # the places and slots counted there since the tally was read
+        self._counts_held: list[int] = []
         self._where: tuple[str | None, str | None] = (None, None)  # the record being checked: source, location
         # Explanations already worked out, by rule and the values the rule's trace reads (see _explanation).
         self._explained: dict[tuple[Any, ...], Reasons] = {}
@@ -246,21 +247,20 @@ class Auditor:
                 for rule in self.rulebook.by_type[record_type]:
                     tally.rule_stats[rule.id].applied += count
                 self._applications[record_type] = 0
-        if self._counted:
-            self._counted = False
-            for index, count in enumerate(self._unknowns):
-                if count:
-                    tally.rule_stats[self._rule_ids[index]].unknown += count
-                    self._unknowns[index] = 0
-            for emit, count in zip(self._emits, self._counts):
-                if count:
-                    parts = emit.parts
-                    stats = tally.rule_stats[parts.rule_id]
-                    stats.fired += count
-                    if parts.decided_on_unknown:
-                        stats.not_recorded += count
-                    tally.count_many(parts.severity, parts.tags, parts.decided_on_unknown, count)
-            self._counts = [0] * len(self._counts)
+        unknowns, counts = self._unknowns, self._counts
+        for index in self._unknowns_held:
+            tally.rule_stats[self._rule_ids[index]].unknown += unknowns[index]
+            unknowns[index] = 0
+        for slot in self._counts_held:
+            count, parts = counts[slot], self._emits[slot].parts
+            stats = tally.rule_stats[parts.rule_id]
+            stats.fired += count
+            if parts.decided_on_unknown:
+                stats.not_recorded += count
+            tally.count_many(parts.severity, parts.tags, parts.decided_on_unknown, count)
+            counts[slot] = 0
+        self._unknowns_held.clear()
+        self._counts_held.clear()
         return tally
 
     def check(self, record: Any) -> list[Finding]:
@@ -353,8 +353,9 @@ class Auditor:
             if outcome is False:
                 continue
             if outcome is None:
+                if not self._unknowns[step.index]:
+                    self._unknowns_held.append(step.index)
                 self._unknowns[step.index] += 1
-                self._counted = True
                 emit = step.unknown
             elif outcome is True:
                 emit = step.recorded
@@ -373,8 +374,9 @@ class Auditor:
                     stats.not_recorded += emit.parts.decided_on_unknown
                     self._tally.suppress(suppression.silence(finding.model()))
                     continue
+            if not self._counts[emit.slot]:
+                self._counts_held.append(emit.slot)
             self._counts[emit.slot] += 1
-            self._counted = True
             found.append(finding)
 
     def _failed(self, step: _Step, top: dict[str, Any], error: Exception) -> None:

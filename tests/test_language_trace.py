@@ -69,7 +69,7 @@ def test_values_bound_between_steps_are_not_inputs_of_the_step_before():
      (("part1",),)),
     ("medical_examiner.scrutiny_completed == true and (any line in completed(part1): mentions_within(line, ld_downs_autism))",
      (("medical_examiner", "scrutiny_completed"), ("part1",))),
-    ("len(distinct(part2)) >= 2", None),
+    ("len(distinct(part2)) >= 2", (("part2",),)),
 ])
 def test_trace_inputs_lists_every_field_path_a_trace_can_read(source, paths):
     """Rule constants (concept names, code ranges) are not fields; a loop reads the whole list it loops over, and
@@ -77,3 +77,13 @@ def test_trace_inputs_lists_every_field_path_a_trace_can_read(source, paths):
     from leder_audit.language.trace import trace_inputs
 
     assert trace_inputs(parse(source)) == paths
+
+
+def test_a_function_that_declares_neither_purity_nor_its_reads_gives_no_list(monkeypatch):
+    from dataclasses import replace
+
+    from leder_audit.language.explain import trace_inputs
+    from leder_audit.language.functions import FUNCTIONS
+
+    monkeypatch.setitem(FUNCTIONS, "distinct", replace(FUNCTIONS["distinct"], pure=False))
+    assert trace_inputs(parse("len(distinct(part2)) >= 2")) is None
