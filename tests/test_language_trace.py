@@ -82,7 +82,7 @@ def test_trace_inputs_lists_every_field_path_a_trace_can_read(source, paths):
 def test_a_function_that_declares_neither_purity_nor_its_reads_gives_no_list(monkeypatch):
     from dataclasses import replace
 
-    from leder_audit.language.explain import trace_inputs
+    from leder_audit.language.trace import trace_inputs
     from leder_audit.language.functions import FUNCTIONS
 
     monkeypatch.setitem(FUNCTIONS, "distinct", replace(FUNCTIONS["distinct"], pure=False))
