@@ -20,7 +20,14 @@ EXCLUDED = [schemathesis.checks.not_a_server_error, schemathesis.checks.positive
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_endpoint_answers_500_or_breaks_its_schema(case):
-    response = case.call_and_validate(excluded_checks=EXCLUDED)
+    response = case.call()
+    excluded = list(EXCLUDED)
+    if response.status_code == 413:
+        # A body over the size limit is refused before it is read, whatever it holds; a schema-violating body
+        # that large is therefore rejected with 413 rather than 400, which is still a rejection.
+        assert "larger than" in response.json()["issue"][0]["diagnostics"], response.text
+        excluded.append(schemathesis.checks.negative_data_rejection)
+    case.validate_response(response, excluded_checks=excluded)
     assert response.status_code < 500, response.text
     if response.status_code >= 400:
         body = response.json()
