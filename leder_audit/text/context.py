@@ -262,8 +262,9 @@ class TriggerSet:
 
 
 # The end of a sentence, as the terminators read it (a full stop, ! or ? before a space or the end),
-# or of a line; not the full stop of a list number at the start of a line ("2. Recommendation").
-_SENTENCE_END = regex.compile(r"(?<!(?:^|\n)[ \t]*\d{1,2})[.!?](?=\s|$)|\n")
+# or of a line, or of a form section run on with "//" or "|"; not the full stop of a list number at
+# the start of a line ("2. Recommendation").
+_SENTENCE_END = regex.compile(r"(?<!(?:^|\n)[ \t]*\d{1,2})[.!?](?=\s|$)|\n|/{2,}|\|")
 _LEADING = regex.compile(r"\s*(?:\d{1,2}[.)]\s+)?")
 
 
