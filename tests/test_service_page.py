@@ -8,6 +8,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,12 @@ def running_service():
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
+    # The page is loaded only once the server accepts connections: a browser started before that is refused.
+    for _ in range(200):
+        if server.started or not thread.is_alive():
+            break
+        time.sleep(0.05)
+    assert server.started, "the test server did not start"
     try:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
     finally:
