@@ -434,7 +434,8 @@ def parts(pattern: str, algorithm: str, calls: int) -> dict[str, object]:
     result["audit log line"] = best_ms(log.write, [line] * calls)
     log.close()
     total = sum(result.values())
-    app = create_app(config, checker, work)
+    service = create_app(config, checker, work)
+    app = service.asgi  # what `serve` hands uvicorn
     # The app runs as served: on one core, on the event loop `serve` gives uvicorn (uvloop when installed).
     os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     loop = server_options()["loop"]
@@ -455,7 +456,7 @@ def parts(pattern: str, algorithm: str, calls: int) -> dict[str, object]:
              "audit log line": (AuditLog, "call")}
     with StepTimes(steps) as spaced_steps:
         spaced = run(drive_spaced(app, app_calls[ROUNDS * calls:(ROUNDS + 1) * calls], 0.01))
-    app.close()
+    service.close()
     shutil.rmtree(work, ignore_errors=True)
     return {"pattern": pattern, "calls": calls, "cpu_ms_per_call": {k: round(v, 3) for k, v in result.items()},
             "steps_total_ms": round(total, 3), "asgi_app_ms": round(whole, 3), "event_loop": loop,

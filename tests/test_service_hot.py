@@ -370,3 +370,56 @@ def test_an_answers_head_and_body_reach_the_socket_in_one_write_and_a_lone_write
         assert aborted.writes == [] and aborted.closed
 
     asyncio.run(writes())
+
+
+@pytest.mark.parametrize("name, service_id", [("fhir_dnacpr_bundle.json", "leder-audit-dnacpr"),
+                                              ("fhir_death_bundle.json", "leder-audit-mccd")])
+def test_cards_of_findings_found_again_are_the_cards_written_afresh(name, service_id):
+    # A form checked again finds the same findings (the engine shares their parts and reasons), and its cards
+    # come from what was written for them the first time: the same cards, with this call's uuids and hash.
+    first, again = _found(name, service_id), _found(name, service_id)
+    assert first and any(a.reasons is b.reasons for a, b in zip(first, again))
+    for findings, instance, rulebook_hash in ((first, "hook-1", "hash-1"), (again, "hook-2", "hash-1"),
+                                              (again, "hook-2", "hash-2"), (first, "hook-1", "hash-1")):
+        answer = cards_answer(findings, "sign", instance, rulebook_hash)
+        fresh = [card for card, _ in cards_for(findings, "sign", instance, rulebook_hash)]
+        assert answer.body == json_bytes({"cards": fresh})
+        assert {card["extension"]["org.leder-audit.finding"]["rulebookHash"] for card in fresh} == {rulebook_hash}
+
+
+def test_a_finding_with_other_words_gets_its_own_card_not_one_kept_for_another():
+    from leder_audit.findings import FoundFinding
+
+    found = _found("fhir_death_bundle.json", "leder-audit-mccd")[0]
+    other = FoundFinding(found.parts, found.reasons, found.record_id, found.record_type, found.message + " Again.",
+                         found.source, found.location)
+    for finding in (found, other, found):
+        answer = cards_answer([finding], "sign", "hook-1", "h")
+        assert answer.body == json_bytes({"cards": [card for card, _ in cards_for([finding], "sign", "hook-1", "h")]})
+    assert "Again." in json.loads(cards_answer([other], "sign", "hook-1", "h").body)["cards"][0]["detail"]
+    assert "Again." not in json.loads(cards_answer([found], "sign", "hook-1", "h").body)["cards"][0]["detail"]
+
+
+@settings(max_examples=500)
+@given(st.floats(0, 4e9, allow_nan=False) | st.integers(0, 4 * 10**15).map(lambda us: us / 1e6))
+def test_an_audit_lines_time_is_the_one_datetime_writes(now):
+    from datetime import datetime, timezone
+
+    from leder_audit.service.auditlog import AuditLog
+
+    log = AuditLog(None, wall_clock=lambda: now)
+    assert log._time() == datetime.fromtimestamp(now, timezone.utc).isoformat(timespec="milliseconds")
+    assert log._time() == log._time()  # the second's text, kept, is the one written afresh
+
+
+@given(st.binary(max_size=600))
+def test_a_base64url_segment_reads_as_the_standard_library_reads_it(data):
+    import base64
+
+    from leder_audit.service.auth import _bytes
+
+    text = base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    assert _bytes(text) == data
+    for spoiled in (text + "=", "+" + text, text + "/", text + "\u00e9", text + " "):
+        with pytest.raises(ValueError):
+            _bytes(spoiled)

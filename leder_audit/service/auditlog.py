@@ -30,12 +30,15 @@ class AuditLog:
     gone; at once when written from no event loop; and by flush() and close().
     """
 
-    def __init__(self, path: str | None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, path: str | None, clock: Callable[[], float] = time.monotonic,
+                 wall_clock: Callable[[], float] = time.time) -> None:
         self._stream: IO[str] = open(path, "a", encoding="utf-8") if path else sys.stderr
         self._owned = path is not None
         self._lock = threading.Lock()
         self._clock = clock
         self._due: float | None = None  # when the buffered lines must be written out; None when none are
+        self._wall_clock = wall_clock
+        self._second, self._second_text = -1, ""  # the second a line was last written in, and its text
 
     def write(self, entry: dict[str, Any]) -> None:
         line = to_json(entry).decode() + "\n"  # compact JSON, written by pydantic-core
@@ -65,12 +68,25 @@ class AuditLog:
 
     def call(self, method: str, route: str, status: int, seconds: float, audit: dict[str, Any]) -> None:
         """The line of one call: when, what, how it went, how long it took, and what the handler added."""
-        entry = {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "method": method,
+        entry = {"time": self._time(), "method": method,
                  "route": route, "status": status, "ms": round(seconds * 1000, 3)}
         for key, value in audit.items():
             if key in HANDLER_KEYS:
                 entry[key] = value
         self.write(entry)
+
+    def _time(self) -> str:
+        """Now in UTC to the millisecond, as `datetime.now(timezone.utc).isoformat(timespec="milliseconds")` writes
+        it, the date and time of day written once a second."""
+        now = self._wall_clock()
+        second = int(now)
+        microseconds = round((now - second) * 1e6)  # as datetime rounds a timestamp, before it is cut to the ms
+        if microseconds >= 1_000_000:
+            second, microseconds = second + 1, microseconds - 1_000_000
+        if second != self._second:
+            self._second_text = datetime.fromtimestamp(second, timezone.utc).isoformat()[:-6]
+            self._second = second
+        return f"{self._second_text}.{microseconds // 1000:03d}+00:00"
 
     def close(self) -> None:
         if self._owned:

@@ -76,14 +76,16 @@ _PKCS1 = padding.PKCS1v15()
 _ECDSA = ec.ECDSA(_SHA384)
 
 
-_URLSAFE = str.maketrans("-_", "+/")
-_PADDING = ("", "", "==", "=")  # by the length of the text modulo 4 (1 is not base64)
+# base64url's two letters as base64's, on bytes: bytes.translate reads a table, where str.translate looks up
+# each character in a dict (ten times slower on a signature's 342 characters).
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
+_PADDING = (b"", b"", b"==", b"=")  # by the length of the text modulo 4 (1 is not base64)
 
 
 def _bytes(text: str) -> bytes:
     if len(text) % 4 == 1 or not _BASE64URL.fullmatch(text):
         raise ValueError("not base64url")
-    return binascii.a2b_base64(text.translate(_URLSAFE) + _PADDING[len(text) % 4])
+    return binascii.a2b_base64(text.encode("ascii").translate(_URLSAFE) + _PADDING[len(text) % 4])
 
 
 def _segment(text: str) -> dict[str, Any]:

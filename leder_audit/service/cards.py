@@ -11,7 +11,7 @@ from typing import Any, Iterable
 
 from pydantic_core import to_json
 
-from ..findings import SEVERITIES, Evidence, Finding, FindingParts, FoundFinding
+from ..findings import SEVERITIES, Evidence, Finding, FindingParts, FoundFinding, Reasons
 from ..prose import counted
 
 SUMMARY_LIMIT = 140  # characters; the CDS Hooks specification's limit for a card's summary
@@ -232,6 +232,38 @@ def _evidence_json(evidence: Evidence | None) -> str:
             f'"end":{_number_or_null(evidence.end)},"path":{_null_or(evidence.path)}}}')
 
 
+def _written_rest(finding: AnyFinding, hash_json: str) -> str:
+    """A finding's card as JSON after its uuid: all of the card that is not the hook instance's."""
+    rule = _rule_card(finding)
+    return (f'{rule.head}{_json_string(_detail(finding, rule.guidance))}{rule.middle}'
+            f'{hash_json}{rule.tail}{_null_or(finding.path)},"evidence":{_evidence_json(finding.evidence)},'
+            f'"decidedOnUnknown":{"true" if finding.decided_on_unknown else "false"},'
+            f'"fingerprint":{_json_string(finding.fingerprint)}}}}}}}')
+
+
+# The cards of recent findings after their uuid, by what they are written from: the rule's shared parts and
+# the finding's reasons (the engine shares one Reasons between findings that repeat an explanation), held so
+# that their ids are not reused, with its message, fingerprint and the rulebook hash. A form checked again as
+# it is edited finds most of its findings again, and their cards differ only in the uuid.
+_CARD_RESTS: dict[tuple[int, int, str, str, str], tuple[FindingParts, Reasons, str]] = {}
+_CARD_RESTS_LIMIT = 4096
+
+
+def _card_rest(finding: AnyFinding, rulebook_hash: str, hash_json: str) -> str:
+    if not isinstance(finding, FoundFinding):
+        return _written_rest(finding, hash_json)
+    parts, reasons = finding.parts, finding.reasons
+    key = (id(parts), id(reasons), finding.message, finding.fingerprint, rulebook_hash)
+    known = _CARD_RESTS.get(key)
+    if known is not None and known[0] is parts and known[1] is reasons:
+        return known[2]
+    rest = _written_rest(finding, hash_json)
+    if len(_CARD_RESTS) >= _CARD_RESTS_LIMIT:
+        _CARD_RESTS.clear()
+    _CARD_RESTS[key] = (parts, reasons, rest)
+    return rest
+
+
 @dataclass(frozen=True, slots=True)
 class CardsAnswer:
     """A hook's answer written out: the response body, and what the audit line and the feedback file keep."""
@@ -256,11 +288,7 @@ def cards_answer(findings: Iterable[AnyFinding], moment: str, hook_instance: str
         card = card_uuid(hook_instance, fingerprint)
         if card in cards:
             continue
-        rule = _rule_card(finding)
-        cards[card] = (f'{{"uuid":"{card}",{rule.head}{_json_string(_detail(finding, rule.guidance))}{rule.middle}'
-                       f'{hash_json}{rule.tail}{_null_or(finding.path)},"evidence":{_evidence_json(finding.evidence)},'
-                       f'"decidedOnUnknown":{"true" if finding.decided_on_unknown else "false"},'
-                       f'"fingerprint":{_json_string(fingerprint)}}}}}}}')
+        cards[card] = f'{{"uuid":"{card}",{_card_rest(finding, rulebook_hash, hash_json)}'
         issued.append((card, finding.rule_id, finding.rule_version))
         rules.add(finding.rule_id)
     if rule_errors:

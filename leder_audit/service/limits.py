@@ -24,9 +24,12 @@ class TokenBuckets:
     def allow(self, client: str) -> bool:
         now = self.clock()
         with self._lock:
-            tokens, then = self._buckets.get(client, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - then) * self.per_second)
-            if len(self._buckets) >= self.max_clients and client not in self._buckets:
+            known = self._buckets.get(client)
+            if known is None:
+                tokens = float(self.burst)
+            else:
+                tokens = min(float(self.burst), known[0] + (now - known[1]) * self.per_second)
+            if known is None and len(self._buckets) >= self.max_clients:
                 # Full buckets forget nothing a client could use: a full bucket is what a newcomer gets.
                 self._buckets = {c: b for c, b in self._buckets.items()
                                  if b[0] + (now - b[1]) * self.per_second < self.burst}
@@ -65,8 +68,10 @@ def client_of(scope: Scope) -> str:
 
 def body_refusal(headers: dict[bytes, bytes], max_body_bytes: int, takes_body: bool) -> Refusal | None:
     """What is wrong with a POST before its body is read: not JSON (415) or declared too big (413)."""
-    if takes_body and not is_json(headers.get(b"content-type", b"").decode("latin-1")):
-        return NOT_JSON
+    if takes_body:
+        content_type = headers.get(b"content-type", b"")
+        if content_type != b"application/json" and not is_json(content_type.decode("latin-1")):
+            return NOT_JSON
     declared = headers.get(b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_body_bytes:
         return too_big(max_body_bytes)

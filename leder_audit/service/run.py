@@ -101,7 +101,8 @@ def serve(host: str, port: int, rules: list[str], config_file: str | None, strea
     main_thread = threading.current_thread() is threading.main_thread()
     before = {s: signal.signal(s, _stopped) for s in STOP_SIGNALS} if main_thread else {}
     try:
-        uvicorn.run(app, host=host, port=port, access_log=False, server_header=False, log_level="warning",
+        # uvicorn is given the ASGI callable the service answers with, not the ServiceApp around it: one call less.
+        uvicorn.run(app.asgi, host=host, port=port, access_log=False, server_header=False, log_level="warning",
                     lifespan="off", **server_options())
     except Stopped as stop:
         print(stop_notice(stop.signum), file=stream)
