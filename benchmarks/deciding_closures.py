@@ -1,5 +1,5 @@
-"""Print the shape of every built-in rule's deciding closures: each closure's name and a hash of its bytecode,
-down the tree, rule by rule.
+"""Print the code every built-in rule is decided by: each rule's generated function (its source, with the kind
+of each constant it is given), rule by rule.
 
     python benchmarks/deciding_closures.py > after.txt
 
@@ -9,30 +9,21 @@ the same code, and any difference in how fast they are decided is the machine's.
 
 from __future__ import annotations
 
-import hashlib
 import sys
-from typing import Any
 
 from leder_audit import load_rulebook
-
-
-def shape(function: Any, depth: int, out: list[str]) -> None:
-    code = function.__code__
-    out.append(f"{'  ' * depth}{code.co_qualname} {hashlib.sha256(code.co_code).hexdigest()[:12]}")
-    for cell in function.__closure__ or ():
-        held = cell.cell_contents
-        for item in held if isinstance(held, (list, tuple)) else (held,):
-            if callable(item) and hasattr(item, "__code__") and item.__code__.co_filename.endswith("compile.py"):
-                shape(item, depth + 1, out)
+from leder_audit.language.generate import generated_source
 
 
 def main() -> int:
     book = load_rulebook()
     out: list[str] = []
-    for record_type, plan in sorted(book.plans.items()):
-        for rule, compiled in plan:
+    for record_type, typed in sorted(book.by_type.items()):
+        made = generated_source([rule.condition for rule in typed])
+        for rule, (source, constants) in zip(typed, made):
             out.append(f"{record_type} {rule.id}")
-            shape(compiled, 1, out)
+            out.append(source.rstrip("\n"))
+            out.append("  constants: " + ", ".join(type(c).__name__ for c in constants))
     print("\n".join(out))
     return 0
 

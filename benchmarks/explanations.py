@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from datetime import date
 from itertools import islice
-from typing import Any, Callable
+from typing import Any
 
 from leder_audit import load_rulebook
 from leder_audit.intake import record_data
@@ -26,17 +25,9 @@ from leder_audit.language.interpret import interpret
 from leder_audit.language.trace import Trace
 from leder_audit.records import parts_of
 
+from stages import best
+
 AS_OF = date(2025, 1, 1)
-
-
-def best(work: Callable[[], object], rounds: int, count: int) -> float:
-    """Fastest CPU time of `rounds` runs of work, in microseconds per item."""
-    fastest = float("inf")
-    for _ in range(rounds):
-        start = time.process_time()
-        work()
-        fastest = min(fastest, time.process_time() - start)
-    return fastest / max(count, 1) * 1e6
 
 
 def main() -> int:

@@ -16,7 +16,8 @@ from .errors import Origin, RuleError
 from .engine import Auditor, Case, Checker, Placeholder
 from .findings import NOT_RECORDED, SEVERITIES, AuditResult, Finding, FindingParts, Reference, Severity
 from .language.check import check, did_you_mean
-from .language.compile import Compiled, Explainer, compile_condition, compile_explainer, compile_shared
+from .language.compile import Compiled, Explainer, compile_condition, compile_explainer
+from .language.generate import generate_shared
 from .language.trace import trace_inputs
 from .language.nodes import Node
 from .language.syntax import parse
@@ -203,7 +204,7 @@ class Rulebook:
         # What the engine runs on each record type: every rule with its condition compiled together with the
         # others of that type, so a sub-expression several rules share is computed once per record.
         self.plans: dict[str, list[tuple[Rule, Compiled]]] = {
-            t: list(zip(typed, compile_shared([r.condition for r in typed]))) for t, typed in self.by_type.items()}
+            t: list(zip(typed, generate_shared([r.condition for r in typed]))) for t, typed in self.by_type.items()}
         self.by_id = {r.id: r for r in rules}
         # The field paths each rule's explanation reads, by rule id: what the engine keeps explanations by.
         self.trace_paths = {r.id: trace_inputs(r.condition) for r in rules}
