@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from leder_audit.regexsafety import compile_trigger_pattern
 from leder_audit.text import load_concepts
 from leder_audit.text.context import _sentences
-from leder_audit.text.rewrite import FastPattern, Unwritable, _plain, unparse
+from leder_audit.text.rewrite import FastPattern, Unwritable, _plain, options_of, unparse
 
 from .test_text_prefilter import GATE_TEXT, PIECE, SEPARATORS
 
@@ -119,3 +119,55 @@ def test_a_pattern_the_parser_cannot_read_runs_as_written(source: str) -> None:
     pattern = compile_trigger_pattern(source)
     fast = FastPattern(pattern)
     assert fast.main is pattern and not fast.required
+
+
+# --- a choice searched option by option ----------------------------------------------------------------------
+
+CHOICES = [(pattern, options) for pattern in TRIGGERS._sentence_patterns for options in [options_of(pattern)] if options]
+
+
+def any_option_matches(options: tuple[regex.Pattern[str], ...], text: str, a: int, b: int) -> bool:
+    return any(option.search(text, a, b) is not None for option in options)
+
+
+def same_answer_as_the_choice(pattern: regex.Pattern[str], options: tuple[regex.Pattern[str], ...], text: str) -> None:
+    for a, b in [(0, len(text)), *_sentences(text)]:
+        expected = pattern.search(text, a, b) is not None
+        assert any_option_matches(options, text, a, b) == expected, (pattern.pattern[:60], text, a, b)
+
+
+def test_the_built_in_sentence_patterns_that_are_choices_are_split_into_their_options() -> None:
+    # The clinical-reason pattern is the dearest to search whole; the plain-statement and reason-marker
+    # patterns are choices too.
+    assert len(CHOICES) >= 3
+    assert max(len(options) for _, options in CHOICES) >= 8
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(TEXT, GATE_TEXT, st.text(max_size=60)))
+def test_a_choice_matches_a_span_where_one_of_its_options_does(text: str) -> None:
+    for pattern, options in CHOICES:
+        same_answer_as_the_choice(pattern, options, text)
+
+
+def test_a_choice_matches_a_span_where_one_of_its_options_does_in_the_corpus() -> None:
+    for text in corpus_texts():
+        for variant in (text, text.upper()):
+            for pattern, options in CHOICES:
+                same_answer_as_the_choice(pattern, options, variant)
+
+
+def test_the_options_of_a_choice_read_back_first_go_last() -> None:
+    options = options_of(compile_trigger_pattern(r"(?<=\w{3}\s)\bcpr\b | \bdying\b | (?<!not\s)\bfutile\b | end\s+stage"))
+    assert [o.search("dying") is not None for o in options] == [True, False, False, False]
+    assert [o.search("end  stage") is not None for o in options] == [False, True, False, False]
+    # Those that begin with a look-behind keep their written order after the others.
+    assert [o.search("abc cpr") is not None for o in options] == [False, False, True, False]
+    assert [o.search("x futile") is not None for o in options] == [False, False, False, True]
+    # A group around the whole choice is no part of it.
+    assert len(options_of(compile_trigger_pattern(r"(?:\bcpr\b|dying)"))) == 2
+
+
+@pytest.mark.parametrize("source", [r"\bcpr\b", r"(?:a|b)c", r"(a)|(b)", r"(?i:a|b)", r"\p{Lu}|x"])
+def test_a_pattern_that_is_no_choice_or_cannot_be_split_is_searched_whole(source: str) -> None:
+    assert options_of(compile_trigger_pattern(source)) == ()

@@ -15,7 +15,7 @@ from leder_audit import regexsafety
 from leder_audit.regexsafety import compile_trigger_pattern
 from leder_audit.text.normalise import TOKEN_RE, split_tokens, tokens
 from leder_audit.text.prefixes import GateIndex, fixed_text, gates_of
-from leder_audit.text.rewrite import FastPattern
+from leder_audit.text.rewrite import FastPattern, options_of
 from leder_audit.text.specs import MODIFIER_CATEGORIES, SentenceSpec, TriggerSpec
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ class TriggerSet:
     """All context triggers, indexed for fast finding, and the ConText scope rules."""
 
     __slots__ = ("specs", "_sizes", "_by_words", "_patterns", "_sentence_tests", "_sentence_patterns", "_steps", "_fixed",
-                 "_gates", "_hits", "_indexed", "_fast")
+                 "_gates", "_hits", "_indexed", "_fast", "_options", "_gated")
 
     def __init__(self, specs: Iterable[TriggerSpec]):
         self.specs: tuple[TriggerSpec, ...] = tuple(s for s in specs if s.enabled)
@@ -103,16 +103,21 @@ class TriggerSet:
                                 if s.sentence is not None]
         # The sentence tests' patterns, after the trigger patterns in the gate index.
         self._sentence_patterns = list(compiled.values())
+        # A sentence test asks only whether a pattern matches, so a pattern that is a choice a|b|c is
+        # searched option by option (rewrite.options_of); by id() of the pattern. The options follow
+        # the sentence patterns in the gate index, each gated by its own literals.
+        self._options = {id(p): options for p in self._sentence_patterns for options in [options_of(p)] if options}
+        self._gated = [*self._sentence_patterns, *(o for options in self._options.values() for o in options)]
         # Most trigger patterns are word lists that a short rationale rarely holds: a pattern runs
         # only on a text its gates admit.
         self._gates = GateIndex([*(gates_of(regex) for regex, _ in self._patterns),
-                                 *map(gates_of, self._sentence_patterns)])
+                                 *map(gates_of, self._gated)])
         # A search that cannot run long needs no time limit, and a pattern that is one fixed string
         # (";", ":") is found as a string, never through the regex engine.
         self._fixed = [fixed_text(regex) for regex, _ in self._patterns]
         # A pattern that reads far around where it matches is searched in a faster form that finds
         # the same (leder_audit/text/rewrite.py); by id() of the pattern, trigger or sentence test's.
-        self._fast = {id(p): fast for p in (*(regex for regex, _ in self._patterns), *self._sentence_patterns)
+        self._fast = {id(p): fast for p in (*(regex for regex, _ in self._patterns), *self._gated)
                       for fast in [FastPattern(p)] if fast.rewritten}
         self._steps = [_steps(self._fast.get(id(regex)), regex) for regex, _ in self._patterns]
         self._hits = lru_cache(maxsize=2048)(self._find_hits)
@@ -187,7 +192,8 @@ class TriggerSet:
         if admitted is None:
             admitted = [i for i in self._gates.candidates(text) if i >= len(self._patterns)]
         count = len(self._patterns)
-        return _SentenceReading(text, frozenset(id(self._sentence_patterns[i - count]) for i in admitted), self._fast)
+        return _SentenceReading(text, frozenset(id(self._gated[i - count]) for i in admitted), self._fast,
+                                self._options)
 
     def _pattern_hits(self, text: str, admitted: list[int] | None = None) -> list[Hit]:
         """The hits of the trigger patterns the text's gates admit (admitted: their places in the gate index)."""
@@ -293,9 +299,10 @@ class _SentenceReading:
     lookahead included), and a sentence begins and ends where no word does, so the words and
     literals a match there must hold are the text's own."""
 
-    __slots__ = ("text", "limit", "_admitted", "_sentences", "_holds", "_found", "_last", "_fast")
+    __slots__ = ("text", "limit", "_admitted", "_sentences", "_holds", "_found", "_last", "_fast", "_options")
 
-    def __init__(self, text: str, admitted: frozenset[int], fast: dict[int, FastPattern] | None = None) -> None:
+    def __init__(self, text: str, admitted: frozenset[int], fast: dict[int, FastPattern] | None = None,
+                 options: dict[int, tuple[regex.Pattern[str], ...]] | None = None) -> None:
         self.text = text
         self.limit = regexsafety.time_limit(text)
         # id() of each pattern the text's gates admit.
@@ -306,6 +313,8 @@ class _SentenceReading:
         self._last: dict[int, int] = {}
         # id() of a pattern to the faster form it is searched in, where it has one.
         self._fast = fast or {}
+        # id() of a pattern that is a choice to its options, searched one by one (each gated too).
+        self._options = options or {}
 
     @property
     def sentences(self) -> list[tuple[int, int]]:
@@ -318,7 +327,7 @@ class _SentenceReading:
         known = self._found.get(id(pattern))
         if known is None:
             known = self._found[id(pattern)] = (id(pattern) in self._admitted
-                                                and self._search(pattern, 0, len(self.text)) is not None)
+                                                and self._matches(pattern, 0, len(self.text)))
         return known
 
     def last_start(self, pattern: regex.Pattern[str]) -> int:
@@ -340,8 +349,16 @@ class _SentenceReading:
         known = self._holds.get(key)
         if known is None:
             a, b = self.sentences[k]
-            known = self._holds[key] = id(pattern) in self._admitted and self._search(pattern, a, b) is not None
+            known = self._holds[key] = id(pattern) in self._admitted and self._matches(pattern, a, b)
         return known
+
+    def _matches(self, pattern: regex.Pattern[str], a: int, b: int) -> bool:
+        """Whether the pattern matches within text[a:b]: a choice where one of its options the gates admit does."""
+        options = self._options.get(id(pattern))
+        if options is None:
+            return self._search(pattern, a, b) is not None
+        admitted = self._admitted
+        return any(id(option) in admitted and self._search(option, a, b) is not None for option in options)
 
     def _search(self, pattern: regex.Pattern[str], a: int, b: int) -> regex.Match[str] | None:
         fast = self._fast.get(id(pattern))

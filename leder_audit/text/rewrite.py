@@ -13,6 +13,11 @@ from the pattern's parse tree:
 
 Each form is written back from the tree as a pattern (`unparse`) and used only when the tree it
 parses to is the tree it was written from.
+
+Where only whether a pattern matches is asked (a sentence test), a pattern that is a choice of
+options ``a|b|c`` is searched option by option (`options_of`): it matches a span exactly where one
+of its options does, and each option searched alone is gated by its own literals and skips ahead
+to where it can begin, which the engine cannot do for the choice as a whole.
 """
 
 from __future__ import annotations
@@ -91,6 +96,31 @@ class FastPattern:
         guarded = _behind_guarded(tree)
         if _plain(guarded) != _plain(tree):
             self.main = _compiled(guarded, flags)
+
+
+def options_of(pattern: regex.Pattern[str]) -> tuple[regex.Pattern[str], ...]:
+    """The options of a pattern that is a choice ``a|b|c``, each as a pattern of its own, or () when it is
+    not one or an option cannot be written back to its tree.
+
+    A search of text[pos:endpos] for the pattern finds a match exactly when a search for one of its
+    options does (the choice is tried at each position, option by option), so whether the pattern
+    matches is whether any option matches, in any order. Options that begin by reading back (a
+    look-behind, tried at every position the engine reaches) are put last, as the dearest.
+    """
+    if sre_parse is None:
+        return ()
+    try:
+        tree = list(sre_parse.parse(pattern.pattern, pattern.flags))
+        if len(tree) == 1 and tree[0][0] is sre.SUBPATTERN and tree[0][1][0] is None and not any(tree[0][1][1:3]):
+            tree = list(tree[0][1][3])
+        if len(tree) != 1 or tree[0][0] is not sre.BRANCH:
+            return ()
+        options = [list(option) for option in tree[0][1][1]]
+        compiled = [_compiled(option, pattern.flags) for option in options]
+    except Exception:  # noqa: BLE001 - a tree that cannot be read or written back: the pattern is searched whole
+        return ()
+    dear = [bool(o) and o[0][0] in (sre.ASSERT, sre.ASSERT_NOT) and o[0][1][0] == -1 for o in options]
+    return tuple(p for _, p in sorted(zip(dear, compiled), key=lambda pair: pair[0]))
 
 
 def _far_ahead(op: Any, arg: Any) -> list[tuple[Any, Any]] | None:
