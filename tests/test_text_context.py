@@ -179,3 +179,36 @@ def test_unrelated_words_never_remove_an_affirmed_mention(
     kept = [(m.start, m.end) for m in CONCEPTS.find(padded, "ld_or_related") if m.affirmed]
     # A neutral word may widen a mention ("severe" + "learning disability"), never remove it.
     assert all(any(s <= start and end <= e for s, e in kept) for start, end in original)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A condition written as uncertain, then named again with nothing of its own: still queried.
+        ("Presumed ID. Not for CPR in view of ID.", ["background", "uncertain"]),
+        ("Possible ASD. DNACPR - autism, frailty.", ["uncertain", "uncertain"]),
+        ("? LD - not for CPR given LD.", ["uncertain", "uncertain"]),
+        # Another condition queried, or the same one stated by its own words, is left as it is.
+        ("Possible autism in addition to his known severe LD. Not for CPR because of his LD.",
+         ["uncertain", "affirmed", "affirmed"]),
+        ("Presumed sepsis. Not for CPR due to severe LD.", ["affirmed"]),
+        # A queried condition that is someone else's carries nothing.
+        ("Sister has possible autism. Not for CPR due to his autism.", ["other_experiencer", "affirmed"]),
+    ],
+)
+def test_a_queried_condition_named_again_stays_queried(text: str, expected: list[str]) -> None:
+    assert labels(text) == expected
+
+
+def test_a_mention_named_again_after_a_query_says_why_it_is_uncertain() -> None:
+    first, second = CONCEPTS.find("Query autism. Not for ITU due to autism.", "ld_or_related")
+    assert first.context.uncertain and second.context.uncertain
+    assert second.context.triggers == ("written as uncertain before",)
+    assert second.affirmed is False
+
+
+def test_a_question_mark_with_no_words_is_no_sentence_of_its_own() -> None:
+    # The hedge's question mark is followed by a space, as a sentence end is; it opens the words after it.
+    assert labels("? LD - not for CPR.") == ["uncertain"]
+    assert labels("?LD. Not for CPR.") == ["uncertain"]
+    assert labels("Autism? Yes - would not tolerate CPR") == ["affirmed"]

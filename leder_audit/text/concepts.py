@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -11,7 +12,7 @@ from pydantic import ValidationError
 
 from leder_audit.errors import LederAuditError, RuleError
 from leder_audit.resources import builtin_rules_dir
-from leder_audit.text.context import Context, TriggerSet
+from leder_audit.text.context import AFFIRMED, Context, TriggerSet
 from leder_audit.text.match import ConceptMatcher, Mention, Span
 from leder_audit.text.specs import ConceptFile, ConceptSpec, TriggerSpec
 from leder_audit.yamlfile import load, read_text, within
@@ -63,13 +64,13 @@ class ConceptSet:
         members = self.members(concept)
         if not text or not self._possible(text, self._member_sets[concept]):
             return []
-        return [self._mention(text, span) for span in self._spans(text) if span.concept in members]
+        return _queried_again([self._mention(text, span) for span in self._spans(text) if span.concept in members])
 
     def find_all(self, text: str) -> list[Mention]:
         """All mentions of every concept in text, in order."""
         if not text or not self._possible(text, self._member_sets[""]):
             return []
-        return [self._mention(text, span) for span in self._spans(text)]
+        return _queried_again([self._mention(text, span) for span in self._spans(text)])
 
     def codes(self, concept: str) -> tuple[str, ...]:
         """ICD-10 codes and ranges of the concept or group."""
@@ -99,6 +100,35 @@ class ConceptSet:
     def _classified(self, text: str, span: Span) -> Mention:
         return Mention(span.concept, span.start, span.end, text[span.start : span.end],
                        self.triggers.classify(text, span.start, span.end))
+
+
+# The trigger a mention is given when it names again a condition written as uncertain before it.
+QUERIED_BEFORE = "written as uncertain before"
+
+
+def _queried_again(mentions: list[Mention]) -> list[Mention]:
+    """The mentions, each naming again with nothing around it a condition the text wrote as uncertain
+    before it made uncertain too.
+
+    "Presumed ID. Not for CPR in view of ID.", "Possible ASD. DNACPR - autism, frailty": the second
+    mention is the same queried condition, not a diagnosis the form now states. Only a mention no
+    trigger decides is changed (not "known", "confirmed", a negation, a relative), and only by an
+    earlier uncertain mention of the same concept about the person (a queried dementia leaves "Known
+    LD" as it is).
+    """
+    if len(mentions) < 2:
+        return mentions
+    queried: set[str] = set()
+    kept = []
+    for mention in mentions:
+        context = mention.context
+        if context.uncertain and not context.negated and context.experiencer == "patient" \
+                and context.temporality != "hypothetical":
+            queried.add(mention.concept)
+        elif mention.concept in queried and context == AFFIRMED:
+            mention = replace(mention, context=replace(context, uncertain=True, triggers=(QUERIED_BEFORE,)))
+        kept.append(mention)
+    return kept
 
 
 def load_concepts(*folders: str | Path) -> ConceptSet:

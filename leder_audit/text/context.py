@@ -272,6 +272,7 @@ class TriggerSet:
 # the start of a line ("2. Recommendation").
 _SENTENCE_END = regex.compile(r"(?<!(?:^|\n)[ \t]*\d{1,2})[.!?](?=\s|$)|\n|/{2,}|\|")
 _LEADING = regex.compile(r"\s*(?:\d{1,2}[.)]\s+)?")
+_WORD = regex.compile(r"[^\W_]")
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -282,6 +283,10 @@ def _sentences(text: str) -> list[tuple[int, int]]:
         if end > start:
             lead = _LEADING.match(text, start, end)
             first = lead.end() if lead is not None else start
+            # A run of marks with no word ("? LD - not for CPR": the hedge's question mark) is no
+            # sentence of its own: it belongs to the words after it.
+            if first < end and _WORD.search(text, first, end) is None and end < len(text):
+                continue
             if first < end:
                 spans.append((first, end))
         start = end
