@@ -397,13 +397,18 @@ def _is_respect_form(items: list[dict[str, Any]]) -> bool:
 def _items(node: dict[str, Any], into: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Every item under a QuestionnaireResponse, item or answer, each before the items nested in it."""
     items = [] if into is None else into
-    for item in as_list(node.get("item")):
-        if isinstance(item, dict):
-            items.append(item)
-            _items(item, items)
-            for answer in as_list(item.get("answer")):
-                if isinstance(answer, dict):
-                    _items(answer, items)
+    children = node.get("item")
+    if isinstance(children, list):
+        for item in children:
+            if isinstance(item, dict):
+                items.append(item)
+                if "item" in item:  # most items nest none: no call for them
+                    _items(item, items)
+                answers = item.get("answer")
+                if isinstance(answers, list):
+                    for answer in answers:
+                        if isinstance(answer, dict) and "item" in answer:
+                            _items(answer, items)
     return items
 
 
@@ -422,10 +427,12 @@ def _answer(item: dict[str, Any]) -> Any:
 def _respect_record(response: dict[str, Any], bundle: Bundle, items: list[dict[str, Any]]) -> dict[str, Any]:
     record: dict[str, Any] = {"record_type": "dnacpr_decision", "id": str(response.get("id") or ""), "form": "respect"}
     for item in items:
-        target = RESPECT_LINK_IDS.get(str(item.get("linkId")))
-        value = _answer(item) if target else None
-        if target and value is not None and target not in record:
-            record[target] = value
+        link_id = item.get("linkId")
+        target = RESPECT_LINK_IDS.get(link_id if type(link_id) is str else str(link_id))
+        if target and target not in record:
+            value = _answer(item)
+            if value is not None:
+                record[target] = value
     if "decision_date" not in record and date_part(response.get("authored")):
         record["decision_date"] = date_part(response.get("authored"))
     person = person_from_patient(bundle.patient(response))
