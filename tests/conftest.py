@@ -16,6 +16,25 @@ FIXTURES = ROOT / "fixtures"
 AS_OF = date(2024, 6, 30)
 
 
+@pytest.fixture
+def age_at_calls(monkeypatch):
+    """The arguments of every call of the language's age_at() while the test runs, to count how often a
+    shared sub-expression is worked out."""
+    from dataclasses import replace
+
+    from leder_audit.language.functions import FUNCTIONS
+
+    calls: list[tuple[object, ...]] = []
+    age_at = FUNCTIONS["age_at"]
+
+    def counted(ctx, *args):
+        calls.append(args)
+        return age_at.impl(ctx, *args)
+
+    monkeypatch.setitem(FUNCTIONS, "age_at", replace(age_at, impl=counted))
+    return calls
+
+
 @pytest.fixture(scope="session")
 def book():
     import leder_audit

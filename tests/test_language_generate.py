@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from leder_audit import load_rulebook
 from leder_audit.language.check import check
 from leder_audit.language.compile import CONTEXT, MEMO, RECORD, compile_shared
-from leder_audit.language.functions import FUNCTIONS
 from leder_audit.language.functions import RunContext
 from leder_audit.language.generate import generate_shared, generated_source
 from leder_audit.language.interpret import Trace, interpret
@@ -49,15 +48,8 @@ def test_generated_functions_decide_as_the_interpreter_and_the_closures_do(sourc
         assert value is closed or value == closed
 
 
-def test_a_sub_expression_several_rules_share_is_computed_once_per_record(monkeypatch):
-    calls = []
-    age_at = FUNCTIONS["age_at"]
-
-    def counted(ctx, *args):
-        calls.append(args)
-        return age_at.impl(ctx, *args)
-
-    monkeypatch.setitem(FUNCTIONS, "age_at", replace(age_at, impl=counted))
+def test_a_sub_expression_several_rules_share_is_computed_once_per_record(age_at_calls):
+    calls = age_at_calls
     sources = ["age_at(date_of_death) >= 14",
                "let a = age_at(date_of_death); exists(a) and a <= 25",
                "let derived = age_at(date_of_death); let teen = derived >= 13 and derived <= 19; teen",
