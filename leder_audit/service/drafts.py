@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..paths import step
-from ..readers.fhir import BUILDERS, Bundle
+from .draft_records import READERS
 from .hooks import Service
 
 DRAFT_ID = "draft"  # the id given to a form that has none yet
-_BUILDER_OF = dict(BUILDERS)
 
 
 class DraftError(Exception):
@@ -85,14 +84,12 @@ def records_of_draft(draft: Any, service: Service, bounds: Bounds, body_bytes: i
         raise DraftError(400, "context.draft must be a FHIR resource or Bundle: a JSON object with resourceType",
                          "context.draft")
     within_bounds(draft, bounds, body_bytes=body_bytes)
-    # The one builder of the service's record type, straight on the draft: what records_from_document finds
+    # The service's record type read straight from the draft, in one pass: what records_from_document finds
     # for that type, with no entry locations, Incoming wrappers or rejection worked out for records never filed.
-    records = []
-    bundle = Bundle.of(draft)
-    for record, _ in _BUILDER_OF[service.record_type](bundle):
+    records = READERS[service.record_type](draft)
+    for record in records:
         if not record.get("id"):
-            record["id"] = DRAFT_ID  # each record is made afresh by the builder, so it is set in place
-        records.append(record)
+            record["id"] = DRAFT_ID  # each record is made afresh by the reader, so it is set in place
     if not records:
         raise DraftError(422, f"context.draft holds no {service.form}; expected "
                               f"{', '.join(service.draft_resources)}", "context.draft")
