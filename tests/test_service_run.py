@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -14,10 +15,10 @@ import urllib.request
 
 import pytest
 
-from leder_audit.service.run import server_options, stop_notice
+from leder_audit.service.run import forwarded_allow_ips, server_options, stop_notice
 
 from .conftest import ROOT
-from .service_support import fixture_json, hook_call
+from .service_support import fixture_json, hook_call, make_app
 
 
 def test_the_server_runs_on_httptools_and_uvloop_when_they_are_installed():
@@ -77,3 +78,66 @@ def test_a_served_service_writes_cards_out_unasked_and_stops_cleanly_on_sigterm(
     assert process.returncode == 0, stderr
     assert stop_notice(signal.SIGTERM) in stderr
     assert "no report was written" not in stderr and "Traceback" not in stderr
+
+
+def _statuses(app, calls) -> list[tuple[int, str]]:
+    """Each call's status and the route its audit line names, sent over a connection from 127.0.0.1."""
+
+    async def send_all() -> list[tuple[int, str]]:
+        answered = []
+        for method, path, forwarded in calls:
+            headers = [(b"host", b"127.0.0.1:8080"), *forwarded]
+            body = b""
+            if method == "POST":
+                headers.append((b"content-type", b"application/json"))
+                body = json.dumps({"part1": [{"text": "Pneumonia"}]}).encode()
+            scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+                     "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+                     "root_path": "", "headers": headers, "client": ("127.0.0.1", 50000),
+                     "server": ("127.0.0.1", 8080)}
+            messages = [{"type": "http.request", "body": body, "more_body": False}]
+            sent: list[dict] = []
+
+            async def receive():
+                return messages.pop() if messages else {"type": "http.disconnect"}
+
+            async def send(message):
+                sent.append(message)
+
+            await app(scope, receive, send)
+            answered.append((sent[0]["status"], path))
+        return answered
+
+    return asyncio.run(send_all())
+
+
+def test_proxy_headers_are_read_by_the_app_as_uvicorns_middleware_reads_them(tmp_path):
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    ip = lambda address: [(b"x-forwarded-for", address.encode())]  # noqa: E731
+    calls = [("POST", "/me/check", ip("10.0.0.1")), ("POST", "/me/check", ip("10.0.0.2")),
+             ("POST", "/me/check", ip("10.0.0.1")), ("GET", "/healthz", ip("10.0.0.3")),
+             ("GET", "/healthz", ip("10.0.0.3")), ("POST", "/me/check", []), ("POST", "/me/check", []),
+             ("POST", "/me/check", ip("10.0.0.4") + [(b"x-forwarded-proto", b"https")]),
+             ("POST", "/me/check", [(b"x-forwarded-proto", b"https")])]
+    limited = {"rate_limit": {"per_second": 0.001, "burst": 1}}
+    for name in ("app", "middleware", "untrusting"):
+        (tmp_path / name).mkdir()
+    reading = make_app(tmp_path / "app", **limited)
+    reading.asgi.trust_proxies(forwarded_allow_ips())
+    around = make_app(tmp_path / "middleware", **limited)
+    expected = _statuses(ProxyHeadersMiddleware(around.asgi, forwarded_allow_ips()), calls)
+    # One call a client: each forwarded address is a client of its own, the proxy itself another.
+    assert [status for status, _ in expected] == [200, 200, 429, 200, 429, 200, 429, 200, 429]
+    assert _statuses(reading.asgi, calls) == expected
+    untrusting = make_app(tmp_path / "untrusting", **limited)
+    untrusting.asgi.trust_proxies("192.0.2.1")  # not the proxy's address: its headers are not believed
+    assert [status for status, _ in _statuses(untrusting.asgi, calls)] == [200] + [429] * 8
+    for app in (reading, around, untrusting):
+        app.close()
+
+
+def test_uvicorn_and_the_app_believe_proxy_headers_from_the_same_hosts():
+    import uvicorn
+
+    assert uvicorn.Config(lambda scope, receive, send: None).forwarded_allow_ips == forwarded_allow_ips()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from json.encoder import encode_basestring as _json_string
 from pathlib import Path
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, Awaitable, Callable, TypeVar, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -354,6 +354,16 @@ class Hot:
         # Each call's handler and the route its audit line names, by method and path.
         self.routes = {key: (handler, _route_of(key[1])) for key, handler in routes.items()}
         self.max_body_bytes = state.config.max_body_bytes
+        self.forwarded: ASGIApp | None = None  # reads X-Forwarded-* into the scope, when trusted (trust_proxies)
+
+    def trust_proxies(self, trusted_hosts: str) -> None:
+        """Read X-Forwarded-For and X-Forwarded-Proto from the hosts named as uvicorn's proxy headers
+        middleware reads them, in place of that middleware around the app: a hot call that carries neither
+        header is answered with no middleware call at all; any other call goes through it as before."""
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        self.forwarded = cast(ASGIApp, ProxyHeadersMiddleware(cast(Any, _scope_read), trusted_hosts))
+        self.stack = cast(ASGIApp, ProxyHeadersMiddleware(cast(Any, self.stack), trusted_hosts))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = self.routes.get((scope["method"], scope["path"])) if scope["type"] == "http" else None
@@ -373,6 +383,8 @@ class Hot:
                       audit: dict[str, Any]) -> int:
         """The call answered; its status (500 when the caller went away before it was read)."""
         headers = request_headers(scope)
+        if self.forwarded is not None and (b"x-forwarded-for" in headers or b"x-forwarded-proto" in headers):
+            await self.forwarded(scope, receive, send)  # the client and scheme the proxy names, into the scope
         extra = cors_headers(self.cors, headers.get(b"origin"))
         if not self.buckets.allow(client_of(scope)):
             await refuse(send, TOO_MANY, extra)
@@ -399,11 +411,15 @@ class Hot:
         return answer.status
 
 
+async def _scope_read(scope: Scope, receive: Receive, send: Send) -> None:
+    """Nothing: what the proxy headers middleware calls once it has read the headers into the scope."""
+
+
 class ServiceApp:
     """The ASGI application: the hot calls answered directly, the rest through the audit trail, CORS, limits
     and FastAPI."""
 
-    def __init__(self, asgi: ASGIApp, api: FastAPI, state: ServiceState) -> None:
+    def __init__(self, asgi: Hot, api: FastAPI, state: ServiceState) -> None:
         self.asgi, self.api, self.state = asgi, api, state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

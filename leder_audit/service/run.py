@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import ipaddress
 import json
+import os
 import signal
 import sqlite3
 import sys
@@ -57,6 +58,12 @@ def server_options() -> dict[str, Any]:
     return {"http": http, "loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"}
 
 
+def forwarded_allow_ips() -> str:
+    """The hosts whose X-Forwarded-For and X-Forwarded-Proto are believed: uvicorn's own default (its
+    FORWARDED_ALLOW_IPS setting, else the loopback addresses)."""
+    return os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -101,9 +108,11 @@ def serve(host: str, port: int, rules: list[str], config_file: str | None, strea
     main_thread = threading.current_thread() is threading.main_thread()
     before = {s: signal.signal(s, _stopped) for s in STOP_SIGNALS} if main_thread else {}
     try:
-        # uvicorn is given the ASGI callable the service answers with, not the ServiceApp around it: one call less.
+        # uvicorn is given the ASGI callable the service answers with, not the ServiceApp around it: one call
+        # less; and the app reads proxy headers itself, only on a call that carries them (Hot.trust_proxies).
+        app.asgi.trust_proxies(forwarded_allow_ips())
         uvicorn.run(app.asgi, host=host, port=port, access_log=False, server_header=False, log_level="warning",
-                    lifespan="off", **server_options())
+                    lifespan="off", proxy_headers=False, **server_options())
     except Stopped as stop:
         print(stop_notice(stop.signum), file=stream)
     finally:
