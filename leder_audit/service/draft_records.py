@@ -1,9 +1,8 @@
 """A hook's draft read into the records of one type in one pass over its entries.
 
 The records are those the FHIR reader's builders find (`leder_audit.readers.fhir`), key for key and in the
-same order: each resource is looked at once, a form's items are walked and read in the same walk, a
-reference is followed through an index built only when a record asks for its patient, and a patient's
-person fields are read once for all the records about that patient.
+same order: each entry is looked at once, a form's items are walked and read in the same walk, and a
+patient's person fields are read once for all the records about that patient.
 """
 
 from __future__ import annotations
@@ -19,19 +18,25 @@ _ICD10_SYSTEMS = frozenset(ICD10_SYSTEMS)
 
 
 class _Resources:
-    """A draft's resources in order (entry number, resource), and the Patient each record is about: what
+    """A draft's resources in order (entry number, resource), each also by `Type/id` and by its entry's
+    fullUrl (Bundle.by_reference, the later winning), and the Patient each record is about: what
     `Bundle.patient` finds, its person fields read once per patient."""
 
     __slots__ = ("document", "resources", "_index", "_people")
 
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
-        self._index: dict[str, dict[str, Any]] | None = None
         self._people: dict[int, dict[str, Any] | None] = {}
+        index: dict[str, dict[str, Any]] = {}
+        self._index = index
         if document.get("resourceType") != "Bundle":
             self.resources = [(1, document)]
+            kind, ident = document.get("resourceType"), document.get("id")
+            if kind and ident:
+                index[f"{kind}/{ident}"] = document
             return
-        resources = self.resources = []
+        resources: list[tuple[int, dict[str, Any]]] = []
+        self.resources = resources
         entries = document.get("entry")
         if type(entries) is list:
             number = 0
@@ -41,29 +46,12 @@ class _Resources:
                     resource = entry.get("resource")
                     if type(resource) is dict:
                         resources.append((number, resource))
-
-    def _by_reference(self) -> dict[str, dict[str, Any]]:
-        """Bundle.by_reference: each resource by `Type/id` and by its entry's fullUrl, the later winning."""
-        index: dict[str, dict[str, Any]] = {}
-        document = self.document
-        if document.get("resourceType") != "Bundle":
-            kind, ident = document.get("resourceType"), document.get("id")
-            if kind and ident:
-                index[f"{kind}/{ident}"] = document
-            self._index = index
-            return index
-        for entry in document["entry"]:  # a list: resources were found in it
-            if type(entry) is dict:
-                resource = entry.get("resource")
-                if type(resource) is dict:
-                    kind, ident = resource.get("resourceType"), resource.get("id")
-                    if kind and ident:
-                        index[f"{kind}/{ident}"] = resource
-                    full_url = entry.get("fullUrl")
-                    if isinstance(full_url, str):
-                        index[full_url] = resource
-        self._index = index
-        return index
+                        kind, ident = resource.get("resourceType"), resource.get("id")
+                        if kind and ident:
+                            index[f"{kind}/{ident}"] = resource
+                        full_url = entry.get("fullUrl")
+                        if isinstance(full_url, str):
+                            index[full_url] = resource
 
     def patient(self, resource: dict[str, Any]) -> dict[str, Any] | None:
         """Bundle.patient: the subject's or patient's Patient, else the draft's only Patient."""
@@ -72,8 +60,7 @@ class _Resources:
             if type(reference) is dict:
                 target = reference.get("reference")
                 if isinstance(target, str):
-                    index = self._index if self._index is not None else self._by_reference()
-                    found = index.get(target)
+                    found = self._index.get(target)
                     if found is not None and found.get("resourceType") == "Patient":
                         return found
         patient = None
