@@ -199,3 +199,62 @@ def test_a_built_in_pattern_searched_without_the_limit_never_nears_it() -> None:
             text = text[: regexsafety.STEPS_WITHOUT_LIMIT // (steps + 1) - 1]
             assert needs_no_limit(steps, text)
             list(pattern.finditer(text, timeout=regexsafety.REGEX_TIMEOUT_SECONDS))  # raises TimeoutError if slow
+
+
+# --- requirements: a choice's options each with their own gates ----------------------------------------------
+
+# The words the trigger and sentence patterns are written with ("worried", "family", "reason", "PMH"), so
+# that generated texts hold one option's words beside another's.
+_GATED = [*(pattern for pattern, _ in CONCEPTS.triggers._patterns), *CONCEPTS.triggers._gated]
+PATTERN_VOCABULARY = sorted({word for pattern in _GATED for word in re.findall(r"(?<![\\\w])[A-Za-z]{2,}", pattern.pattern)})
+TRIGGER_TEXT = st.lists(st.tuples(st.one_of(st.sampled_from(PATTERN_VOCABULARY), st.sampled_from(EVERYDAY)),
+                                  st.sampled_from([*SEPARATORS, "'s ", ": ", " – ", "? "])),
+                        max_size=18).map(lambda parts: "".join(word + sep for word, sep in parts))
+REQUIRED_TEXT = st.one_of(TRIGGER_TEXT, GATE_TEXT, TEXT, st.text(max_size=40))
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=REQUIRED_TEXT)
+def test_a_text_that_does_not_meet_a_patterns_requirement_holds_no_match_of_it(text: str) -> None:
+    gates = CONCEPTS.triggers._gates
+    admitted, passed = gates.admitted(text)
+    for i, pattern in enumerate(_GATED):
+        if pattern.search(text) is not None:
+            assert i in admitted and gates.meets(i, passed), (pattern.pattern, text)
+
+
+def without_requirements() -> object:
+    """The built-in trigger set with every pattern run on the texts its gates alone admit."""
+    from leder_audit.text.context import TriggerSet
+
+    triggers = TriggerSet(CONCEPTS.triggers.specs)
+    triggers._gates._required.clear()
+    return triggers
+
+
+GATES_ALONE = without_requirements()
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=REQUIRED_TEXT)
+def test_the_hits_found_with_requirements_are_those_found_with_the_gates_alone(text: str) -> None:
+    assert CONCEPTS.triggers.hits(text) == GATES_ALONE.hits(text)  # type: ignore[attr-defined]
+
+
+def test_a_requirement_keeps_each_options_words_together() -> None:
+    from leder_audit.text.prefixes import requirement_of
+
+    pattern = compile_trigger_pattern(r"\b(?:worried \s+ about|concerned \s+ that)\b")
+    requirement = requirement_of(pattern)
+    assert requirement is not None and len(requirement.choices) == 1
+    index = GateIndex([gates_of(pattern)], [requirement])
+    for text, may in [("worried that", False), ("concerned about", False), ("worried about it", True),
+                      ("concerned that he", True), ("worried, concerned about that", True)]:
+        admitted, passed = index.admitted(text)
+        # The gates, which keep a literal of either option, admit every one of these texts.
+        assert admitted == [0], text
+        assert index.meets(0, passed) is may, text
+        assert (pattern.search(text) is not None) <= may
+    # A pattern with no choice two of whose options need something has no requirement beyond its gates.
+    assert requirement_of(compile_trigger_pattern(r"\bworried\s+about\b")) is None
+    assert requirement_of(compile_trigger_pattern(r"(?:worried|\w+)\s+about\b")) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -14,7 +14,7 @@ import regex
 from leder_audit import regexsafety
 from leder_audit.regexsafety import compile_trigger_pattern
 from leder_audit.text.normalise import TOKEN_RE, split_tokens, tokens
-from leder_audit.text.prefixes import GateIndex, fixed_text, gates_of
+from leder_audit.text.prefixes import GateIndex, fixed_text, gates_of, requirement_of
 from leder_audit.text.rewrite import FastPattern, options_of
 from leder_audit.text.specs import MODIFIER_CATEGORIES, SentenceSpec, TriggerSpec
 
@@ -109,9 +109,10 @@ class TriggerSet:
         self._options = {id(p): options for p in self._sentence_patterns for options in [options_of(p)] if options}
         self._gated = [*self._sentence_patterns, *(o for options in self._options.values() for o in options)]
         # Most trigger patterns are word lists that a short rationale rarely holds: a pattern runs
-        # only on a text its gates admit.
-        self._gates = GateIndex([*(gates_of(regex) for regex, _ in self._patterns),
-                                 *map(gates_of, self._gated)])
+        # only on a text its gates admit and, where it holds a choice, that meets what one of the
+        # choice's options needs (prefixes.Requirement).
+        gated = [*(regex for regex, _ in self._patterns), *self._gated]
+        self._gates = GateIndex(list(map(gates_of, gated)), list(map(requirement_of, gated)))
         # A search that cannot run long needs no time limit, and a pattern that is one fixed string
         # (";", ":") is found as a string, never through the regex engine.
         self._fixed = [fixed_text(regex) for regex, _ in self._patterns]
@@ -129,11 +130,11 @@ class TriggerSet:
 
     def _find_hits(self, text: str) -> tuple[Hit, ...]:
         # One look at the text's words says which patterns, of triggers and of sentence tests, may match.
-        admitted = self._gates.candidates(text)
+        admitted, passed = self._gates.admitted(text)
         count = len(self._patterns)
         split = bisect_left(admitted, count)
-        candidates = [*self._literal_hits(text), *self._pattern_hits(text, admitted[:split]),
-                      *self._sentence_hits(text, admitted[split:])]
+        candidates = [*self._literal_hits(text), *self._pattern_hits(text, admitted[:split], passed),
+                      *self._sentence_hits(text, admitted[split:], passed)]
         candidates.sort(key=lambda h: (h.start, h.start - h.end))
         kept: list[Hit] = []
         reached = 0
@@ -177,32 +178,48 @@ class TriggerSet:
                     return phrase
         return None
 
-    def _sentence_hits(self, text: str, admitted: list[int]) -> list[Hit]:
+    def _sentence_hits(self, text: str, admitted: list[int], passed: int) -> list[Hit]:
         """A position hit at the start of each sentence that passes a sentence trigger's test; admitted
-        lists the sentence patterns the text's gates admit, by their place in the gate index."""
+        lists the sentence patterns the text's gates admit, by their place in the gate index, and passed
+        the gates the text passes (GateIndex.admitted)."""
         if not self._sentence_tests:
             return []
-        reading = self._reading(text, admitted)
+        reading = self._reading(text, admitted, passed)
         return [Hit(test.trigger, start, start, "")
                 for test in self._sentence_tests
                 for start in test.starts(reading)]
 
-    def _reading(self, text: str, admitted: list[int] | None = None) -> _SentenceReading:
-        """The text as the sentence tests read it, given the gate index's candidates for it."""
-        if admitted is None:
-            admitted = [i for i in self._gates.candidates(text) if i >= len(self._patterns)]
+    def _reading(self, text: str, admitted: list[int] | None = None, passed: int | None = None) -> _SentenceReading:
+        """The text as the sentence tests read it, given the gate index's candidates for it and the gates it
+        passes."""
+        if admitted is None or passed is None:
+            candidates, passed = self._gates.admitted(text)
+            admitted = [i for i in candidates if i >= len(self._patterns)]
         count = len(self._patterns)
-        return _SentenceReading(text, frozenset(id(self._gated[i - count]) for i in admitted), self._fast,
-                                self._options)
+        gates, gated = self._gates, self._gated
+        # A pattern whose requirement the text does not meet is not admitted either; the requirement is read
+        # only for a pattern a test asks about.
+        unread = {id(gated[i - count]): i for i in admitted if not gates.plain(i)}
+        plain = frozenset(id(gated[i - count]) for i in admitted if gates.plain(i))
 
-    def _pattern_hits(self, text: str, admitted: list[int] | None = None) -> list[Hit]:
-        """The hits of the trigger patterns the text's gates admit (admitted: their places in the gate index)."""
-        patterns, steps = self._patterns, self._steps
-        if admitted is None:
-            admitted = [i for i in self._gates.candidates(text) if i < len(patterns)]
+        def meets(pattern: regex.Pattern[str]) -> bool:
+            i = unread.get(id(pattern))
+            return i is not None and gates.meets(i, passed)
+
+        return _SentenceReading(text, plain, self._fast, self._options, meets if unread else None)
+
+    def _pattern_hits(self, text: str, admitted: list[int] | None = None, passed: int | None = None) -> list[Hit]:
+        """The hits of the trigger patterns the text's gates admit (admitted: their places in the gate index;
+        passed: the gates the text passes, GateIndex.admitted) and whose requirements it meets."""
+        patterns, steps, gates = self._patterns, self._steps, self._gates
+        if admitted is None or passed is None:
+            candidates, passed = gates.admitted(text)
+            admitted = [i for i in candidates if i < len(patterns)]
         limit = regexsafety.time_limit(text)
         found = []
         for i in admitted:
+            if not gates.plain(i) and not gates.meets(i, passed):
+                continue
             regex, trigger = patterns[i]
             fixed = self._fixed[i]
             if fixed is not None:
@@ -304,14 +321,20 @@ class _SentenceReading:
     lookahead included), and a sentence begins and ends where no word does, so the words and
     literals a match there must hold are the text's own."""
 
-    __slots__ = ("text", "limit", "_admitted", "_sentences", "_holds", "_found", "_last", "_fast", "_options")
+    __slots__ = ("text", "limit", "_admitted", "_sentences", "_holds", "_found", "_last", "_fast", "_options",
+                 "_meets", "_may")
 
     def __init__(self, text: str, admitted: frozenset[int], fast: dict[int, FastPattern] | None = None,
-                 options: dict[int, tuple[regex.Pattern[str], ...]] | None = None) -> None:
+                 options: dict[int, tuple[regex.Pattern[str], ...]] | None = None,
+                 meets: Callable[[regex.Pattern[str]], bool] | None = None) -> None:
         self.text = text
         self.limit = regexsafety.time_limit(text)
-        # id() of each pattern the text's gates admit.
+        # id() of each pattern the text's gates admit that has no requirement.
         self._admitted = admitted
+        # Whether the text's gates admit a pattern that has a requirement and the text meets it
+        # (GateIndex.meets), asked once a pattern.
+        self._meets = meets
+        self._may: dict[int, bool] = {}
         self._sentences: list[tuple[int, int]] | None = None
         self._holds: dict[tuple[int, int], bool] = {}
         self._found: dict[int, bool] = {}
@@ -320,6 +343,18 @@ class _SentenceReading:
         self._fast = fast or {}
         # id() of a pattern that is a choice to its options, searched one by one (each gated too).
         self._options = options or {}
+
+    def _may_match(self, pattern: regex.Pattern[str]) -> bool:
+        """Whether the text's gates admit the pattern and the text meets its requirement: else it matches
+        nowhere in the text, nor in any sentence of it."""
+        if id(pattern) in self._admitted:
+            return True
+        if self._meets is None:
+            return False
+        known = self._may.get(id(pattern))
+        if known is None:
+            known = self._may[id(pattern)] = self._meets(pattern)
+        return known
 
     @property
     def sentences(self) -> list[tuple[int, int]]:
@@ -331,8 +366,7 @@ class _SentenceReading:
         """Whether the pattern matches the text somewhere."""
         known = self._found.get(id(pattern))
         if known is None:
-            known = self._found[id(pattern)] = (id(pattern) in self._admitted
-                                                and self._matches(pattern, 0, len(self.text)))
+            known = self._found[id(pattern)] = self._may_match(pattern) and self._matches(pattern, 0, len(self.text))
         return known
 
     def last_start(self, pattern: regex.Pattern[str]) -> int:
@@ -340,7 +374,7 @@ class _SentenceReading:
         known = self._last.get(id(pattern))
         if known is None:
             known = -1
-            if id(pattern) in self._admitted:
+            if self._may_match(pattern):
                 fast = self._fast.get(id(pattern))
                 matches = (pattern.finditer(self.text, timeout=self.limit) if fast is None
                            else fast.finditer(self.text, self.limit))
@@ -354,7 +388,7 @@ class _SentenceReading:
         known = self._holds.get(key)
         if known is None:
             a, b = self.sentences[k]
-            known = self._holds[key] = id(pattern) in self._admitted and self._matches(pattern, a, b)
+            known = self._holds[key] = self._may_match(pattern) and self._matches(pattern, a, b)
         return known
 
     def _matches(self, pattern: regex.Pattern[str], a: int, b: int) -> bool:
@@ -362,8 +396,7 @@ class _SentenceReading:
         options = self._options.get(id(pattern))
         if options is None:
             return self._search(pattern, a, b) is not None
-        admitted = self._admitted
-        return any(id(option) in admitted and self._search(option, a, b) is not None for option in options)
+        return any(self._may_match(option) and self._search(option, a, b) is not None for option in options)
 
     def _search(self, pattern: regex.Pattern[str], a: int, b: int) -> regex.Match[str] | None:
         fast = self._fast.get(id(pattern))

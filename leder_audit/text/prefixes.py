@@ -80,19 +80,25 @@ class Gate:
 class GateIndex:
     """The gates of a list of patterns, inverted: from a text to the patterns that may match it.
 
-    Each pattern has a gate, several gates (a text must pass every one), or none (it always runs).
+    Each pattern has a gate, several gates (a text must pass every one), or none (it always runs);
+    and may have a `Requirement` as well (its choices, each option with gates of its own), which a
+    text must then meet too.
     """
 
     __slots__ = ("_needed", "_by_literal", "_by_start", "_by_word", "_by_prefix", "_in_runs", "_anywhere", "_of_run",
-                 "_needed_masks", "_word_masks", "_start_masks", "_of_token")
+                 "_needed_masks", "_word_masks", "_start_masks", "_of_token", "_required")
 
-    def __init__(self, gates: Sequence[Gate | Sequence[Gate] | None]):
+    def __init__(self, gates: Sequence[Gate | Sequence[Gate] | None],
+                 requirements: Sequence[Requirement | None] = ()):
         ids: dict[Gate, int] = {}
         # For each pattern in order, the gates a text must pass for it to run.
         self._needed: list[frozenset[int]] = []
         for gate in gates:
             each = () if gate is None else (gate,) if isinstance(gate, Gate) else tuple(gate)
             self._needed.append(frozenset(ids.setdefault(g, len(ids)) for g in each))
+        # For each pattern with a requirement, by its place: the requirement with each gate as a bit.
+        self._required: dict[int, _Bits] = {i: _bits(requirement, ids) for i, requirement in enumerate(requirements)
+                                           if requirement is not None}
         self._by_start: dict[str, set[int]] = {}
         self._by_word: dict[str, set[int]] = {}
         self._by_literal: dict[str, set[int]] = {}
@@ -124,9 +130,14 @@ class GateIndex:
         self._of_token: dict[str, int] = {}
 
     def candidates(self, text: str) -> list[int]:
-        """The positions, in order, of the patterns that may match text."""
+        """The positions, in order, of the patterns whose gates admit text."""
+        return self.admitted(text)[0]
+
+    def admitted(self, text: str) -> tuple[list[int], int]:
+        """The positions, in order, of the patterns whose gates admit text, and the gates it passes (as
+        bits), for `meets` to read the patterns' requirements from."""
         if len(text) > LONG_TEXT:
-            return self._candidates_of_long(text)
+            return self._admitted_long(text)
         lowered = folded(text)
         passed = 0
         for literal, mask in self._anywhere:
@@ -140,7 +151,18 @@ class GateIndex:
             if gates is None:
                 gates = self._gates_of_token(token)
             passed |= gates
-        return [i for i, needed in self._needed_masks if needed & passed == needed]
+        return [i for i, needed in self._needed_masks if needed & passed == needed], passed
+
+    def plain(self, i: int) -> bool:
+        """Whether pattern i has no requirement beyond its gates."""
+        return i not in self._required
+
+    def meets(self, i: int, passed: int) -> bool:
+        """Whether a text that passes the gates `passed` (from `admitted`) meets pattern i's requirement
+        (True when it has none). Asked only of a pattern about to be searched: a requirement costs more
+        to read than a gate, and most admitted patterns of sentence tests are never searched."""
+        required = self._required.get(i)
+        return required is None or _meets(required, passed)
 
     def _gates_of_token(self, token: str) -> int:
         """The gates the word runs of one token pass (as bits), remembered."""
@@ -174,6 +196,10 @@ class GateIndex:
 
     def _candidates_of_long(self, text: str) -> list[int]:
         """What candidates gives, for a text whose many words are not worth remembering one by one."""
+        return self._admitted_long(text)[0]
+
+    def _admitted_long(self, text: str) -> tuple[list[int], int]:
+        """What admitted gives, for a text whose many words are not worth remembering one by one."""
         passed: set[int] = set()
         lowered = folded(text)
         for literal, ids in self._by_literal.items():
@@ -194,7 +220,7 @@ class GateIndex:
                 for prefix, gate in self._by_prefix[start]:
                     if gate not in passed and any(run.startswith(prefix) for run in by_first[start]):
                         passed.add(gate)
-        return [i for i, needed in enumerate(self._needed) if needed <= passed]
+        return [i for i, needed in enumerate(self._needed) if needed <= passed], _mask(passed)
 
 
 def _mask(ids: frozenset[int] | set[int]) -> int:
@@ -209,6 +235,138 @@ def _mask(ids: frozenset[int] | set[int]) -> int:
 # (a word starts there); whether the position after its letters is (the word ends there).
 _Literal = tuple[str, bool, bool]
 _Need = frozenset[_Literal]
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """What a text must hold for a pattern to match, with its choices kept apart: a gate for each of
+    `needs`, and for each of `choices` one of its options met. A match of a choice ``a|b`` is a match of
+    one of its options, so it holds what that option needs; the union of every option's literals, which
+    the gates keep, admits a text that holds a literal of one option and the rest of another."""
+
+    needs: tuple[Gate, ...] = ()
+    choices: tuple[tuple[Requirement, ...], ...] = ()
+
+
+# A requirement with each gate a bit of an int: (the gates' bits, its choices).
+_Bits = tuple[int, tuple[tuple[int, tuple["_Bits", ...]], ...]]
+
+
+def _bits(requirement: Requirement, ids: dict[Gate, int]) -> _Bits:
+    """The requirement as bits: its needs' gates as one mask, and for each choice the gates any one of
+    which meets it (the options that need one gate alone) and its other options."""
+    mask = _mask({ids.setdefault(gate, len(ids)) for gate in requirement.needs})
+    choices = []
+    for choice in requirement.choices:
+        options = [_bits(option, ids) for option in choice]
+        single = 0
+        other = []
+        for option in options:
+            if not option[1] and option[0] and option[0] & (option[0] - 1) == 0:
+                single |= option[0]
+            else:
+                other.append(option)
+        choices.append((single, tuple(other)))
+    return mask, tuple(choices)
+
+
+def _meets(required: _Bits, passed: int) -> bool:
+    """Whether the gates passed (as bits) meet the requirement."""
+    mask, choices = required
+    if mask & passed != mask:
+        return False
+    for single, options in choices:
+        if not single & passed:
+            for option in options:
+                if _meets(option, passed):
+                    break
+            else:
+                return False
+    return True
+
+
+def requirement_of(pattern: Any) -> Requirement | None:
+    """What a text must hold for pattern to match, choice by choice, or None when the pattern has no choice
+    two of whose options need something (its gates then say all that is known) or cannot be read."""
+    if sre_parse is None:
+        return None
+    try:
+        tree = sre_parse.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - an unreadable tree only means the gates alone decide
+        return None
+    requirement = _requirement(_requirement_parts(list(tree), False, False))
+    return requirement if requirement is not None and requirement.choices else None
+
+
+# What a sequence needs: literals it needs each of, and choices each of whose options needs its own.
+_Parts = tuple[list[_Need], list[list["_Parts"]]]
+
+
+def _requirement(parts: _Parts) -> Requirement | None:
+    """The requirement of a sequence's parts, or None when they need nothing that can be looked up."""
+    needs, choices = parts
+    usable = [need for need in needs if _usable(need)]
+    kept = []
+    for choice in choices:
+        options = [_requirement(option) for option in choice]
+        if all(option is not None for option in options):  # an option that needs nothing meets the choice
+            kept.append(tuple(option for option in options if option is not None))
+    if not usable and not kept:
+        return None
+    return Requirement(tuple(dict.fromkeys(_gate(need, whole=True) for need in usable)), tuple(kept))
+
+
+def _usable(need: _Need) -> bool:
+    """Whether a need's literals can be compared folded."""
+    return all(ch.isascii() or ch in CASELESS for literal, _, _ in need for ch in literal)
+
+
+def _requirement_parts(items: list[tuple[Any, Any]], word_start: bool, word_end: bool) -> _Parts:
+    """What `_needs` finds in a sequence, with each choice's options kept apart: read as `_needs` reads the
+    sequence, element by element, with the same word starts and ends."""
+    needs: list[_Need] = []
+    choices: list[list[_Parts]] = []
+    index = 0
+    while index < len(items):
+        op, arg = items[index]
+        index += 1
+        if op is sre.ASSERT and arg[0] == 1:
+            inner = _requirement_parts(list(arg[1]), word_start, False)  # a look-ahead's needs are in the text too
+            needs.extend(inner[0])
+            choices.extend(inner[1])
+        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+            word_start = word_start or _asserts_word_start(op, arg)
+            continue
+        if op is sre.LITERAL:
+            run = [chr(arg)]
+            while index < len(items) and items[index][0] is sre.LITERAL:
+                run.append(chr(items[index][1]))
+                index += 1
+            needs.append(frozenset({("".join(run), word_start, _starts_no_word(items[index:], word_end))}))
+            word_start = _no_word_char(sre.LITERAL, ord(run[-1]))
+            continue
+        if op is sre.IN:
+            if all(member_op is sre.LITERAL for member_op, _ in arg):
+                needs.append(frozenset((chr(value), word_start, False) for _, value in arg))
+        elif op is sre.SUBPATTERN:
+            inner = _requirement_parts(list(arg[-1]), word_start, _starts_no_word(items[index:], word_end))
+            needs.extend(inner[0])
+            choices.extend(inner[1])
+        elif op is sre.BRANCH:
+            after = _starts_no_word(items[index:], word_end)
+            choices.append([_requirement_parts(list(alternative), word_start, after) for alternative in arg[1]])
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            low, _, body = arg
+            if low > 0:
+                after = arg[1] == 1 and _starts_no_word(items[index:], word_end)
+                inner = _requirement_parts(list(body), word_start, after)
+                needs.extend(inner[0])
+                choices.extend(inner[1])
+            else:
+                word_start = word_start and _ends_in_no_word(list(body))
+                continue
+        word_start = _ends_in_no_word([(op, arg)])
+    return needs, choices
 
 
 def gate_of(pattern: Any) -> Gate | None:
