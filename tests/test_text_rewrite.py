@@ -171,3 +171,45 @@ def test_the_options_of_a_choice_read_back_first_go_last() -> None:
 @pytest.mark.parametrize("source", [r"\bcpr\b", r"(?:a|b)c", r"(a)|(b)", r"(?i:a|b)", r"\p{Lu}|x"])
 def test_a_pattern_that_is_no_choice_or_cannot_be_split_is_searched_whole(source: str) -> None:
     assert options_of(compile_trigger_pattern(source)) == ()
+
+
+# --- a first (?<!\w) before a word written \b ---------------------------------------------------------------
+
+def test_a_first_no_word_character_before_letters_is_a_word_boundary() -> None:
+    fast = FastPattern(compile_trigger_pattern(r"(?<![\w]) (?:PMH|past \s+ history|Hx) \s* :"))
+    assert fast.main.pattern.startswith(r"\b") and not fast.required
+    # Not where a match may begin with a mark, nor for a look-behind of other characters.
+    for source in [r"(?<!\w)(?:-ve|PMH)", r"(?<![\w.])PMH", r"(?<!\w)\s*PMH", r"x(?<!\w)PMH"]:
+        assert not FastPattern(compile_trigger_pattern(source)).main.pattern.startswith(r"\b"), source
+
+
+def test_no_word_character_before_a_word_character_is_a_word_boundary_after_any_character() -> None:
+    boundary, no_word = compile_trigger_pattern(r"\b"), compile_trigger_pattern(r"(?<!\w)")
+    for code in range(0x10000):
+        for after in "aZ5ſKİ":
+            text = chr(code) + after
+            assert (boundary.match(text, 1) is None) == (no_word.match(text, 1) is None), hex(code)
+    # A letter or digit matched ignoring case is a word character whatever it is written as.
+    word = compile_trigger_pattern(r"\w")
+    for code in range(0x10000):
+        if any(re.fullmatch(c, chr(code), re.IGNORECASE) for c in "aeiksz09"):
+            assert word.fullmatch(chr(code)), hex(code)
+
+
+LABEL_WORDS = ["PMH", "pmhx", "Hx", "Dx", "B/G", "Bkgd", "history", "known", "diagnoses", "background",
+               "_pmh", "x'pmh", "éPMH", "2PMH", "İPMH", "ſummary", "KNOWN", "pt’s", "of", ":", " - ", "Reason:"]
+LABEL_TEXT = st.lists(st.tuples(st.one_of(PIECE, st.sampled_from(LABEL_WORDS)), st.sampled_from(SEPARATORS)),
+                      max_size=14).map(lambda parts: "".join(piece + sep for piece, sep in parts))
+BOUNDARY_FIRST = [fast for fast in FAST if fast.main.pattern.startswith(r"\b")
+                  and not fast.pattern.pattern.lstrip().startswith(r"\b")]
+
+
+def test_the_background_label_is_searched_from_a_word_boundary() -> None:
+    assert any("PMH" in fast.pattern.pattern for fast in BOUNDARY_FIRST)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=LABEL_TEXT)
+def test_a_pattern_begun_at_a_word_boundary_finds_what_it_finds(text: str) -> None:
+    for fast in BOUNDARY_FIRST:
+        same_as_the_pattern(fast, text)

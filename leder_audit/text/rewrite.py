@@ -9,7 +9,10 @@ from the pattern's parse tree:
   after it, so a text in which X matches nowhere from the search's start holds no match at all;
 - an option that begins with a look-behind matches only where what follows the look-behind begins
   (its `starts.Starts`), so a look-ahead for those first characters put before the look-behind keeps
-  the engine from reading back at every other place.
+  the engine from reading back at every other place;
+- a pattern that begins ``(?<!\\w)`` before what can only begin with a letter or digit begins ``\\b``
+  instead: where a word character follows, no word character before it is a word boundary, and a
+  boundary the engine finds by its own fast skip, where it tries the look-behind at every position.
 
 Each form is written back from the tree as a pattern (`unparse`) and used only when the tree it
 parses to is the tree it was written from.
@@ -93,7 +96,7 @@ class FastPattern:
         tree = list(sre_parse.parse(pattern.pattern, flags))
         self.required = tuple(_compiled(far, flags) for op, arg in tree if op is sre.ASSERT
                               for far in [_far_ahead(op, arg)] if far is not None)
-        guarded = _behind_guarded(tree)
+        guarded = _behind_guarded(_boundary_first(tree))
         if _plain(guarded) != _plain(tree):
             self.main = _compiled(guarded, flags)
 
@@ -138,6 +141,28 @@ def _far_ahead(op: Any, arg: Any) -> list[tuple[Any, Any]] | None:
         return None
     rest = body[1:]
     return rest or None
+
+
+def _boundary_first(items: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    """The items with a first ``(?<!\\w)`` made ``\\b`` where every match of what follows it begins with an
+    ASCII letter or digit (or, ignoring case, a letter paired with one): both then hold at the same places."""
+    if not items or items[0][0] is not sre.ASSERT_NOT or items[0][1][0] != -1:
+        return items
+    body = list(items[0][1][1])
+    if len(body) != 1 or body[0][0] is not sre.IN or list(body[0][1]) != [(sre.CATEGORY, sre.CATEGORY_WORD)]:
+        return items
+    heads = _first_characters(items[1:])
+    if not heads or not all(head.isascii() and head.isalnum() for head in heads):
+        return items
+    return [(sre.AT, sre.AT_BOUNDARY), *items[1:]]
+
+
+def _first_characters(items: list[tuple[Any, Any]]) -> set[str] | None:
+    """The folded first characters of every match of items, or None when they are not known."""
+    starts = starts_of_items([(sre.AT, sre.AT_BOUNDARY), *items])
+    if starts is None:
+        return None
+    return {head[0] for head in (*starts.words, *starts.marks)}
 
 
 def _behind_guarded(items: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
