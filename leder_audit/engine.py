@@ -402,7 +402,7 @@ class Auditor:
             else:
                 known = self._messages.get(key)
                 if known is None:
-                    if len(self._messages) >= EXPLAINED_LIMIT:
+                    if len(self._messages) >= MESSAGES_LIMIT:
                         self._messages.clear()
                     known = self._messages[key] = _message(emit, env, reasons, record_id)
                 message = known
@@ -425,6 +425,7 @@ class Auditor:
             if key is not None:
                 known = self._explained.get(key)
                 if known is not None:
+                    known.found_again = True
                     return known, True
         _, trace = step.explainer(env)
         evidence = None
@@ -446,9 +447,26 @@ class Auditor:
         if key is None or not EXPLAINED_LIMIT:
             return reasons, False
         if len(self._explained) >= EXPLAINED_LIMIT:
-            self.forget()  # the messages kept go with the reasons they were written for
+            self._sweep()
         self._explained[key] = reasons
         return reasons, True
+
+    def _sweep(self) -> None:
+        """Make room in the full store of explanations: those found again since the last sweep stay (the
+        latest of them, at most half the store), the others go, with the messages written for them."""
+        explained = self._explained
+        again = [(key, reasons) for key, reasons in explained.items() if reasons.found_again]
+        kept = dict(again[len(again) - EXPLAINED_LIMIT // 2:] if len(again) > EXPLAINED_LIMIT // 2 else again)
+        for reasons in kept.values():
+            reasons.found_again = False
+        explained.clear()
+        explained.update(kept)
+        messages = self._messages
+        if messages:  # a message is kept by the reasons it was written for (the second part of its key)
+            staying = {id(reasons) for reasons in kept.values()}
+            written = [(key, text) for key, text in messages.items() if id(key[1]) in staying]
+            messages.clear()
+            messages.update(written)
 
     def result(self, findings: list[Finding]) -> AuditResult:
         return AuditResult.from_tally(findings, self.tally)
@@ -479,7 +497,10 @@ class Checker:
         return auditor.check(record)
 
 
-EXPLAINED_LIMIT = 4096  # explanations kept per run; the store is emptied when full
+# Explanations kept per run. When the store is full, those found again since it was last full stay (at most
+# half of it) and the rest are dropped: most findings repeat a few explanations, which stay kept.
+EXPLAINED_LIMIT = 2048
+MESSAGES_LIMIT = 2048  # messages kept per run; emptied when full
 # Values a rule's trace may be keyed by: hashable, and equal only when they read the same. Not float: 0.0 == -0.0.
 _NOT_A_SINGLE_VALUE = object()
 

@@ -211,12 +211,13 @@ class Reasons:
     when first asked for.
     """
 
-    __slots__ = ("evidence", "path", "traced", "_steps", "_evidence_json", "_steps_json", "_key_tail")
+    __slots__ = ("evidence", "path", "traced", "found_again", "_steps", "_evidence_json", "_steps_json", "_key_tail")
 
     def __init__(self, evidence: Evidence | None, path: str | None, traced: list[Traced]) -> None:
         self.evidence = evidence
         self.path = path
         self.traced = traced
+        self.found_again = False  # the engine's store of explanations keeps those found again when it is full
         self._steps: list[Step] | None = None
         self._evidence_json: str | None = None
         self._steps_json: str | None = None

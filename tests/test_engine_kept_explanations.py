@@ -98,3 +98,29 @@ def test_the_counts_an_auditor_keeps_are_those_of_the_findings_it_gave(book, rec
     gaps = Counter(t for f in result.findings if f.decided_on_unknown for t in f.tags if t != "not-recorded")
     assert result.not_recorded_by_theme == dict(gaps)
     assert result.by_severity == {s: n for s, n in Counter(f.severity for f in result.findings).items()}
+
+
+def test_a_full_store_keeps_the_explanations_found_again_within_its_bound(book, monkeypatch):
+    from leder_audit import engine
+
+    monkeypatch.setattr(engine, "EXPLAINED_LIMIT", 8)
+    monkeypatch.setattr(engine, "MESSAGES_LIMIT", 8)
+    regular = {"record_type": "mortality_review", "id": "R0", "notification_date": "2024-01-01",
+               "person": {"age": 40}, "health": {"hospital_passport": None}}
+    others = [{"record_type": "mortality_review", "id": f"R{n}", "notification_date": "2024-01-01",
+               "person": {"age": n}, "health": {"hospital_passport": n % 2 == 0}} for n in range(1, 120)]
+    auditor = Auditor(book, as_of=AS_OF)
+    first = auditor.check_found(regular)
+    assert first
+    shrunk = 0
+    for other in others:
+        before = len(auditor._explained)
+        found = auditor.check_found(other)
+        shrunk += len(auditor._explained) < before
+        assert len(auditor._explained) <= 8 and len(auditor._messages) <= 8
+        assert [f.json() for f in found] == [f.json() for f in Auditor(book, as_of=AS_OF).check_found(other)]
+        again = auditor.check_found(regular)
+        # The regular record's reasons are found again each time, so every sweep keeps them.
+        assert [f.reasons for f in again] == [f.reasons for f in first]
+        assert [f.json() for f in again] == [f.json() for f in first]
+    assert shrunk >= 3  # the store was full and made room several times
