@@ -9,13 +9,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-# Ids are remembered as Python's 64-bit hashes of (record_type, id), in one table of TABLE_SLOTS 8-byte
-# slots (32 MiB) that the operating system provides page by page as slots are first written (a short
-# run's ids fit a small first table): a run's memory for ids grows to at most 32 MiB in its first tens
-# of thousands of records and then stays there, however long the input. Past MAX_IDS_TRACKED ids, new
-# ids are no longer remembered (repeats of ids already seen are still found) and `tracking_stopped_at`
-# says after which record. Two different ids share a hash with probability about n^2 / 2^65: one in
-# ten million for two million ids.
+# Ids are remembered as Python's 64-bit hashes of (record_type, id), in a table of 8-byte slots kept at
+# most half full: a short run's ids fit a small first table; past it, the table doubles as ids come, in
+# anonymous memory given back to the operating system when the table moves on, up to TABLE_SLOTS (32 MiB)
+# for MAX_IDS_TRACKED ids. So the memory for ids is 16 to 32 bytes an id (about 2 MiB for 100,000 ids and
+# 16 MiB for 1,000,000), never more than 32 MiB however long the input. Past MAX_IDS_TRACKED ids, new ids
+# are no longer remembered (repeats of ids already seen are still found) and `tracking_stopped_at` says
+# after which record. Two different ids share a hash with probability about n^2 / 2^65: one in ten million
+# for two million ids.
 MAX_IDS_TRACKED = 2_000_000
 TABLE_SLOTS = 1 << 22  # twice MAX_IDS_TRACKED, so a look-up reads about two slots
 FIRST_SLOTS = 1 << 10  # 8 KiB, for runs of up to 512 ids, such as audit() of one record
@@ -23,11 +24,11 @@ LISTED = 1000  # repeats listed with their place; past this they are only counte
 
 
 class HashTable:
-    """A set of 64-bit integers in a table of fixed final size (open addressing, linear probing).
+    """A set of 64-bit integers in a table of bounded final size (open addressing, linear probing).
 
-    A short run's ids sit in a small table on the heap; past FIRST_SLOTS / 2 of them they move, once,
-    to the final table in anonymous memory, which is committed page by page as it is written. 0 marks
-    a free slot.
+    A short run's ids sit in a small table on the heap; past FIRST_SLOTS / 2 of them they move to a table
+    of twice the size in anonymous memory, and again each time the table would be more than half full,
+    until it has its final size. 0 marks a free slot.
     """
 
     __slots__ = ("_memory", "_slots", "_mask", "_final", "size")
@@ -56,19 +57,29 @@ class HashTable:
         if not room or self.size >= self._final - 1:  # a slot is always left free, so a search always ends
             return False
         if 2 * (self.size + 1) > mask + 1 and mask + 1 < self._final:
-            self._move_to_final()
+            self._grow()
             return self.find_or_add(key, room)
         slots[slot] = key
         self.size += 1
         return False
 
-    def _move_to_final(self) -> None:
-        old = self._slots
-        self._memory = mmap.mmap(-1, self._final * 8)  # anonymous memory: zeros, committed only where written
-        self._slots, self._mask, self.size = memoryview(self._memory).cast("q"), self._final - 1, 0
+    def _grow(self) -> None:
+        """Move what the table holds to one of twice its size."""
+        old, old_memory = self._slots, self._memory
+        size = min(2 * len(old), self._final)
+        memory = mmap.mmap(-1, size * 8)  # anonymous memory: zeros, committed only where written
+        slots: Any = memoryview(memory).cast("q")
+        mask = size - 1
         for key in old:
             if key:
-                self.find_or_add(key)
+                slot = key & mask
+                while slots[slot]:
+                    slot = (slot + 1) & mask
+                slots[slot] = key
+        self._memory, self._slots, self._mask = memory, slots, mask
+        if old_memory is not None:  # the old table's memory goes back to the operating system
+            old.release()
+            old_memory.close()
 
 
 class Duplicate(BaseModel):
