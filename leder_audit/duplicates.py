@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 MAX_IDS_TRACKED = 2_000_000
 TABLE_SLOTS = 1 << 22  # twice MAX_IDS_TRACKED, so a look-up reads about two slots
 FIRST_SLOTS = 1 << 10  # 8 KiB, for runs of up to 512 ids, such as audit() of one record
+_STRETCH = 1 << 13  # slots of the old table moved and given back at a time (64 KiB)
 LISTED = 1000  # repeats listed with their place; past this they are only counted
 
 
@@ -64,18 +65,27 @@ class HashTable:
         return False
 
     def _grow(self) -> None:
-        """Move what the table holds to one of twice its size."""
+        """Move what the table holds to one of twice its size.
+
+        The old table is read in order, a stretch at a time, and each stretch read is given back to the
+        operating system at once: a key's place in the new table is its place in the old one or that place
+        plus the old size, so the new table is written in step, and the two together never hold much more
+        than the new one.
+        """
         old, old_memory = self._slots, self._memory
         size = min(2 * len(old), self._final)
         memory = mmap.mmap(-1, size * 8)  # anonymous memory: zeros, committed only where written
         slots: Any = memoryview(memory).cast("q")
         mask = size - 1
-        for key in old:
-            if key:
-                slot = key & mask
-                while slots[slot]:
-                    slot = (slot + 1) & mask
-                slots[slot] = key
+        for start in range(0, len(old), _STRETCH):
+            for key in old[start:start + _STRETCH]:
+                if key:
+                    slot = key & mask
+                    while slots[slot]:
+                        slot = (slot + 1) & mask
+                    slots[slot] = key
+            if old_memory is not None:
+                old_memory.madvise(mmap.MADV_DONTNEED, start * 8, min(_STRETCH, len(old) - start) * 8)
         self._memory, self._slots, self._mask = memory, slots, mask
         if old_memory is not None:  # the old table's memory goes back to the operating system
             old.release()
