@@ -212,3 +212,45 @@ def test_a_question_mark_with_no_words_is_no_sentence_of_its_own() -> None:
     assert labels("? LD - not for CPR.") == ["uncertain"]
     assert labels("?LD. Not for CPR.") == ["uncertain"]
     assert labels("Autism? Yes - would not tolerate CPR") == ["affirmed"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A query answered no further on: both mentions are negated.
+        ("?LD - assessed, no learning disability.", [True, True]),
+        ("Possible autism; psychology review: not autistic.", [True, True]),
+        # Another concept said to be absent answers nothing; a negation before the query neither.
+        ("?LD, no autism. Not for CPR due to LD.", [False, True, False]),
+        ("No autism. ?LD.", [True, False]),
+    ],
+)
+def test_a_query_answered_no_later_is_negated(text: str, expected: list[bool]) -> None:
+    assert [m.context.negated for m in CONCEPTS.find(text, "ld_or_related")] == expected
+
+
+def test_someone_elses_condition_said_to_be_absent_answers_no_query() -> None:
+    first, second = CONCEPTS.find("?LD. Sister has no learning disability.", "ld_or_related")
+    assert first.context.uncertain and not first.context.negated
+    assert second.context.experiencer != "patient"
+
+
+def test_an_answered_query_says_why_it_is_negated() -> None:
+    first, _ = CONCEPTS.find("Query Down's syndrome - karyotype normal, no Down's syndrome.", "ld_or_related")
+    assert first.context.negated and first.context.triggers[-1] == "queried, then said to be absent"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A predicate with no subject of its own goes on about the same subject: a not-the-basis phrase
+        # after it reaches back.
+        ("Autism is not life-limiting and is not the reason for this decision", ["negated"]),
+        ("Moderate LD, which is stable and has no bearing on this decision", ["negated"]),
+        # It still ends a negation before it.
+        ("Does not eat, has severe LD", ["affirmed"]),
+        ("No epilepsy and has Down's syndrome", ["affirmed"]),
+    ],
+)
+def test_a_second_predicate_of_the_same_subject(text: str, expected: list[str]) -> None:
+    assert labels(text) == expected

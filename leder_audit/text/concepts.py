@@ -128,7 +128,31 @@ def _queried_again(mentions: list[Mention]) -> list[Mention]:
         elif mention.concept in queried and context == AFFIRMED:
             mention = replace(mention, context=replace(context, uncertain=True, triggers=(QUERIED_BEFORE,)))
         kept.append(mention)
-    return kept
+    return _answered_no(kept)
+
+
+# The trigger a queried mention is given when the text answers the query no further on.
+ANSWERED_NO = "queried, then said to be absent"
+
+
+def _answered_no(mentions: list[Mention]) -> list[Mention]:
+    """The mentions, each written as uncertain about the person and named again later as absent
+    made negated: the query was answered no.
+
+    "?LD - no learning disability on assessment", "Query autism - assessed, not autistic": the
+    later mention says the queried condition is not there, so the query is not a condition the form
+    gives. Only a later negated mention of the same concept about the person answers it.
+    """
+    last_negated: dict[str, int] = {}
+    for number, mention in enumerate(mentions):
+        if mention.context.negated and mention.context.experiencer == "patient":
+            last_negated[mention.concept] = number
+    if not last_negated:
+        return mentions
+    return [replace(m, context=replace(m.context, negated=True, triggers=(*m.context.triggers, ANSWERED_NO)))
+            if m.context.uncertain and not m.context.negated and m.context.experiencer == "patient"
+            and last_negated.get(m.concept, -1) > number else m
+            for number, m in enumerate(mentions)]
 
 
 def load_concepts(*folders: str | Path) -> ConceptSet:
