@@ -112,8 +112,11 @@ def test_spacing_case_and_hyphens_are_ignored(text: str, matched: str) -> None:
     [
         "old age and frailty",
         "cold, world weary, bold",
-        "ld",
         "Ld",
+        # Lower-case "ld" as the second half of a word split by a typo, or a dose beside its drug.
+        "he wou ld not cope",
+        "a mi ld cough",
+        "vanc ld given",
         "LDL cholesterol raised",
         "Dr Williams reviewed",
         "Mr Williams, age 70",
@@ -330,6 +333,10 @@ def test_shorthand_names_and_their_lookalikes(text: str, expected: list[tuple[st
         ("Keppra LD given 14:00", []),
         ("LD of levetiracetam given", []),
         # ASD is read from the cardiac chain over its lines.
+        # Lower-case "ld" has the same guards, and those of a word split by a typo.
+        ("pt has severe ld", [("learning_disability", "ld")]),
+        ("mod ld, epilepsy on phenytoin", [("learning_disability", "ld")]),
+        ("gent ld then 5mg/kg", []),
         ("Eisenmenger syndrome\nASD", []),
         ("Choking on food\nASD", [("autism", "ASD")]),
     ],
