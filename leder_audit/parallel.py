@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import signal
 from collections import deque
+from contextlib import contextmanager, nullcontext
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -139,8 +140,10 @@ class ParallelAuditor:
                                    initializer=_leave_signals_to_the_parent)
         pending: deque[Future[tuple[list[PackedFinding], Tally]]] = deque()
         try:
-            for chunk in chunks(items, self.chunk_size):
-                pending.append(pool.submit(check_chunk, self.recipe, self.as_of, chunk, self.suppressions))
+            for number, chunk in enumerate(chunks(items, self.chunk_size)):
+                # The executor starts a worker on each of its first `jobs` submissions.
+                with _signals_held() if number < self.jobs else nullcontext():
+                    pending.append(pool.submit(check_chunk, self.recipe, self.as_of, chunk, self.suppressions))
                 if len(pending) >= self.jobs * CHUNKS_IN_FLIGHT_PER_JOB:
                     yield from self._collect(pending.popleft().result())
             while pending:
@@ -162,6 +165,30 @@ class WorkerLost(LederAuditError):
     """A worker process stopped before returning its records' findings; the run cannot be complete."""
 
 
+HELD = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait while a worker is started, then act as usual.
+
+    Starting a worker is two steps: its process is started, then the parent writes it what it needs to run. A
+    signal acted on between the two would stop the parent with the worker still waiting to be told, and the
+    worker would print a traceback of its own on the way out. The executor's thread, started meanwhile, keeps
+    the signals held for good, so they reach only the parent's main thread.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks, and no such signals to hold
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 def _leave_signals_to_the_parent() -> None:
     """Ctrl-C and SIGTERM reach the whole process group: only the parent acts on them, and stops the workers."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # a worker starts with the mask it was started under: SIGTERM held
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -77,3 +78,43 @@ def test_a_worker_killed_with_sigkill_stops_the_run_with_exit_2_naming_it(many, 
     assert run.returncode == 2
     assert b"worker process stopped before finishing its records" in err and b"Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+# A signal that arrives while a worker is being started, after its process exists and before the parent has
+# handed it what it needs to start, must not leave that worker printing its own traceback. The parent sends
+# itself the signal from inside the start of one of its two workers, the narrowest such moment.
+SIGNAL_WHILE_STARTING = """
+import os, signal
+import multiprocessing.util as util
+spawn, started = util.spawnv_passfds, []
+def spawn_then_signal(*args, **kwargs):
+    pid = spawn(*args, **kwargs)
+    started.append(pid)
+    if len(started) == {worker}:
+        os.kill(os.getpid(), signal.{name})
+    return pid
+util.spawnv_passfds = spawn_then_signal
+from leder_audit.cli import entry
+entry()
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signals")
+@pytest.mark.parametrize("worker", [1, 2])
+@pytest.mark.parametrize("name, code", [("SIGTERM", 128 + signal.SIGTERM), ("SIGINT", 128 + signal.SIGINT)])
+def test_a_signal_while_a_worker_starts_stops_the_run_with_no_traceback(many, tmp_path, name, code, worker):
+    run = subprocess.run([sys.executable, "-c", SIGNAL_WHILE_STARTING.format(name=name, worker=worker), "check",
+                          str(many), "--format", "json", "--output", str(tmp_path / "report.json"), "--jobs", "2"],
+                         capture_output=True, timeout=300)
+    assert run.returncode == code, run.stderr
+    assert b"Traceback" not in run.stderr and b"Error" not in run.stderr, run.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signals")
+def test_a_worker_started_while_signals_are_held_acts_on_sigterm_again():
+    script = ("import json, signal\nfrom leder_audit.parallel import HELD, _leave_signals_to_the_parent\n"
+              "signal.pthread_sigmask(signal.SIG_BLOCK, HELD)\n_leave_signals_to_the_parent()\n"
+              "print(json.dumps(sorted(int(s) for s in signal.pthread_sigmask(signal.SIG_BLOCK, []))))\n")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert int(signal.SIGTERM) not in json.loads(run.stdout)
