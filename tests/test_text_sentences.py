@@ -92,6 +92,20 @@ def test_sentences_are_ordered_and_inside_the_text(text: str) -> None:
     assert all(any(a <= i < b for a, b in spans) for i in words)
 
 
+@pytest.mark.parametrize("text, sentences", [
+    # A shortened hedge that opens a list item hedges the word after it: its stop ends no sentence.
+    ("poss. LD and end stage COPD - DNACPR", ["poss. LD and end stage COPD - DNACPR"]),
+    ("NFR: frailty, Susp. autism. CPR would fail", ["NFR: frailty, Susp. autism.", "CPR would fail"]),
+    # After the word it hedges, the same stop ends the sentence.
+    ("Autism poss. Not for CPR due to sepsis", ["Autism poss.", "Not for CPR due to sepsis"]),
+    # A word shortened inside a name: "Learn. dis." is one name.
+    ("Learn. dis. and end stage COPD", ["Learn. dis. and end stage COPD"]),
+    ("Has poss LD. CPR would fail", ["Has poss LD.", "CPR would fail"]),
+])
+def test_a_shortened_word_s_full_stop_ends_no_sentence(text: str, sentences: list[str]) -> None:
+    assert [text[a:b] for a, b in _sentences(text)] == sentences
+
+
 # --- the sentence tests read lazily give what reading every sentence gives ------------------------------------
 
 def plain_starts(test: _SentenceTest, text: str) -> list[int]:

@@ -286,8 +286,14 @@ class TriggerSet:
 
 # The end of a sentence, as the terminators read it (a full stop, ! or ? before a space or the end),
 # or of a line, or of a form section run on with "//" or "|"; not the full stop of a list number at
-# the start of a line ("2. Recommendation").
-_SENTENCE_END = regex.compile(r"(?<!(?:^|\n)[ \t]*\d{1,2})[.!?](?=\s|$)|\n|/{2,}|\|")
+# the start of a line ("2. Recommendation"), of a word shortened inside a name ("Learn. dis. - not a
+# factor"), or of a shortened hedge that opens a list item before the word it hedges ("poss. LD and
+# end-stage COPD"; not "Autism poss. Not for CPR ...", where it ends what it hedges): the context
+# triggers read those stops as no sentence end either.
+_SENTENCE_END = regex.compile(r"(?<!(?:^|\n)[ \t]*\d{1,2})"
+                              r"(?<!\b(?:[Ll]earn|[Dd]is|[Dd]iffs?|[Ss]ynd|[Ss]yn|[Ss]yndr|[Dd]isab)(?=\.\s))"
+                              r"(?!(?<=(?:^|[\n.;:,(\-–—])\s*(?i:poss|susp))\.\s+[^\W\d_])"
+                              r"[.!?](?=\s|$)|\n|/{2,}|\|")
 _LEADING = regex.compile(r"\s*(?:\d{1,2}[.)]\s+)?")
 _WORD = regex.compile(r"[^\W_]")
 
