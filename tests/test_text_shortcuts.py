@@ -103,7 +103,7 @@ def test_the_gate_index_admits_a_pattern_where_every_one_of_its_gates_admits_the
     # Twice: the second time the words' gates are those remembered from the first.
     assert index.candidates(text) == expected
     assert index.candidates(text) == expected
-    assert index._candidates_of_long(text) == expected
+    assert index._admitted_long(text)[0] == expected
 
 
 def test_gates_look_words_up_whole_and_add_the_next_rarest_literals() -> None:

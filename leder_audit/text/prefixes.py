@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
+from typing import Any, Union
 
 from leder_audit.text.normalise import APOSTROPHES, split_tokens
 
@@ -194,10 +194,6 @@ class GateIndex:
         self._of_run[run] = passed
         return passed
 
-    def _candidates_of_long(self, text: str) -> list[int]:
-        """What candidates gives, for a text whose many words are not worth remembering one by one."""
-        return self._admitted_long(text)[0]
-
     def _admitted_long(self, text: str) -> tuple[list[int], int]:
         """What admitted gives, for a text whose many words are not worth remembering one by one."""
         passed: set[int] = set()
@@ -294,20 +290,22 @@ def requirement_of(pattern: Any) -> Requirement | None:
         tree = sre_parse.parse(pattern.pattern, pattern.flags)
     except Exception:  # noqa: BLE001 - an unreadable tree only means the gates alone decide
         return None
-    requirement = _requirement(_requirement_parts(list(tree), False, False))
+    requirement = _requirement(_parts(list(tree), False, False))
     return requirement if requirement is not None and requirement.choices else None
 
 
-# What a sequence needs: literals it needs each of, and choices each of whose options needs its own.
-_Parts = tuple[list[_Need], list[list["_Parts"]]]
+# What a sequence needs, element by element in order: a need (literals a match must hold one of), or a
+# choice, the parts of each of its options.
+_Part = Union[_Need, list[list["_Part"]]]
 
 
-def _requirement(parts: _Parts) -> Requirement | None:
+def _requirement(parts: list[_Part]) -> Requirement | None:
     """The requirement of a sequence's parts, or None when they need nothing that can be looked up."""
-    needs, choices = parts
-    usable = [need for need in needs if _usable(need)]
+    usable = [part for part in parts if isinstance(part, frozenset) and _usable(part)]
     kept = []
-    for choice in choices:
+    for choice in parts:
+        if isinstance(choice, frozenset):
+            continue
         options = [_requirement(option) for option in choice]
         if all(option is not None for option in options):  # an option that needs nothing meets the choice
             kept.append(tuple(option for option in options if option is not None))
@@ -319,54 +317,6 @@ def _requirement(parts: _Parts) -> Requirement | None:
 def _usable(need: _Need) -> bool:
     """Whether a need's literals can be compared folded."""
     return all(ch.isascii() or ch in CASELESS for literal, _, _ in need for ch in literal)
-
-
-def _requirement_parts(items: list[tuple[Any, Any]], word_start: bool, word_end: bool) -> _Parts:
-    """What `_needs` finds in a sequence, with each choice's options kept apart: read as `_needs` reads the
-    sequence, element by element, with the same word starts and ends."""
-    needs: list[_Need] = []
-    choices: list[list[_Parts]] = []
-    index = 0
-    while index < len(items):
-        op, arg = items[index]
-        index += 1
-        if op is sre.ASSERT and arg[0] == 1:
-            inner = _requirement_parts(list(arg[1]), word_start, False)  # a look-ahead's needs are in the text too
-            needs.extend(inner[0])
-            choices.extend(inner[1])
-        if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
-            word_start = word_start or _asserts_word_start(op, arg)
-            continue
-        if op is sre.LITERAL:
-            run = [chr(arg)]
-            while index < len(items) and items[index][0] is sre.LITERAL:
-                run.append(chr(items[index][1]))
-                index += 1
-            needs.append(frozenset({("".join(run), word_start, _starts_no_word(items[index:], word_end))}))
-            word_start = _no_word_char(sre.LITERAL, ord(run[-1]))
-            continue
-        if op is sre.IN:
-            if all(member_op is sre.LITERAL for member_op, _ in arg):
-                needs.append(frozenset((chr(value), word_start, False) for _, value in arg))
-        elif op is sre.SUBPATTERN:
-            inner = _requirement_parts(list(arg[-1]), word_start, _starts_no_word(items[index:], word_end))
-            needs.extend(inner[0])
-            choices.extend(inner[1])
-        elif op is sre.BRANCH:
-            after = _starts_no_word(items[index:], word_end)
-            choices.append([_requirement_parts(list(alternative), word_start, after) for alternative in arg[1]])
-        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
-            low, _, body = arg
-            if low > 0:
-                after = arg[1] == 1 and _starts_no_word(items[index:], word_end)
-                inner = _requirement_parts(list(body), word_start, after)
-                needs.extend(inner[0])
-                choices.extend(inner[1])
-            else:
-                word_start = word_start and _ends_in_no_word(list(body))
-                continue
-        word_start = _ends_in_no_word([(op, arg)])
-    return needs, choices
 
 
 def gate_of(pattern: Any) -> Gate | None:
@@ -415,8 +365,7 @@ def _usable_needs(pattern: Any) -> list[_Need]:
         tree = sre_parse.parse(pattern.pattern, pattern.flags)
     except Exception:  # noqa: BLE001 - an unreadable tree only means the pattern always runs
         return []
-    return [need for need in _needs(list(tree), False, False)
-            if all(ch.isascii() or ch in CASELESS for literal, _, _ in need for ch in literal)]
+    return [need for need in _needs(list(tree), False, False) if _usable(need)]
 
 
 def _gate(need: _Need, whole: bool = False) -> Gate:
@@ -462,13 +411,33 @@ def _needs(items: list[tuple[Any, Any]], word_start: bool, word_end: bool) -> li
     classes such as ``\\s`` give none. word_start says the sequence starts where a word does,
     word_end that what follows it starts with no word character.
     """
+    return _flat(_parts(items, word_start, word_end))
+
+
+def _flat(parts: list[_Part]) -> list[_Need]:
+    """The needs of a sequence's parts, a choice giving one when each of its options gives one: the union of
+    each option's best."""
     needs: list[_Need] = []
+    for part in parts:
+        if isinstance(part, frozenset):
+            needs.append(part)
+            continue
+        options = [_flat(option) for option in part]
+        if all(options):
+            needs.append(frozenset().union(*(_best(option) for option in options)))
+    return needs
+
+
+def _parts(items: list[tuple[Any, Any]], word_start: bool, word_end: bool) -> list[_Part]:
+    """What a match of the sequence must hold, element by element (see `_needs`), each choice's options kept
+    apart for `requirement_of`."""
+    parts: list[_Part] = []
     index = 0
     while index < len(items):
         op, arg = items[index]
         index += 1
         if op is sre.ASSERT and arg[0] == 1:
-            needs.extend(_needs(list(arg[1]), word_start, False))  # what a lookahead needs is in the text too
+            parts.extend(_parts(list(arg[1]), word_start, False))  # what a lookahead needs is in the text too
         if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
             word_start = word_start or _asserts_word_start(op, arg)
             continue
@@ -477,31 +446,29 @@ def _needs(items: list[tuple[Any, Any]], word_start: bool, word_end: bool) -> li
             while index < len(items) and items[index][0] is sre.LITERAL:
                 run.append(chr(items[index][1]))
                 index += 1
-            needs.append(frozenset({("".join(run), word_start, _starts_no_word(items[index:], word_end))}))
+            parts.append(frozenset({("".join(run), word_start, _starts_no_word(items[index:], word_end))}))
             word_start = _no_word_char(sre.LITERAL, ord(run[-1]))
             continue
         if op is sre.IN:
             if all(member_op is sre.LITERAL for member_op, _ in arg):
-                needs.append(frozenset((chr(value), word_start, False) for _, value in arg))
+                parts.append(frozenset((chr(value), word_start, False) for _, value in arg))
         elif op is sre.SUBPATTERN:
-            needs.extend(_needs(list(arg[-1]), word_start, _starts_no_word(items[index:], word_end)))
+            parts.extend(_parts(list(arg[-1]), word_start, _starts_no_word(items[index:], word_end)))
         elif op is sre.BRANCH:
             after = _starts_no_word(items[index:], word_end)
-            options = [_needs(list(alternative), word_start, after) for alternative in arg[1]]
-            if all(options):
-                needs.append(frozenset().union(*(_best(option) for option in options)))
+            parts.append([_parts(list(alternative), word_start, after) for alternative in arg[1]])
         elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
             low, _, body = arg
             if low > 0:
                 # A body that may repeat is followed by itself, so only a single one is followed by what follows.
                 after = arg[1] == 1 and _starts_no_word(items[index:], word_end)
-                needs.extend(_needs(list(body), word_start, after))
+                parts.extend(_parts(list(body), word_start, after))
             else:
                 # Skipped, the position is where it was; taken, it is after the body's last character.
                 word_start = word_start and _ends_in_no_word(list(body))
                 continue
         word_start = _ends_in_no_word([(op, arg)])
-    return needs
+    return parts
 
 
 def _best(needs: list[_Need]) -> _Need:
