@@ -456,7 +456,7 @@ class Auditor:
         latest of them, at most half the store), the others go, with the messages written for them."""
         explained = self._explained
         again = [(key, reasons) for key, reasons in explained.items() if reasons.found_again]
-        kept = dict(again[len(again) - EXPLAINED_LIMIT // 2:] if len(again) > EXPLAINED_LIMIT // 2 else again)
+        kept = dict(again[-(EXPLAINED_LIMIT // 2):])
         for reasons in kept.values():
             reasons.found_again = False
         explained.clear()

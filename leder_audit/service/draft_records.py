@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..readers.fhir import (CAUSE_OF_DEATH_PART1, CAUSE_OF_DEATH_PART2, DATE_OF_DEATH, DEATH_CODES, ICD10_SYSTEMS,
-                            LINE_NUMBER, LOINC, NHS_NUMBER_SYSTEM, NOT_FOR_RESUSCITATION, ONSET_TO_DEATH_INTERVAL,
+                            LINE_NUMBER, LOINC, NOT_FOR_RESUSCITATION, ONSET_TO_DEATH_INTERVAL,
                             RESPECT_LINK_IDS, RESPECT_MARKER, SNOMED, UNDERLYING_CAUSE, _quantity_text, _rationale,
-                            concept_text, date_part)
+                            date_part, person_from_patient, value_text)
 
 _ICD10_SYSTEMS = frozenset(ICD10_SYSTEMS)
 
@@ -79,26 +79,8 @@ class _Resources:
         if key in self._people:
             known = self._people[key]
         else:
-            known = self._people[key] = _person(patient)
+            known = self._people[key] = person_from_patient(patient)
         return None if known is None else dict(known)
-
-
-def _person(patient: dict[str, Any]) -> dict[str, Any] | None:
-    """person_from_patient: date of birth, sex and NHS number; the name is not read."""
-    person: dict[str, Any] = {}
-    if patient.get("birthDate"):
-        person["date_of_birth"] = patient["birthDate"]
-    if patient.get("gender"):
-        person["sex"] = patient["gender"]
-    identifiers = patient.get("identifier")
-    if type(identifiers) is list:
-        for identifier in identifiers:
-            if type(identifier) is dict and identifier.get("system") == NHS_NUMBER_SYSTEM:
-                nhs_number = identifier.get("value")
-                if nhs_number:
-                    person["nhs_number"] = str(nhs_number)
-                break
-    return person or None
 
 
 # ----- DNACPR decisions -----
@@ -260,7 +242,7 @@ def death_certificate_records(document: dict[str, Any]) -> list[dict[str, Any]]:
         if code == CAUSE_OF_DEATH_PART1:
             _cause_line(observation, lines)
         elif code == CAUSE_OF_DEATH_PART2:
-            condition = {"text": _value_text(observation),
+            condition = {"text": value_text(observation),
                          "icd10": _icd10(observation.get("valueCodeableConcept"))}
             record.setdefault("part2", []).append({k: v for k, v in condition.items() if v})
         elif code == DATE_OF_DEATH:
@@ -322,7 +304,7 @@ def _cause_line(observation: dict[str, Any], lines: dict[int, dict[str, Any]]) -
     index = number.get("valueInteger") if number else None
     index = (index - 1) if isinstance(index, int) and 1 <= index <= 6 else len(lines)
     line = {}
-    text = _value_text(observation)
+    text = value_text(observation)
     if text:
         line["text"] = text
     if interval:
@@ -333,13 +315,6 @@ def _cause_line(observation: dict[str, Any], lines: dict[int, dict[str, Any]]) -
     if icd10:
         line["icd10"] = icd10
     lines[index] = line
-
-
-def _value_text(resource: dict[str, Any]) -> str | None:
-    """fhir.value_text: an Observation's value as text."""
-    if "valueString" in resource:
-        return str(resource["valueString"])
-    return concept_text(resource.get("valueCodeableConcept"))
 
 
 def _icd10(concept: Any) -> str | None:
